@@ -1,0 +1,120 @@
+// The front door: one-shot convolution and correlation of 1D signals and 2D images.
+#pragma once
+
+#include <concepts>
+#include <ranges>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+#include "fftconv/image.hpp"
+#include "fftconv/types.hpp"
+
+namespace fftconv {
+
+/// Convolution, per dimension: full[i] = Σ_j a[j] · b[i - j], summed over every j where both
+/// indices are in range; no extra scaling. `mode` picks the part returned, exactly as
+/// scipy.signal.convolve (see Mode); `method` picks the algorithm (see Method).
+/// Inputs are never modified and may use any strides.
+/// @throws Error  an empty input, or Mode::valid when neither input is at least as large as the
+///                other in every dimension.
+template <Scalar T>
+std::vector<T> convolve(std::span<const T> a, std::span<const T> b, Mode mode = Mode::full,
+                        Method method = Method::automatic);
+template <Scalar T>
+Image<T> convolve(ImageView<const T> a, ImageView<const T> b, Mode mode = Mode::full,
+                  Method method = Method::automatic);
+
+/// Cross-correlation: correlate(a, b, mode) == convolve(a, conj(reverse(b)), mode), which is
+/// scipy.signal.correlate in every mode; in full mode, full[i] = Σ_j a[j] · conj(b[j - i + k - 1])
+/// for a kernel of length k. Complex kernels are conjugated.
+/// @throws Error  as convolve.
+template <Scalar T>
+std::vector<T> correlate(std::span<const T> a, std::span<const T> b, Mode mode = Mode::full,
+                         Method method = Method::automatic);
+template <Scalar T>
+Image<T> correlate(ImageView<const T> a, ImageView<const T> b, Mode mode = Mode::full,
+                   Method method = Method::automatic);
+
+/// The method Method::automatic runs for a one-shot call with these shapes: whichever of direct
+/// and FFT has the lower estimated time (see estimate_seconds). A 1D signal of length n is {1, n}.
+/// @throws Error  as convolve, for shapes that convolve would refuse.
+Method choose_method(Shape a, Shape b, Mode mode, ElementType type);
+
+/// Estimated seconds for one call of convolve(a, b, mode, method) on one core of the machine the
+/// cost model was measured on: direct = c_mac · (multiply-adds actually performed) + per-row cost;
+/// fft = fixed cost + c_fft · N·log2(N) per transform (three: two forward, one inverse) + c_pass · N,
+/// N the padded transform size. The constants are in lib/src/cost_model.cpp with their measurement.
+/// @throws Error  as convolve; also for Method::automatic, which has no cost of its own.
+double estimate_seconds(Shape a, Shape b, Mode mode, ElementType type, Method method);
+
+template <Scalar T>
+Method choose_method(Shape a, Shape b, Mode mode) {
+    return choose_method(a, b, mode, element_type_v<T>);
+}
+
+// ---- Conveniences that deduce T, so convolve(x, h) works on std::vector, std::array, Image, views.
+
+namespace detail {
+template <class R>
+concept signal = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+    Scalar<std::remove_cv_t<std::ranges::range_value_t<R>>>;
+template <class R>
+using signal_element_t = std::remove_cv_t<std::ranges::range_value_t<R>>;
+
+template <class V>
+struct image_element {};
+template <class T>
+struct image_element<Image<T>> {
+    using type = T;
+};
+template <class T>
+struct image_element<ImageView<T>> {
+    using type = std::remove_const_t<T>;
+};
+template <class V>
+concept image_like = Scalar<typename image_element<std::remove_cvref_t<V>>::type>;
+template <class V>
+using image_element_t = typename image_element<std::remove_cvref_t<V>>::type;
+
+// B is a signal (image) with the same element type as A.
+template <class B, class A>
+concept signal_like = signal<B> && std::same_as<signal_element_t<B>, signal_element_t<A>>;
+template <class B, class A>
+concept image_like_as = image_like<B> && std::same_as<image_element_t<B>, image_element_t<A>>;
+
+template <class T, class R>
+std::span<const T> as_span(const R& r) {
+    return {std::ranges::data(r), std::ranges::size(r)};
+}
+}  // namespace detail
+
+template <detail::signal A, detail::signal_like<A> B>
+std::vector<detail::signal_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
+                                                  Method method = Method::automatic) {
+    using T = detail::signal_element_t<A>;
+    return convolve<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
+}
+
+template <detail::signal A, detail::signal_like<A> B>
+std::vector<detail::signal_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
+                                                   Method method = Method::automatic) {
+    using T = detail::signal_element_t<A>;
+    return correlate<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
+}
+
+template <detail::image_like A, detail::image_like_as<A> B>
+Image<detail::image_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
+                                           Method method = Method::automatic) {
+    using T = detail::image_element_t<A>;
+    return convolve<T>(ImageView<const T>(a), ImageView<const T>(b), mode, method);
+}
+
+template <detail::image_like A, detail::image_like_as<A> B>
+Image<detail::image_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
+                                            Method method = Method::automatic) {
+    using T = detail::image_element_t<A>;
+    return correlate<T>(ImageView<const T>(a), ImageView<const T>(b), mode, method);
+}
+
+}  // namespace fftconv

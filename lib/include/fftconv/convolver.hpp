@@ -1,0 +1,73 @@
+// Convolver<T>: plan once for a kernel and an input shape, then apply to many inputs.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "fftconv/image.hpp"
+#include "fftconv/types.hpp"
+
+namespace fftconv {
+
+/// A convolution (or correlation) with a fixed kernel, input shape and mode, ready to apply to
+/// many inputs. Construction does all the one-time work: it validates the shapes, picks the
+/// method, gets the FFT plans (planning at the requested effort) and transforms the kernel with
+/// the 1/N inverse-FFT scaling folded in; `apply` then costs one forward and one inverse FFT, or
+/// the direct sum.  `apply(x)` equals convolve(x, kernel, mode, method()) — or correlate(...) when
+/// Options::correlate is set — up to rounding.
+///
+/// Movable, not copyable. One object is not safe to apply from two threads at once (it owns its
+/// work buffers); build one per thread instead: the FFT plans are shared between them.
+///
+///     fftconv::Convolver<float> blur({480, 640}, kernel, fftconv::Mode::same);
+///     for (auto& frame : frames) blur.apply(frame, out.view());   // no planning, no kernel FFT
+template <Scalar T>
+class Convolver {
+public:
+    struct Options {
+        /// Method::automatic picks by the cost model, counting the kernel transform as paid.
+        Method method = Method::automatic;
+        /// FFTW planner effort; measure or patient pay off only when apply runs many times.
+        PlannerEffort effort = PlannerEffort::estimate;
+        /// Apply correlate(x, kernel) instead of convolve(x, kernel).
+        bool correlate = false;
+    };
+
+    /// @throws Error  empty kernel or input shape, or shapes that `mode` refuses (see Mode).
+    Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode = Mode::full, Options options = {});
+    Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Method method)
+        : Convolver(input_shape, kernel, mode, Options{.method = method}) {}
+    /// 1D: inputs of `input_length` samples.
+    Convolver(std::size_t input_length, std::span<const T> kernel, Mode mode = Mode::full, Options options = {});
+
+    Convolver(Convolver&&) noexcept;
+    Convolver& operator=(Convolver&&) noexcept;
+    Convolver(const Convolver&) = delete;
+    Convolver& operator=(const Convolver&) = delete;
+    ~Convolver();
+
+    Shape input_shape() const;
+    Shape kernel_shape() const;
+    Shape output_shape() const;
+    Mode mode() const;
+    /// direct or fft: what `apply` runs (never automatic).
+    Method method() const;
+
+    /// @throws Error  when input's shape is not input_shape().
+    Image<T> apply(ImageView<const T> input);
+    /// Writes into `out`, which must have output_shape() and must not overlap `input`.
+    /// @throws Error  wrong shapes or overlapping memory.
+    void apply(ImageView<const T> input, ImageView<T> out);
+    std::vector<T> apply(std::span<const T> input);
+    void apply(std::span<const T> input, std::span<T> out);
+
+private:
+    Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options, bool one_d);
+
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fftconv

@@ -1,0 +1,99 @@
+// Vocabulary shared by every fftconv header: element types, modes, methods, shapes, errors.
+#pragma once
+
+#include <complex>
+#include <concepts>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+namespace fftconv {
+
+/// Element types fftconv computes in: float, double, std::complex<float>, std::complex<double>.
+/// Both operands of a call have the same element type; the result has it too.
+template <class T>
+concept Scalar = std::same_as<T, float> || std::same_as<T, double> || std::same_as<T, std::complex<float>> ||
+    std::same_as<T, std::complex<double>>;
+
+/// True for the two std::complex element types.
+template <class T>
+inline constexpr bool is_complex_v = std::same_as<T, std::complex<float>> || std::same_as<T, std::complex<double>>;
+
+namespace detail {
+template <class T>
+struct real_of {
+    using type = T;
+};
+template <class R>
+struct real_of<std::complex<R>> {
+    using type = R;
+};
+}  // namespace detail
+
+/// The real type under T: float for float and std::complex<float>, double for the others.
+template <Scalar T>
+using real_t = typename detail::real_of<T>::type;
+
+/// Element type as a value, for `choose_method` and messages.
+enum class ElementType { float32, float64, complex64, complex128 };
+
+/// The ElementType of T.
+template <Scalar T>
+inline constexpr ElementType element_type_v = std::same_as<T, float>                 ? ElementType::float32
+                                              : std::same_as<T, double>              ? ElementType::float64
+                                              : std::same_as<T, std::complex<float>> ? ElementType::complex64
+                                                                                     : ElementType::complex128;
+
+/// Which part of the full convolution is returned; exactly scipy.signal.convolve's `mode`.
+/// With `a` of length n and `b` of length k along one dimension (each dimension on its own):
+///   full   n+k-1 values: every shift where the inputs overlap at all.
+///   same   n values, the size of `a`: full[(k-1)/2 ... (k-1)/2 + n - 1].  The offset rounds down,
+///          as in scipy and numpy; MATLAB's conv(...,'same') rounds up and differs for even k.
+///   valid  max(n,k)-min(n,k)+1 values: the shifts where one input lies wholly inside the other.
+///          One input must be at least as large as the other in every dimension, else Error.
+///          convolve swaps the inputs when `b` is the larger (convolution commutes);
+///          correlate(a, b) is convolve(a, conj(reverse(b))), so its result then comes out
+///          reversed against correlate(b, a), as scipy's does: correlate([1,2], [1,2,3,4]) == [11,8,5].
+enum class Mode { full, same, valid };
+
+/// How the sums are computed. Both give the same result up to rounding.
+///   automatic  the cheaper of the two by fftconv's cost model (see `choose_method`).
+///   direct     the sliding-window sum; exact for small integer-valued inputs.
+///   fft        the convolution theorem: zero-pad, FFT both, multiply, inverse FFT.
+enum class Method { automatic, direct, fft };
+
+/// How hard FFTW's planner works for a plan that is built once and applied many times.
+///   estimate  no measuring: planning is instant; the plan may be slower.  One-shot calls use this.
+///   measure   FFTW_MEASURE: times candidate algorithms; seconds for large sizes, a faster plan.
+///   patient   FFTW_PATIENT: more candidates still; minutes for large sizes.
+/// Plans are cached per shape; a call that wants `estimate` also reuses a better plan already made.
+enum class PlannerEffort { estimate, measure, patient };
+
+/// Rows by columns. A 1D signal of length n is the shape {1, n}.
+struct Shape {
+    std::ptrdiff_t rows = 0;
+    std::ptrdiff_t cols = 0;
+
+    constexpr std::ptrdiff_t size() const { return rows * cols; }
+    constexpr bool empty() const { return rows <= 0 || cols <= 0; }
+    friend constexpr bool operator==(const Shape&, const Shape&) = default;
+};
+
+/// Thrown for invalid input: empty operands, shapes that do not fit the mode, views that do not
+/// match a plan. The message names the function, the argument and the sizes involved.
+class Error : public std::invalid_argument {
+public:
+    using std::invalid_argument::invalid_argument;
+};
+
+/// "full", "same", "valid".
+const char* to_string(Mode mode);
+/// "automatic", "direct", "fft".
+const char* to_string(Method method);
+/// "float32", "float64", "complex64", "complex128".
+const char* to_string(ElementType type);
+/// "ROWSxCOLS", e.g. "3x4".
+std::string to_string(Shape shape);
+
+}  // namespace fftconv

@@ -1,0 +1,138 @@
+#include "fftconv/convolver.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "instantiate.hpp"
+#include "pipeline.hpp"
+
+namespace fftconv {
+
+template <Scalar T>
+struct Convolver<T>::Impl {
+    detail::Geometry g;
+    Mode mode;
+    Method method;
+    bool one_d;
+    Image<T> kernel;                        // direct: the core kernel, owned
+    std::optional<detail::FftCore<T>> fft;  // fft: plans and the scaled kernel spectrum
+};
+
+namespace {
+
+// Lowest and one-past-highest element address a non-empty view touches.
+template <class T>
+std::pair<const char*, const char*> extent(ImageView<T> v) {
+    const auto* first = reinterpret_cast<const char*>(v.data);
+    const std::ptrdiff_t lo = std::min<std::ptrdiff_t>(0, (v.rows - 1) * v.row_stride) +
+                              std::min<std::ptrdiff_t>(0, (v.cols - 1) * v.col_stride);
+    const std::ptrdiff_t hi = std::max<std::ptrdiff_t>(0, (v.rows - 1) * v.row_stride) +
+                              std::max<std::ptrdiff_t>(0, (v.cols - 1) * v.col_stride);
+    return {first + lo * static_cast<std::ptrdiff_t>(sizeof(T)),
+            first + (hi + 1) * static_cast<std::ptrdiff_t>(sizeof(T))};
+}
+
+}  // namespace
+
+template <Scalar T>
+Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options, bool one_d)
+    : impl_(std::make_unique<Impl>()) {
+    const detail::Names names{"Convolver", "input_shape", "kernel", one_d};
+    detail::check_view(names, "kernel", kernel.data, kernel.shape());
+    Impl& s = *impl_;
+    s.g = detail::make_geometry(names, input_shape, kernel.shape(), mode);
+    s.mode = mode;
+    s.one_d = one_d;
+    // The kernel transform is paid here, once: per apply, the FFT path costs two transforms.
+    s.method = detail::resolve_method(names, options.method, s.g, element_type_v<T>, 2);
+    Image<T> storage;
+    const ImageView<const T> k = detail::core_kernel(kernel, options.correlate, storage);
+    if (s.method == Method::direct)
+        s.kernel = storage.empty() ? Image<T>(k) : std::move(storage);
+    else
+        s.fft.emplace(s.g, k, options.effort);
+}
+
+template <Scalar T>
+Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options)
+    : Convolver(input_shape, kernel, mode, options, false) {}
+
+template <Scalar T>
+Convolver<T>::Convolver(std::size_t input_length, std::span<const T> kernel, Mode mode, Options options)
+    : Convolver(Shape{1, static_cast<std::ptrdiff_t>(input_length)}, ImageView<const T>(kernel), mode, options, true) {}
+
+template <Scalar T>
+Convolver<T>::Convolver(Convolver&&) noexcept = default;
+template <Scalar T>
+Convolver<T>& Convolver<T>::operator=(Convolver&&) noexcept = default;
+template <Scalar T>
+Convolver<T>::~Convolver() = default;
+
+template <Scalar T>
+Shape Convolver<T>::input_shape() const {
+    return impl_ ? impl_->g.a : Shape{};
+}
+template <Scalar T>
+Shape Convolver<T>::kernel_shape() const {
+    return impl_ ? impl_->g.b : Shape{};
+}
+template <Scalar T>
+Shape Convolver<T>::output_shape() const {
+    return impl_ ? impl_->g.out() : Shape{};
+}
+template <Scalar T>
+Mode Convolver<T>::mode() const {
+    return impl_ ? impl_->mode : Mode::full;
+}
+template <Scalar T>
+Method Convolver<T>::method() const {
+    return impl_ ? impl_->method : Method::automatic;
+}
+
+template <Scalar T>
+void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
+    if (!impl_) throw Error("Convolver::apply: this Convolver was moved from");
+    const Impl& s = *impl_;
+    const detail::Names names{"Convolver::apply", "input", "out", s.one_d};
+    detail::check_view(names, "input", input.data, input.shape());
+    detail::check_view(names, "out", out.data, out.shape());
+    if (input.shape() != s.g.a)
+        throw Error("Convolver::apply: argument 'input' is " + detail::describe(names, input.shape()) +
+                    ", this Convolver was built for " + detail::describe(names, s.g.a));
+    if (out.shape() != s.g.out())
+        throw Error("Convolver::apply: argument 'out' is " + detail::describe(names, out.shape()) + ", the output is " +
+                    detail::describe(names, s.g.out()));
+    const auto [in_lo, in_hi] = extent(input);
+    const auto [out_lo, out_hi] = extent(out);
+    if (in_lo < out_hi && out_lo < in_hi)
+        throw Error("Convolver::apply: argument 'out' shares memory with 'input'; the result needs its own");
+    if (s.method == Method::direct)
+        detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);
+    else
+        impl_->fft->apply(input, out);
+}
+
+template <Scalar T>
+Image<T> Convolver<T>::apply(ImageView<const T> input) {
+    Image<T> out(output_shape());
+    apply(input, out.view());
+    return out;
+}
+
+template <Scalar T>
+void Convolver<T>::apply(std::span<const T> input, std::span<T> out) {
+    apply(ImageView<const T>(input), ImageView<T>(out));
+}
+
+template <Scalar T>
+std::vector<T> Convolver<T>::apply(std::span<const T> input) {
+    std::vector<T> out(static_cast<std::size_t>(output_shape().size()));
+    apply(input, std::span<T>(out));
+    return out;
+}
+
+#define INSTANTIATE(T) template class Convolver<T>;
+FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
+
+}  // namespace fftconv

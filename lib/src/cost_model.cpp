@@ -1,0 +1,83 @@
+#include "cost_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "direct.hpp"
+#include "fft_core.hpp"
+
+namespace fftconv {
+
+namespace detail {
+
+const CostConstants& cost_constants(ElementType type) {
+    // Fitted by `tests/bench/calibrate` (least squares on relative error) to 53 direct and 53 FFT
+    // timings per type, same-mode 1D and 2D convolutions around the crossover: one core of a 2-core Intel
+    // Xeon VM (2 MiB L2 per core), g++ 12 -O3 for baseline x86-64 (SSE2), Debian's FFTW 3.3.10 with
+    // FFTW_ESTIMATE plans.
+    //                                 mac       call      fft_fixed  fft_nlogn  fft_spill
+    static const CostConstants f32{1.23e-10, 3.32e-9, 5.25e-7, 1.81e-10, 0.93e-10};
+    static const CostConstants f64{1.99e-10, 3.40e-9, 5.36e-7, 2.04e-10, 0.80e-10};
+    static const CostConstants c64{5.38e-10, 3.53e-9, 4.00e-7, 2.45e-10, 3.05e-10};
+    static const CostConstants c128{7.45e-10, 11.9e-9, 3.98e-7, 3.74e-10, 2.63e-10};
+    switch (type) {
+        case ElementType::float32: return f32;
+        case ElementType::float64: return f64;
+        case ElementType::complex64: return c64;
+        case ElementType::complex128: break;
+    }
+    return c128;
+}
+
+DirectWork direct_work(const Geometry& g) {
+    const double row_pairs = overlap_count(g.a.rows, g.b.rows, g.rows);
+    // The core slides the larger operand under the smaller: one inner-loop pass per overlapping
+    // (output row, tap row) pair, per tap column, per block of output columns.
+    const double tap_cols = static_cast<double>(g.a.size() >= g.b.size() ? g.b.cols : g.a.cols);
+    const double blocks = std::ceil(static_cast<double>(g.cols.size) / static_cast<double>(direct_block));
+    return {row_pairs * overlap_count(g.a.cols, g.b.cols, g.cols), row_pairs * blocks * tap_cols};
+}
+
+double direct_seconds(const Geometry& g, ElementType type) {
+    const CostConstants& k = cost_constants(type);
+    const DirectWork w = direct_work(g);
+    return k.mac * w.macs + k.call * w.calls;
+}
+
+FftWork fft_work(const Geometry& g, ElementType type) {
+    const double n = static_cast<double>(fft_shape(g).size());
+    const double element = type == ElementType::float32 ? 4 : type == ElementType::complex128 ? 16 : 8;
+    // Past L2 each butterfly pass streams from further out; the slowdown grows with the number
+    // of times the data outgrows the cache (measured: ~2x at 8x L2 for complex128).
+    return {n, std::max(0.0, std::log2(n * element / fft_cache_bytes))};
+}
+
+double fft_seconds(const Geometry& g, ElementType type, int transforms) {
+    const CostConstants& k = cost_constants(type);
+    const FftWork w = fft_work(g, type);
+    const double nlogn = w.n * std::log2(std::max(w.n, 2.0));
+    return k.fft_fixed + transforms * nlogn * (k.fft_nlogn + k.fft_spill * w.spill);
+}
+
+Method cheaper_method(const Geometry& g, ElementType type, int transforms) {
+    return direct_seconds(g, type) <= fft_seconds(g, type, transforms) ? Method::direct : Method::fft;
+}
+
+}  // namespace detail
+
+Method choose_method(Shape a, Shape b, Mode mode, ElementType type) {
+    return detail::cheaper_method(detail::make_geometry({"choose_method", "a", "b", false}, a, b, mode), type, 3);
+}
+
+double estimate_seconds(Shape a, Shape b, Mode mode, ElementType type, Method method) {
+    const detail::Geometry g = detail::make_geometry({"estimate_seconds", "a", "b", false}, a, b, mode);
+    switch (method) {
+        case Method::direct: return detail::direct_seconds(g, type);
+        case Method::fft: return detail::fft_seconds(g, type, 3);
+        case Method::automatic: break;
+    }
+    throw Error("estimate_seconds: method must be Method::direct or Method::fft, got " +
+                std::string(to_string(method)));
+}
+
+}  // namespace fftconv

@@ -1,0 +1,41 @@
+// The cost model behind Method::automatic: predicted seconds for each core on one core.
+#pragma once
+
+#include "fftconv/types.hpp"
+#include "geometry.hpp"
+
+namespace fftconv::detail {
+
+// Per element type, seconds per unit of work, measured by tests/bench/calibrate.cpp.
+struct CostConstants {
+    double mac;        // one multiply-add of the direct core's inner loop
+    double call;       // one pass of that loop (one kernel tap over one block of output)
+    double fft_fixed;  // an FFT call's fixed cost: plan lookup, buffers
+    double fft_nlogn;  // one transform, per N·log2(N), N the padded size in elements, data in L2
+    double fft_spill;  // added per N·log2(N) for each doubling of the data beyond L2
+};
+
+// The per-core cache the FFT's data must fit in to run at full speed (L2 on the machine measured).
+inline constexpr double fft_cache_bytes = 2.0 * 1024 * 1024;
+
+// The FFT core's work: the padded size N, and the doublings of its data beyond fft_cache_bytes.
+struct FftWork {
+    double n;
+    double spill;
+};
+FftWork fft_work(const Geometry& g, ElementType type);
+const CostConstants& cost_constants(ElementType type);
+
+// What the direct core does for a call: multiply-adds, and passes of its inner loop.
+struct DirectWork {
+    double macs;
+    double calls;
+};
+DirectWork direct_work(const Geometry& g);
+
+double direct_seconds(const Geometry& g, ElementType type);
+// `transforms`: 3 for a one-shot call (input, kernel, inverse), 2 when the kernel spectrum is kept.
+double fft_seconds(const Geometry& g, ElementType type, int transforms);
+Method cheaper_method(const Geometry& g, ElementType type, int transforms);
+
+}  // namespace fftconv::detail

@@ -1,0 +1,113 @@
+#include "fft_core.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <string>
+
+#include "instantiate.hpp"
+
+namespace fftconv::detail {
+
+std::ptrdiff_t next_fast_length(std::ptrdiff_t n) {
+    if (n <= 1) return 1;
+    std::ptrdiff_t best = 1;
+    while (best < n) best *= 2;
+    for (std::ptrdiff_t p7 = 1; p7 < best; p7 *= 7)
+        for (std::ptrdiff_t p5 = p7; p5 < best; p5 *= 5)
+            for (std::ptrdiff_t p3 = p5; p3 < best; p3 *= 3) {
+                std::ptrdiff_t p = p3;
+                while (p < n) p *= 2;
+                best = std::min(best, p);
+            }
+    return best;
+}
+
+Shape fft_shape(const Geometry& g) {
+    // Holding both operands matters only when the kernel outgrows the window's needs (a short
+    // input in Mode::same with a long kernel); it keeps the padding a plain copy.
+    const auto length = [](std::ptrdiff_t full, Window w, std::ptrdiff_t n, std::ptrdiff_t k) {
+        return next_fast_length(std::max({wrap_free_length(full, w), n, k}));
+    };
+    return {length(g.full.rows, g.rows, g.a.rows, g.b.rows), length(g.full.cols, g.cols, g.a.cols, g.b.cols)};
+}
+
+template <Scalar T>
+FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort effort) : g_(g), padded_(fft_shape(g)) {
+    if (padded_.rows > INT_MAX || padded_.cols > INT_MAX)
+        throw Error("fft: transform size " + to_string(padded_) + " exceeds FFTW's int dimensions");
+    if (padded_.rows > 1) dims_.push_back(static_cast<int>(padded_.rows));
+    if (padded_.cols > 1 || dims_.empty()) dims_.push_back(static_cast<int>(padded_.cols));
+    const auto n = static_cast<std::size_t>(padded_.size());
+    const auto last = static_cast<std::size_t>(dims_.back());
+    spectrum_size_ = is_complex_v<T> ? n : n / last * (last / 2 + 1);
+
+    forward_plan_ = get_plan<R>(is_complex_v<T> ? Transform::c2c_forward : Transform::r2c, dims_, effort);
+    inverse_plan_ = get_plan<R>(is_complex_v<T> ? Transform::c2c_backward : Transform::c2r, dims_, effort);
+    buf_ = FftwBuffer<T>(n);
+    spectrum_ = FftwBuffer<C>(spectrum_size_);
+    kernel_spectrum_ = FftwBuffer<C>(spectrum_size_);
+
+    forward(kernel, kernel_spectrum_.get());
+    // FFTW's inverse is unnormalised; folding 1/N into the kernel spectrum saves a pass per apply.
+    const R scale = R(1) / static_cast<R>(n);
+    C* k = kernel_spectrum_.get();
+    for (std::size_t i = 0; i < spectrum_size_; ++i) k[i] *= scale;
+}
+
+template <Scalar T>
+void FftCore<T>::forward(ImageView<const T> src, C* spectrum) {
+    using F = Fftw<R>;
+    T* b = buf_.get();
+    const std::ptrdiff_t pc = padded_.cols;
+    for (std::ptrdiff_t r = 0; r < src.rows; ++r) {
+        T* row = b + r * pc;
+        if (src.col_stride == 1)
+            std::copy_n(&src(r, 0), src.cols, row);
+        else
+            for (std::ptrdiff_t c = 0; c < src.cols; ++c) row[c] = src(r, c);
+        std::fill(row + src.cols, row + pc, T{});
+    }
+    std::fill(b + src.rows * pc, b + padded_.size(), T{});
+    auto* out = reinterpret_cast<typename F::complex*>(spectrum);
+    if constexpr (is_complex_v<T>)
+        F::execute_c2c(forward_plan_->get(), reinterpret_cast<typename F::complex*>(b), out);
+    else
+        F::execute_r2c(forward_plan_->get(), b, out);
+}
+
+template <Scalar T>
+void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out) {
+    using F = Fftw<R>;
+    forward(input, spectrum_.get());
+
+    // The textbook complex product, written out so it vectorizes (std::complex's operator*
+    // calls a NaN-recovery routine).
+    R* __restrict s = reinterpret_cast<R*>(spectrum_.get());
+    const R* __restrict k = reinterpret_cast<const R*>(kernel_spectrum_.get());
+    for (std::size_t i = 0; i < spectrum_size_; ++i) {
+        const R sr = s[2 * i], si = s[2 * i + 1], kr = k[2 * i], ki = k[2 * i + 1];
+        s[2 * i] = sr * kr - si * ki;
+        s[2 * i + 1] = sr * ki + si * kr;
+    }
+
+    T* b = buf_.get();
+    auto* spectrum = reinterpret_cast<typename F::complex*>(spectrum_.get());
+    if constexpr (is_complex_v<T>)
+        F::execute_c2c(inverse_plan_->get(), spectrum, reinterpret_cast<typename F::complex*>(b));
+    else
+        F::execute_c2r(inverse_plan_->get(), spectrum, b);
+
+    const T* origin = b + g_.rows.offset * padded_.cols + g_.cols.offset;
+    for (std::ptrdiff_t r = 0; r < out.rows; ++r) {
+        const T* row = origin + r * padded_.cols;
+        if (out.col_stride == 1)
+            std::copy_n(row, out.cols, &out(r, 0));
+        else
+            for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = row[c];
+    }
+}
+
+#define INSTANTIATE(T) template class FftCore<T>;
+FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
+
+}  // namespace fftconv::detail

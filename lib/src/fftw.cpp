@@ -1,0 +1,159 @@
+#include "fftw.hpp"
+
+#include <compare>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <new>
+#include <numeric>
+#include <string>
+
+namespace fftconv::detail {
+
+std::mutex& planner_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+template <class E>
+FftwBuffer<E>::FftwBuffer(std::size_t n) : p_(static_cast<E*>(fftw_malloc(sizeof(E) * (n ? n : 1)))), n_(n) {
+    if (!p_) throw std::bad_alloc();
+}
+
+template class FftwBuffer<float>;
+template class FftwBuffer<double>;
+template class FftwBuffer<std::complex<float>>;
+template class FftwBuffer<std::complex<double>>;
+
+template <class R>
+Plan<R>::~Plan() {
+    std::scoped_lock lock(planner_mutex());
+    Fftw<R>::destroy(p_);
+}
+
+template class Plan<float>;
+template class Plan<double>;
+
+namespace {
+
+// Enough for every shape a program cycles through in practice; each entry is a few KB of FFTW
+// state, so the bound only matters for programs that see thousands of distinct shapes.
+constexpr std::size_t max_cached_plans = 64;
+
+unsigned planner_flags(PlannerEffort effort) {
+    // Every fftconv transform reads a buffer refilled before each execute, so FFTW may overwrite
+    // its input; that frees the planner to pick faster algorithms (it matters for c2r most).
+    const unsigned destroy = FFTW_DESTROY_INPUT;
+    switch (effort) {
+        case PlannerEffort::measure: return FFTW_MEASURE | destroy;
+        case PlannerEffort::patient: return FFTW_PATIENT | destroy;
+        case PlannerEffort::estimate: break;
+    }
+    return FFTW_ESTIMATE | destroy;
+}
+
+struct Key {
+    Transform transform;
+    std::vector<int> dims;
+    PlannerEffort effort;
+    auto operator<=>(const Key&) const = default;
+};
+
+template <class R>
+struct Cache {
+    struct Entry {
+        std::shared_ptr<const Plan<R>> plan;
+        std::uint64_t last_used;
+    };
+    std::map<Key, Entry> entries;
+    std::uint64_t clock = 0;
+};
+
+template <class R>
+Cache<R>& cache() {
+    static Cache<R> c;
+    return c;
+}
+
+template <class R>
+typename Fftw<R>::plan make_plan(Transform transform, const std::vector<int>& dims, unsigned flags) {
+    using F = Fftw<R>;
+    using C = typename F::complex;
+    const int rank = static_cast<int>(dims.size());
+    const std::size_t n = std::accumulate(dims.begin(), dims.end(), std::size_t{1}, std::multiplies<>());
+    const std::size_t half = n / static_cast<std::size_t>(dims.back()) * static_cast<std::size_t>(dims.back() / 2 + 1);
+    // Scratch arrays: FFTW_MEASURE scribbles on the arrays it plans with.
+    switch (transform) {
+        case Transform::r2c: {
+            FftwBuffer<R> in(n);
+            FftwBuffer<std::complex<R>> out(half);
+            return F::r2c(rank, dims.data(), in.get(), reinterpret_cast<C*>(out.get()), flags);
+        }
+        case Transform::c2r: {
+            FftwBuffer<std::complex<R>> in(half);
+            FftwBuffer<R> out(n);
+            return F::c2r(rank, dims.data(), reinterpret_cast<C*>(in.get()), out.get(), flags);
+        }
+        case Transform::c2c_forward:
+        case Transform::c2c_backward: {
+            FftwBuffer<std::complex<R>> in(n), out(n);
+            const int sign = transform == Transform::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD;
+            return F::c2c(rank, dims.data(), reinterpret_cast<C*>(in.get()), reinterpret_cast<C*>(out.get()), sign,
+                          flags);
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+template <class R>
+std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<int>& dims, PlannerEffort effort) {
+    // Declared before the lock so evicted plans are destroyed after it is released: their
+    // destructors take the same lock.
+    std::shared_ptr<const Plan<R>> evicted;
+    std::scoped_lock lock(planner_mutex());
+    Cache<R>& c = cache<R>();
+    for (int e = static_cast<int>(PlannerEffort::patient); e >= static_cast<int>(effort); --e) {
+        auto it = c.entries.find(Key{transform, dims, static_cast<PlannerEffort>(e)});
+        if (it != c.entries.end()) {
+            it->second.last_used = ++c.clock;
+            return it->second.plan;
+        }
+    }
+    auto raw = make_plan<R>(transform, dims, planner_flags(effort));
+    if (!raw) {
+        std::string shape;
+        for (int d : dims) {
+            if (!shape.empty()) shape += 'x';
+            shape += std::to_string(d);
+        }
+        throw Error("FFTW could not plan a transform of size " + shape);
+    }
+    std::shared_ptr<const Plan<R>> plan;
+    try {
+        plan = std::make_shared<const Plan<R>>(raw);
+    } catch (...) {
+        Fftw<R>::destroy(raw);
+        throw;
+    }
+    c.entries.insert_or_assign(Key{transform, dims, effort}, typename Cache<R>::Entry{plan, ++c.clock});
+    if (c.entries.size() > max_cached_plans) {
+        auto oldest = c.entries.begin();
+        for (auto it = c.entries.begin(); it != c.entries.end(); ++it)
+            if (it->second.last_used < oldest->second.last_used) oldest = it;
+        evicted = std::move(oldest->second.plan);
+        c.entries.erase(oldest);
+    }
+    return plan;
+}
+
+template std::shared_ptr<const Plan<float>> get_plan<float>(Transform, const std::vector<int>&, PlannerEffort);
+template std::shared_ptr<const Plan<double>> get_plan<double>(Transform, const std::vector<int>&, PlannerEffort);
+
+std::size_t cached_plan_count() {
+    std::scoped_lock lock(planner_mutex());
+    return cache<float>().entries.size() + cache<double>().entries.size();
+}
+
+}  // namespace fftconv::detail

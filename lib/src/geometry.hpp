@@ -1,0 +1,57 @@
+// Shapes shared by both cores: which window of the full result a mode keeps, and input checks.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "fftconv/types.hpp"
+
+namespace fftconv::detail {
+
+// A window [offset, offset + size) of the full result along one dimension.
+struct Window {
+    std::ptrdiff_t offset = 0;
+    std::ptrdiff_t size = 0;
+};
+
+// Everything about a call that depends on shapes only. Rows and columns are independent: the
+// full result is (a.rows + b.rows - 1) x (a.cols + b.cols - 1) and the mode keeps one window of it.
+struct Geometry {
+    Shape a;
+    Shape b;
+    Shape full;
+    Window rows;
+    Window cols;
+    Shape out() const { return {rows.size, cols.size}; }
+};
+
+// How messages name the call and its two operands, e.g. {"correlate", "a", "b", true}.
+struct Names {
+    const char* fn;
+    const char* a;
+    const char* b;
+    bool one_d;  // speak of lengths ("length 5") instead of shapes ("1x5")
+};
+
+// The one validation point: every public entry calls this before any work.
+// @throws Error  negative or empty sizes, or Mode::valid with neither input inside the other.
+Geometry make_geometry(const Names& names, Shape a, Shape b, Mode mode);
+
+// Checks that a caller's non-empty view has data before it is read (sizes are make_geometry's).
+// @throws Error  naming `arg`.
+void check_view(const Names& names, const char* arg, const void* data, Shape shape);
+
+// "length 5" or "5x3", as the call speaks.
+std::string describe(const Names& names, Shape shape);
+
+// The shortest cyclic convolution length along one dimension whose result, read at the window,
+// equals the linear one: wrapped terms must land outside the window. For Mode::full that is the
+// full length; for same and valid it is shorter (valid needs only the larger input's length).
+std::ptrdiff_t wrap_free_length(std::ptrdiff_t full, Window w);
+
+// Multiply-adds the direct sum performs for the window along one dimension: Σ over the window of
+// the number of (input, kernel) index pairs overlapping at each output index. The 2D count is the
+// product of the row and column counts.
+double overlap_count(std::ptrdiff_t n, std::ptrdiff_t k, Window w);
+
+}  // namespace fftconv::detail
