@@ -1,0 +1,193 @@
+// The brute-force oracle and shared test helpers. The oracle shares no code with the library: it
+// sums the definitions in long double, and crops with scipy's own rules (_centered, the valid-mode
+// swap), written out here from scipy's definitions rather than from fftconv's geometry.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fftconv/fftconv.hpp"
+
+// Failing checks print enum names, not numbers.
+namespace doctest {
+template <>
+struct StringMaker<fftconv::Mode> {
+    static String convert(fftconv::Mode v) { return fftconv::to_string(v); }
+};
+template <>
+struct StringMaker<fftconv::Method> {
+    static String convert(fftconv::Method v) { return fftconv::to_string(v); }
+};
+template <>
+struct StringMaker<fftconv::ElementType> {
+    static String convert(fftconv::ElementType v) { return fftconv::to_string(v); }
+};
+template <>
+struct StringMaker<fftconv::Shape> {
+    static String convert(fftconv::Shape v) { return fftconv::to_string(v).c_str(); }
+};
+}  // namespace doctest
+
+namespace ref {
+
+using fftconv::Image;
+using fftconv::ImageView;
+using fftconv::Mode;
+
+template <class T>
+struct wide {
+    using type = long double;
+};
+template <class R>
+struct wide<std::complex<R>> {
+    using type = std::complex<long double>;
+};
+template <class T>
+using wide_t = typename wide<T>::type;
+
+template <class T>
+T conj_if_complex(T v) {
+    if constexpr (fftconv::is_complex_v<T>)
+        return std::conj(v);
+    else
+        return v;
+}
+
+// scipy's _centered(arr, newshape): the middle newshape block, start (current - new) // 2.
+template <class T>
+Image<T> centered(const Image<T>& full, long rows, long cols) {
+    Image<T> out(rows, cols);
+    const long r0 = (full.rows() - rows) / 2, c0 = (full.cols() - cols) / 2;
+    for (long r = 0; r < rows; ++r)
+        for (long c = 0; c < cols; ++c) out(r, c) = full(r0 + r, c0 + c);
+    return out;
+}
+
+// full[i][j] = Σ a[p][q] · b[i-p][j-q], accumulated in long double.
+template <class T>
+Image<T> full_convolution(const Image<T>& a, const Image<T>& b) {
+    Image<T> out(a.rows() + b.rows() - 1, a.cols() + b.cols() - 1);
+    for (long i = 0; i < out.rows(); ++i)
+        for (long j = 0; j < out.cols(); ++j) {
+            wide_t<T> sum{};
+            for (long p = 0; p < a.rows(); ++p)
+                for (long q = 0; q < a.cols(); ++q) {
+                    const long u = i - p, v = j - q;
+                    if (u >= 0 && u < b.rows() && v >= 0 && v < b.cols())
+                        sum += wide_t<T>(a(p, q)) * wide_t<T>(b(u, v));
+                }
+            out(i, j) = T(sum);
+        }
+    return out;
+}
+
+// numpy's correlation, full: out[i][j] = Σ a[p][q] · conj(b[p - i + kr - 1][q - j + kc - 1]).
+template <class T>
+Image<T> full_correlation(const Image<T>& a, const Image<T>& b) {
+    Image<T> out(a.rows() + b.rows() - 1, a.cols() + b.cols() - 1);
+    for (long i = 0; i < out.rows(); ++i)
+        for (long j = 0; j < out.cols(); ++j) {
+            wide_t<T> sum{};
+            for (long p = 0; p < a.rows(); ++p)
+                for (long q = 0; q < a.cols(); ++q) {
+                    const long u = p - i + b.rows() - 1, v = q - j + b.cols() - 1;
+                    if (u >= 0 && u < b.rows() && v >= 0 && v < b.cols())
+                        sum += wide_t<T>(a(p, q)) * wide_t<T>(conj_if_complex(b(u, v)));
+                }
+            out(i, j) = T(sum);
+        }
+    return out;
+}
+
+// scipy.signal.convolve / correlate(a, b, mode); nullopt where scipy raises ValueError.
+template <class T>
+std::optional<Image<T>> scipy(const Image<T>& a, const Image<T>& b, Mode mode, bool correlate) {
+    const Image<T> full = correlate ? full_correlation(a, b) : full_convolution(a, b);
+    switch (mode) {
+        case Mode::full: return full;
+        case Mode::same: return centered(full, a.rows(), a.cols());
+        case Mode::valid: {
+            const bool a_big = a.rows() >= b.rows() && a.cols() >= b.cols();
+            const bool b_big = b.rows() >= a.rows() && b.cols() >= a.cols();
+            if (!a_big && !b_big) return std::nullopt;
+            return centered(full, std::labs(a.rows() - b.rows()) + 1, std::labs(a.cols() - b.cols()) + 1);
+        }
+    }
+    return std::nullopt;
+}
+
+// ---- helpers
+
+template <class T>
+T random_value(std::mt19937_64& rng) {
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    if constexpr (fftconv::is_complex_v<T>)
+        return T(static_cast<typename T::value_type>(u(rng)), static_cast<typename T::value_type>(u(rng)));
+    else
+        return static_cast<T>(u(rng));
+}
+
+template <class T>
+Image<T> random_image(long rows, long cols, std::mt19937_64& rng) {
+    Image<T> img(rows, cols);
+    for (T& v : img.values()) v = random_value<T>(rng);
+    return img;
+}
+
+// Small integers, so that direct sums are exact in every type.
+template <class T>
+Image<T> integer_image(long rows, long cols, std::mt19937_64& rng) {
+    std::uniform_int_distribution<int> u(-8, 8);
+    Image<T> img(rows, cols);
+    for (T& v : img.values()) {
+        if constexpr (fftconv::is_complex_v<T>)
+            v = T(static_cast<typename T::value_type>(u(rng)), static_cast<typename T::value_type>(u(rng)));
+        else
+            v = static_cast<T>(u(rng));
+    }
+    return img;
+}
+
+// max |x - y| / max |y|  (absolute when y is all zeros); +inf on a shape mismatch.
+template <class T>
+double rel_err(ImageView<const T> x, ImageView<const T> y) {
+    if (x.shape() != y.shape()) return INFINITY;
+    double diff = 0, scale = 0;
+    for (long r = 0; r < x.rows; ++r)
+        for (long c = 0; c < x.cols; ++c) {
+            diff = std::max(diff, static_cast<double>(std::abs(x(r, c) - y(r, c))));
+            scale = std::max(scale, static_cast<double>(std::abs(y(r, c))));
+        }
+    return scale > 0 ? diff / scale : diff;
+}
+template <class T>
+double rel_err(const Image<T>& x, const Image<T>& y) {
+    return rel_err(x.view(), y.view());
+}
+template <class T>
+double rel_err(const std::vector<T>& x, const std::vector<T>& y) {
+    return rel_err(ImageView<const T>(std::span<const T>(x)), ImageView<const T>(std::span<const T>(y)));
+}
+
+// Accuracy we hold each type to, relative to max |out|: a few hundred ulps of headroom over
+// what FFT round-off reaches on the largest sizes tested.
+template <class T>
+constexpr double tolerance() {
+    return std::is_same_v<fftconv::real_t<T>, float> ? 1e-5 : 1e-12;
+}
+
+template <class T>
+std::string type_name() {
+    return fftconv::to_string(fftconv::element_type_v<T>);
+}
+
+inline const Mode all_modes[] = {Mode::full, Mode::same, Mode::valid};
+
+}  // namespace ref

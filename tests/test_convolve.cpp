@@ -1,0 +1,293 @@
+// convolve.hpp: known answers, scipy's semantics, properties and bad input, for both cores.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <complex>
+#include <random>
+#include <vector>
+
+#include "fftconv/fftconv.hpp"
+#include "reference.hpp"
+
+using namespace fftconv;
+using cf = std::complex<float>;
+using cd = std::complex<double>;
+
+#define ALL_TYPES float, double, cf, cd
+
+namespace {
+
+constexpr Method both_methods[] = {Method::direct, Method::fft};
+
+template <class T>
+Image<T> as(const Image<double>& src) {
+    Image<T> out(src.rows(), src.cols());
+    for (long r = 0; r < src.rows(); ++r)
+        for (long c = 0; c < src.cols(); ++c) out(r, c) = static_cast<T>(src(r, c));
+    return out;
+}
+
+template <class T>
+std::vector<T> as_vec(const std::vector<double>& src) {
+    return std::vector<T>(src.begin(), src.end());
+}
+
+// Exact for direct; FFT round-off stays far below 1e-4 on these small integers in any type.
+template <class T>
+void check_equal(const Image<T>& got, const Image<double>& want, Method method) {
+    REQUIRE(got.shape() == want.shape());
+    const double tol = method == Method::direct ? 0.0 : 1e-4;
+    for (long r = 0; r < want.rows(); ++r)
+        for (long c = 0; c < want.cols(); ++c) {
+            CAPTURE(r);
+            CAPTURE(c);
+            CHECK(std::abs(got(r, c) - static_cast<T>(want(r, c))) <= tol);
+        }
+}
+
+template <class T>
+void check_equal(const std::vector<T>& got, const std::vector<double>& want, Method method) {
+    check_equal(Image<T>(ImageView<const T>(std::span<const T>(got))),
+                Image<double>(ImageView<const double>(std::span<const double>(want))), method);
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("known answers: 2D, every mode, both methods", T, ALL_TYPES) {
+    const Image<double> a{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}, b{{1, 2}, {3, 4}};
+    const auto at = as<T>(a), bt = as<T>(b);
+    for (Method m : both_methods) {
+        CAPTURE(m);
+        check_equal(convolve(at, bt, Mode::full, m),
+                    {{1, 4, 7, 6}, {7, 23, 33, 24}, {19, 53, 63, 42}, {21, 52, 59, 36}}, m);
+        check_equal(convolve(at, bt, Mode::same, m), {{1, 4, 7}, {7, 23, 33}, {19, 53, 63}}, m);
+        check_equal(convolve(at, bt, Mode::valid, m), {{23, 33}, {53, 63}}, m);
+        check_equal(correlate(at, bt, Mode::full, m),
+                    {{4, 11, 18, 9}, {18, 37, 47, 21}, {36, 67, 77, 33}, {14, 23, 26, 9}}, m);
+        check_equal(correlate(at, bt, Mode::same, m), {{4, 11, 18}, {18, 37, 47}, {36, 67, 77}}, m);
+        check_equal(correlate(at, bt, Mode::valid, m), {{37, 47}, {67, 77}}, m);
+        // b larger than a: convolve commutes, correlate comes out reversed (scipy's values).
+        check_equal(convolve(bt, at, Mode::valid, m), {{23, 33}, {53, 63}}, m);
+        check_equal(correlate(bt, at, Mode::valid, m), {{77, 67}, {47, 37}}, m);
+        check_equal(correlate(bt, at, Mode::same, m), {{77, 67}, {47, 37}}, m);
+    }
+}
+
+TEST_CASE_TEMPLATE("known answers: 1D, every mode, both methods", T, ALL_TYPES) {
+    const auto f = as_vec<T>({0, 1, 2, -1, 3}), g = as_vec<T>({1, 1, 0});
+    for (Method m : both_methods) {
+        CAPTURE(m);
+        check_equal(convolve<T>(f, g, Mode::valid, m), {3, 1, 2}, m);
+        check_equal(convolve<T>(f, g, Mode::full, m), {0, 1, 3, 1, 2, 3, 0}, m);
+        check_equal(convolve<T>(f, g, Mode::same, m), {1, 3, 1, 2, 3}, m);
+        check_equal(correlate<T>(f, g, Mode::full, m), {0, 0, 1, 3, 1, 2, 3}, m);
+        check_equal(correlate<T>(f, g, Mode::same, m), {0, 1, 3, 1, 2}, m);
+        check_equal(correlate<T>(f, g, Mode::valid, m), {1, 3, 1}, m);
+        // The kernel larger than the input.
+        const auto s = as_vec<T>({1, 2}), l = as_vec<T>({1, 2, 3, 4});
+        check_equal(correlate<T>(s, l, Mode::valid, m), {11, 8, 5}, m);
+        check_equal(correlate<T>(s, l, Mode::same, m), {11, 8}, m);
+        check_equal(convolve<T>(s, l, Mode::same, m), {4, 7}, m);
+        check_equal(convolve<T>(s, l, Mode::full, m), {1, 4, 7, 10, 8}, m);
+        check_equal(convolve<T>(s, l, Mode::valid, m), {4, 7, 10}, m);
+    }
+}
+
+TEST_CASE("known answers: complex correlation conjugates the kernel (scipy's values)") {
+    const std::vector<cd> z{{1, 2}, {3, -1}, {0, 2}}, w{{1, -1}, {2, 0.5}};
+    for (Method m : both_methods) {
+        CAPTURE(m);
+        const std::vector<cd> want_corr{{3, 3.5}, {4.5, -0.5}, {5, 6}, {-2, 2}};
+        const std::vector<cd> want_conv{{3, 1}, {3, 0.5}, {8.5, 1.5}, {-1, 4}};
+        CHECK(ref::rel_err(correlate(z, w, Mode::full, m), want_corr) < 1e-15);
+        CHECK(ref::rel_err(convolve(z, w, Mode::full, m), want_conv) < 1e-15);
+        CHECK(ref::rel_err(correlate(z, w, Mode::valid, m), std::vector<cd>{{4.5, -0.5}, {5, 6}}) < 1e-15);
+    }
+}
+
+TEST_CASE("same mode centres like scipy, not like MATLAB, for even kernels") {
+    // full = [1, 3, 6, 10, 9, 7, 4]; scipy keeps offset (4-1)/2 = 1, MATLAB would keep offset 2.
+    const std::vector<double> x{1, 2, 3, 4}, h{1, 1, 1, 1};
+    for (Method m : both_methods) check_equal(convolve(x, h, Mode::same, m), {3, 6, 10, 9}, m);
+}
+
+TEST_CASE("the call forms in the README compile and agree") {
+    const std::vector<double> x{0, 1, 2, -1, 3}, h{1, 1, 0};
+    const std::vector<double> y = fftconv::convolve<double>(x, h, fftconv::Mode::same);
+    CHECK(y == convolve(x, h, Mode::same));  // deduced from std::vector
+    const std::array<double, 3> ha{1, 1, 0};
+    CHECK(convolve(x, ha, Mode::same) == y);  // any contiguous range
+
+    Image<float> img{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}, tpl{{1, 2}, {3, 4}};
+    const Image<float> r = fftconv::correlate<float>(img.view(), tpl.view(), Mode::valid, Method::fft);
+    CHECK(r.shape() == Shape{2, 2});
+    CHECK(correlate(img, tpl, Mode::valid, Method::direct) == Image<float>{{37, 47}, {67, 77}});
+    const Image<float>& cimg = img;
+    CHECK(correlate(cimg.view(), tpl.view(), Mode::valid, Method::direct) ==
+          correlate(img, tpl, Mode::valid, Method::direct));
+}
+
+TEST_CASE_TEMPLATE("direct results on small integers are exact", T, ALL_TYPES) {
+    std::mt19937_64 rng(7);
+    const auto a = ref::integer_image<T>(23, 41, rng), b = ref::integer_image<T>(9, 6, rng);
+    for (Mode mode : ref::all_modes)
+        for (bool corr : {false, true}) {
+            CAPTURE(mode);
+            CAPTURE(corr);
+            const Image<T> got = corr ? correlate(a, b, mode, Method::direct) : convolve(a, b, mode, Method::direct);
+            CHECK(got == *ref::scipy(a, b, mode, corr));
+        }
+}
+
+TEST_CASE_TEMPLATE("properties", T, ALL_TYPES) {
+    std::mt19937_64 rng(11);
+    const double tol = ref::tolerance<T>();
+    const auto a = ref::random_image<T>(17, 30, rng), b = ref::random_image<T>(6, 5, rng);
+
+    SUBCASE("a delta kernel is the identity in same mode") {
+        for (auto [kr, kc] : {std::pair{1, 1}, {3, 3}, {5, 7}}) {
+            Image<T> delta(kr, kc);
+            delta((kr - 1) / 2, (kc - 1) / 2) = T(1);
+            for (Method m : both_methods) {
+                CHECK(ref::rel_err(convolve(a, delta, Mode::same, m), a) <= tol);
+                CHECK(ref::rel_err(correlate(a, delta, Mode::same, m), a) <= tol);
+            }
+        }
+    }
+    SUBCASE("convolve commutes in full mode") {
+        for (Method m : both_methods)
+            CHECK(ref::rel_err(convolve(a, b, Mode::full, m), convolve(b, a, Mode::full, m)) <= tol);
+    }
+    SUBCASE("a shifted delta shifts the input") {
+        // delta at (dr, dc) in full mode: out(r + dr, c + dc) == a(r, c), zero elsewhere.
+        const long dr = 2, dc = 3;
+        Image<T> delta(4, 5);
+        delta(dr, dc) = T(1);
+        for (Method m : both_methods) {
+            const Image<T> out = convolve(a, delta, Mode::full, m);
+            Image<T> want(out.rows(), out.cols());
+            for (long r = 0; r < a.rows(); ++r)
+                for (long c = 0; c < a.cols(); ++c) want(r + dr, c + dc) = a(r, c);
+            CHECK(ref::rel_err(out, want) <= tol);
+        }
+    }
+    SUBCASE("correlate == convolve with the reversed, conjugated kernel") {
+        Image<T> rc(b.view().flipped());
+        for (T& v : rc.values()) v = ref::conj_if_complex(v);
+        for (Mode mode : ref::all_modes)
+            for (Method m : both_methods)
+                CHECK(ref::rel_err(correlate(a, b, mode, m), convolve(a, rc, mode, m)) <= tol);
+    }
+    SUBCASE("linearity: convolve(a, 2b + c) == 2 convolve(a, b) + convolve(a, c)") {
+        const auto c = ref::random_image<T>(6, 5, rng);
+        Image<T> mix(6, 5);
+        for (long i = 0; i < mix.size(); ++i) mix.values()[i] = T(2) * b.values()[i] + c.values()[i];
+        for (Method m : both_methods) {
+            const auto lhs = convolve(a, mix, Mode::same, m);
+            const auto pb = convolve(a, b, Mode::same, m), pc = convolve(a, c, Mode::same, m);
+            Image<T> rhs(lhs.rows(), lhs.cols());
+            for (long i = 0; i < rhs.size(); ++i) rhs.values()[i] = T(2) * pb.values()[i] + pc.values()[i];
+            CHECK(ref::rel_err(lhs, rhs) <= 4 * tol);
+        }
+    }
+}
+
+TEST_CASE_TEMPLATE("strided views: flipped, transposed and sub-images read correctly", T, ALL_TYPES) {
+    std::mt19937_64 rng(5);
+    const auto big = ref::random_image<T>(20, 24, rng), k = ref::random_image<T>(4, 3, rng);
+    const ImageView<const T> sub = big.view().subview(3, 5, 11, 13);
+    const ImageView<const T> views[] = {sub, sub.flipped(), sub.transposed(), big.view().transposed().flipped()};
+    for (const auto& v : views) {
+        const Image<T> dense(v);
+        for (Method m : both_methods)
+            for (Mode mode : ref::all_modes) {
+                CHECK(ref::rel_err(convolve<T>(v, k.view(), mode, m), *ref::scipy(dense, k, mode, false)) <=
+                      ref::tolerance<T>());
+                CHECK(ref::rel_err(correlate<T>(k.view(), v, mode, m), *ref::scipy(k, dense, mode, true)) <=
+                      ref::tolerance<T>());
+            }
+    }
+}
+
+TEST_CASE("inputs are never modified") {
+    std::mt19937_64 rng(3);
+    const auto a = ref::random_image<cd>(9, 8, rng), b = ref::random_image<cd>(3, 4, rng);
+    Image<cd> a2 = a, b2 = b;
+    for (Method m : both_methods)
+        for (Mode mode : ref::all_modes) {
+            (void)convolve(a2, b2, mode, m);
+            (void)correlate(a2, b2, mode, m);
+        }
+    CHECK(a2 == a);
+    CHECK(b2 == b);
+}
+
+TEST_CASE("bad input throws Error naming the argument and the sizes") {
+    const std::vector<double> empty, x{1, 2, 3};
+    CHECK_THROWS_WITH_AS(convolve(empty, x), "convolve: argument 'a' is empty (length 0)", Error);
+    CHECK_THROWS_WITH_AS(correlate(x, empty, Mode::same, Method::fft), "correlate: argument 'b' is empty (length 0)",
+                         Error);
+
+    const Image<float> wide(2, 5), tall(5, 2), none(0, 3);
+    CHECK_THROWS_WITH_AS(convolve(wide, tall, Mode::valid),
+                         "convolve: Mode::valid needs one input at least as large as the other in every "
+                         "dimension; got 'a' 2x5 and 'b' 5x2",
+                         Error);
+    CHECK_THROWS_WITH_AS(correlate(none, wide), "correlate: argument 'a' is empty (0x3)", Error);
+    CHECK_NOTHROW(convolve(wide, tall, Mode::full));
+    CHECK_NOTHROW(convolve(wide, tall, Mode::same));
+
+    const ImageView<const float> negative(wide.data(), -1, 3), null_view(nullptr, 2, 2);
+    CHECK_THROWS_WITH_AS(convolve<float>(negative, wide.view()), "convolve: argument 'a' has a negative size (-1x3)",
+                         Error);
+    CHECK_THROWS_WITH_AS(convolve<float>(wide.view(), null_view),
+                         "convolve: argument 'b' is a 2x2 view with no data (null pointer)", Error);
+    CHECK_THROWS_WITH_AS(convolve(x, x, static_cast<Mode>(9)), "convolve: mode 9 is not one of full, same, valid",
+                         Error);
+    CHECK_THROWS_WITH_AS(convolve(x, x, Mode::full, static_cast<Method>(9)),
+                         "convolve: method 9 is not one of automatic, direct, fft", Error);
+    CHECK_THROWS_AS(choose_method({2, 5}, {5, 2}, Mode::valid, ElementType::float64), Error);
+}
+
+TEST_CASE("length-1 inputs, 1xN and Nx1 images") {
+    const std::vector<double> one{2.5}, x{1, -2, 3};
+    for (Method m : both_methods) {
+        check_equal(convolve(one, one, Mode::full, m), {6.25}, m);
+        check_equal(convolve(x, one, Mode::valid, m), {2.5, -5, 7.5}, m);
+        check_equal(convolve(one, x, Mode::same, m), {-5}, m);
+        check_equal(convolve(one, x, Mode::valid, m), {2.5, -5, 7.5}, m);
+        // A row times a column is their outer product.
+        const Image<double> row{{1, 2, 3}}, col{{1}, {10}};
+        check_equal(convolve(row, col, Mode::full, m), {{1, 2, 3}, {10, 20, 30}}, m);
+        check_equal(correlate(col, row, Mode::full, m), {{3, 2, 1}, {30, 20, 10}}, m);
+    }
+}
+
+TEST_CASE("choose_method picks direct for small kernels and FFT for large ones") {
+    for (ElementType t :
+         {ElementType::float32, ElementType::float64, ElementType::complex64, ElementType::complex128}) {
+        CAPTURE(t);
+        CHECK(choose_method({512, 512}, {3, 3}, Mode::same, t) == Method::direct);
+        CHECK(choose_method({512, 512}, {63, 63}, Mode::same, t) == Method::fft);
+        CHECK(choose_method({1, 100000}, {1, 5}, Mode::full, t) == Method::direct);
+        CHECK(choose_method({1, 100000}, {1, 1000}, Mode::full, t) == Method::fft);
+        CHECK(choose_method({1, 1}, {1, 1}, Mode::full, t) == Method::direct);
+        CHECK(choose_method<double>({1, 8}, {1, 8}, Mode::valid) == Method::direct);
+        // The estimates it compares are public too, and grow with the work.
+        CHECK(estimate_seconds({256, 256}, {9, 9}, Mode::same, t, Method::direct) <
+              estimate_seconds({256, 256}, {17, 17}, Mode::same, t, Method::direct));
+        CHECK(estimate_seconds({256, 256}, {9, 9}, Mode::same, t, Method::fft) <
+              estimate_seconds({1024, 1024}, {9, 9}, Mode::same, t, Method::fft));
+    }
+    CHECK_THROWS_AS(estimate_seconds({4, 4}, {2, 2}, Mode::full, ElementType::float32, Method::automatic), Error);
+}
+
+TEST_CASE("automatic returns what the method it chooses returns") {
+    std::mt19937_64 rng(1);
+    const auto a = ref::random_image<double>(64, 64, rng);
+    for (long k : {3L, 41L}) {
+        const auto b = ref::random_image<double>(k, k, rng);
+        const Method chosen = choose_method<double>(a.shape(), b.shape(), Mode::same);
+        CHECK(convolve(a, b, Mode::same) == convolve(a, b, Mode::same, chosen));
+    }
+}

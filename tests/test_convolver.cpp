@@ -1,0 +1,148 @@
+// convolver.hpp: a plan applied many times equals one-shot calls; threads; bad input.
+#include <doctest/doctest.h>
+
+#include <random>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "fftconv/fftconv.hpp"
+#include "reference.hpp"
+
+using namespace fftconv;
+using cf = std::complex<float>;
+using cd = std::complex<double>;
+
+static_assert(std::is_nothrow_move_constructible_v<Convolver<float>>);
+static_assert(!std::is_copy_constructible_v<Convolver<float>> && !std::is_copy_assignable_v<Convolver<double>>);
+
+TEST_CASE_TEMPLATE("a Convolver applied to many inputs equals one-shot calls", T, float, double, cf, cd) {
+    std::mt19937_64 rng(31);
+    const double tol = ref::tolerance<T>();
+    for (auto [shape, kshape] :
+         {std::pair{Shape{40, 33}, Shape{5, 4}}, {Shape{1, 500}, Shape{1, 31}}, {Shape{6, 7}, Shape{9, 9}}})
+        for (Mode mode : ref::all_modes)
+            for (Method method : {Method::direct, Method::fft, Method::automatic})
+                for (bool corr : {false, true}) {
+                    if (mode == Mode::valid && kshape.rows > shape.rows) continue;  // 6x7 vs 9x9 is no valid pair
+                    CAPTURE(shape);
+                    CAPTURE(kshape);
+                    CAPTURE(mode);
+                    CAPTURE(method);
+                    CAPTURE(corr);
+                    const auto kernel = ref::random_image<T>(kshape.rows, kshape.cols, rng);
+                    Convolver<T> plan(shape, kernel, mode, {.method = method, .correlate = corr});
+                    CHECK(plan.input_shape() == shape);
+                    CHECK(plan.kernel_shape() == kshape);
+                    CHECK(plan.method() != Method::automatic);
+                    Image<T> out(plan.output_shape());
+                    for (int i = 0; i < 4; ++i) {
+                        const auto x = ref::random_image<T>(shape.rows, shape.cols, rng);
+                        const Image<T> once =
+                            corr ? correlate(x, kernel, mode, plan.method()) : convolve(x, kernel, mode, plan.method());
+                        CHECK(ref::rel_err(plan.apply(x), once) <= tol);
+                        plan.apply(x, out.view());
+                        CHECK(ref::rel_err(out, once) <= tol);
+                    }
+                }
+}
+
+TEST_CASE("a Convolver keeps its own copy of the kernel") {
+    std::vector<double> kernel{1, 2, 3};
+    Convolver<double> direct(5, kernel, Mode::full, {.method = Method::direct});
+    Convolver<double> fft(5, kernel, Mode::full, {.method = Method::fft});
+    kernel.assign(3, 0.0);
+    const std::vector<double> x{1, 0, 0, 0, 1};
+    CHECK(direct.apply(x) == std::vector<double>{1, 2, 3, 0, 1, 2, 3});
+    CHECK(ref::rel_err(fft.apply(x), std::vector<double>{1, 2, 3, 0, 1, 2, 3}) < 1e-15);
+}
+
+TEST_CASE("Convolver with measured plans agrees with the estimated ones") {
+    std::mt19937_64 rng(4);
+    const auto kernel = ref::random_image<float>(7, 7, rng), x = ref::random_image<float>(60, 50, rng);
+    Convolver<float> measured(x.shape(), kernel, Mode::same, {.method = Method::fft, .effort = PlannerEffort::measure});
+    CHECK(ref::rel_err(measured.apply(x), convolve(x, kernel, Mode::same, Method::direct)) <= 1e-5);
+}
+
+TEST_CASE("a moved-from Convolver refuses to apply; the moved-to one works") {
+    const std::vector<float> k{1, 1};
+    Convolver<float> a(4, k);
+    Convolver<float> b = std::move(a);
+    const std::vector<float> x{1, 2, 3, 4};
+    CHECK(b.apply(x) == std::vector<float>{1, 3, 5, 7, 4});
+    CHECK_THROWS_WITH_AS(a.apply(x), "Convolver::apply: this Convolver was moved from", Error);
+    a = std::move(b);
+    CHECK(a.apply(x).size() == 5);
+}
+
+TEST_CASE("Convolver: bad input names the argument and the sizes") {
+    const Image<double> k(3, 3);
+    CHECK_THROWS_WITH_AS(Convolver<double>(Shape{0, 5}, k), "Convolver: argument 'input_shape' is empty (0x5)", Error);
+    CHECK_THROWS_WITH_AS(Convolver<double>(Shape{2, 5}, k, Mode::valid),
+                         "Convolver: Mode::valid needs one input at least as large as the other in every dimension; "
+                         "got 'input_shape' 2x5 and 'kernel' 3x3",
+                         Error);
+    CHECK_THROWS_WITH_AS(Convolver<double>(7, std::vector<double>{}),
+                         "Convolver: argument 'kernel' is empty (length 0)", Error);
+
+    Convolver<double> plan(Shape{8, 8}, k, Mode::same);
+    Image<double> x(8, 9), out(8, 8);
+    CHECK_THROWS_WITH_AS(plan.apply(x), "Convolver::apply: argument 'input' is 8x9, this Convolver was built for 8x8",
+                         Error);
+    Image<double> good(8, 8), small(7, 8);
+    CHECK_THROWS_WITH_AS(plan.apply(good, small.view()), "Convolver::apply: argument 'out' is 7x8, the output is 8x8",
+                         Error);
+    CHECK_THROWS_WITH_AS(plan.apply(good, good.view()),
+                         "Convolver::apply: argument 'out' shares memory with 'input'; the result needs its own",
+                         Error);
+    CHECK_NOTHROW(plan.apply(good, out.view()));
+
+    Convolver<float> line(10, std::vector<float>{1, 2});
+    std::vector<float> in(9), res(11);
+    CHECK_THROWS_WITH_AS(line.apply(in),
+                         "Convolver::apply: argument 'input' is length 9, this Convolver was built for length 10",
+                         Error);
+}
+
+TEST_CASE("concurrent calls from 4 threads agree with single-threaded results") {
+    // Each thread plans shapes no other thread has planned yet, and shares some with the others,
+    // so planning, cache eviction and execution all overlap.
+    std::mt19937_64 rng(99);
+    struct Job {
+        Image<double> a, b;
+        Image<cd> ca, cb;
+        Image<double> want;
+        Image<cd> cwant;
+    };
+    std::vector<Job> jobs;
+    for (int i = 0; i < 48; ++i) {
+        const long n = 20 + 7 * i, k = 3 + i % 13;
+        Job j{ref::random_image<double>(n % 50 + 1, n, rng),
+              ref::random_image<double>(k, k + 1, rng),
+              ref::random_image<cd>(9, n, rng),
+              ref::random_image<cd>(2, k, rng),
+              {},
+              {}};
+        j.want = convolve(j.a, j.b, Mode::same, Method::direct);
+        j.cwant = correlate(j.ca, j.cb, Mode::full, Method::direct);
+        jobs.push_back(std::move(j));
+    }
+    std::vector<std::vector<double>> errors(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 3; ++round)
+                for (std::size_t i = (t + round) % 4; i < jobs.size(); i += 2) {
+                    const Job& j = jobs[i];
+                    errors[t].push_back(ref::rel_err(convolve(j.a, j.b, Mode::same, Method::fft), j.want));
+                    errors[t].push_back(ref::rel_err(correlate(j.ca, j.cb, Mode::full, Method::fft), j.cwant));
+                    Convolver<double> plan(j.a.shape(), j.b, Mode::same, {.method = Method::fft});
+                    errors[t].push_back(ref::rel_err(plan.apply(j.a), j.want));
+                }
+        });
+    for (auto& th : threads) th.join();
+    for (const auto& per_thread : errors) {
+        CHECK(per_thread.size() > 100);
+        for (double e : per_thread) CHECK(e <= 1e-12);
+    }
+}
