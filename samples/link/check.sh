@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Proof that users can link fftconv: install it into a temporary prefix, then build
+# samples/link/consumer.cpp against the installed copy three ways and run each result:
+#   1. g++ with `pkg-config --cflags --libs fftconv` (shared library)
+#   2. g++ with `pkg-config --static --libs fftconv`, libfftconv.a linked in
+#   3. a Meson project that says dependency('fftconv')
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix="$work/prefix"
+
+# An unoptimised build: this checks installing and linking, not speed.
+meson setup "$work/build" "$src" --prefix "$prefix" --libdir lib --buildtype plain \
+    -Dtests=false -Dsamples=false >"$work/setup.log" || { cat "$work/setup.log"; exit 1; }
+meson install -C "$work/build" >"$work/install.log" || { cat "$work/install.log"; exit 1; }
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+echo "installed: $(cd "$prefix" && find . -type f | sort | tr '\n' ' ')"
+echo "pkg-config --cflags --libs fftconv: $(pkg-config --cflags --libs fftconv)"
+
+c++ -std=c++20 "$here/consumer.cpp" $(pkg-config --cflags --libs fftconv) -Wl,-rpath,"$prefix/lib" \
+    -o "$work/consumer-shared"
+ldd "$work/consumer-shared" | grep -q "$prefix/lib/libfftconv.so" || { echo "consumer-shared does not use the installed libfftconv.so"; exit 1; }
+echo -n "shared (pkg-config): "
+"$work/consumer-shared"
+
+static_libs=$(pkg-config --static --libs fftconv | sed "s|-lfftconv|$prefix/lib/libfftconv.a|")
+c++ -std=c++20 "$here/consumer.cpp" $(pkg-config --cflags fftconv) $static_libs -o "$work/consumer-static"
+if ldd "$work/consumer-static" | grep -q libfftconv; then echo "consumer-static still needs libfftconv.so"; exit 1; fi
+echo -n "static (pkg-config --static): "
+"$work/consumer-static"
+
+meson setup "$work/consumer" "$here" >"$work/consumer-setup.log" || { cat "$work/consumer-setup.log"; exit 1; }
+meson compile -C "$work/consumer" >"$work/consumer-build.log" || { cat "$work/consumer-build.log"; exit 1; }
+echo -n "meson dependency('fftconv'): "
+LD_LIBRARY_PATH="$prefix/lib" "$work/consumer/consumer"

@@ -1,0 +1,44 @@
+# Shared by scripts/test.sh and scripts/demo.sh (sourced, not run): install what is missing from
+# Debian's archive, then configure and build.
+
+# Everything the build, the tests and the demo need, all from Debian 12's archive.
+FFTCONV_PACKAGES=(
+    g++ meson ninja-build pkg-config   # toolchain
+    libfftw3-dev                       # the FFT (double and float libraries)
+    doctest-dev                        # unit tests
+    libopencv-dev                      # reading images in the demo program
+    python3-numpy python3-scipy        # the scipy.signal cross-check
+)
+
+ensure_packages() {
+    local missing=() p
+    for p in "${FFTCONV_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "== installing from Debian's archive: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo=(sudo)
+        else
+            echo "error: installing ${missing[*]} needs root or sudo; run as root or install them first" >&2
+            exit 1
+        fi
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# configure_and_build DIR [meson options...]: a fresh setup, or a reconfigure of an existing one.
+configure_and_build() {
+    local dir=$1
+    shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson setup --reconfigure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+    echo "== building in $dir"
+    meson compile -C "$dir"
+}
