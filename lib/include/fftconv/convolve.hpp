@@ -19,37 +19,37 @@ namespace fftconv {
 /// @throws Error  an empty input, or Mode::valid when neither input is at least as large as the
 ///                other in every dimension.
 template <Scalar T>
-std::vector<T> convolve(std::span<const T> a, std::span<const T> b, Mode mode = Mode::full,
-                        Method method = Method::automatic);
+[[nodiscard]] std::vector<T> convolve(std::span<const T> a, std::span<const T> b, Mode mode = Mode::full,
+                                      Method method = Method::automatic);
 template <Scalar T>
-Image<T> convolve(ImageView<const T> a, ImageView<const T> b, Mode mode = Mode::full,
-                  Method method = Method::automatic);
+[[nodiscard]] Image<T> convolve(ImageView<const T> a, ImageView<const T> b, Mode mode = Mode::full,
+                                Method method = Method::automatic);
 
 /// Cross-correlation: correlate(a, b, mode) == convolve(a, conj(reverse(b)), mode), which is
 /// scipy.signal.correlate in every mode; in full mode, full[i] = Σ_j a[j] · conj(b[j - i + k - 1])
 /// for a kernel of length k. Complex kernels are conjugated.
 /// @throws Error  as convolve.
 template <Scalar T>
-std::vector<T> correlate(std::span<const T> a, std::span<const T> b, Mode mode = Mode::full,
-                         Method method = Method::automatic);
+[[nodiscard]] std::vector<T> correlate(std::span<const T> a, std::span<const T> b, Mode mode = Mode::full,
+                                       Method method = Method::automatic);
 template <Scalar T>
-Image<T> correlate(ImageView<const T> a, ImageView<const T> b, Mode mode = Mode::full,
-                   Method method = Method::automatic);
+[[nodiscard]] Image<T> correlate(ImageView<const T> a, ImageView<const T> b, Mode mode = Mode::full,
+                                 Method method = Method::automatic);
 
 /// The method Method::automatic runs for a one-shot call with these shapes: whichever of direct
 /// and FFT has the lower estimated time (see estimate_seconds). A 1D signal of length n is {1, n}.
 /// @throws Error  as convolve, for shapes that convolve would refuse.
-Method choose_method(Shape a, Shape b, Mode mode, ElementType type);
+[[nodiscard]] Method choose_method(Shape a, Shape b, Mode mode, ElementType type);
 
 /// Estimated seconds for one call of convolve(a, b, mode, method) on one core of the machine the
 /// cost model was measured on: direct = c_mac · (multiply-adds actually performed) + per-row cost;
 /// fft = fixed cost + c_fft · N·log2(N) per transform (three: two forward, one inverse) + c_pass · N,
 /// N the padded transform size. The constants are in lib/src/cost_model.cpp with their measurement.
 /// @throws Error  as convolve; also for Method::automatic, which has no cost of its own.
-double estimate_seconds(Shape a, Shape b, Mode mode, ElementType type, Method method);
+[[nodiscard]] double estimate_seconds(Shape a, Shape b, Mode mode, ElementType type, Method method);
 
 template <Scalar T>
-Method choose_method(Shape a, Shape b, Mode mode) {
+[[nodiscard]] Method choose_method(Shape a, Shape b, Mode mode) {
     return choose_method(a, b, mode, element_type_v<T>);
 }
 
@@ -90,29 +90,29 @@ std::span<const T> as_span(const R& r) {
 }  // namespace detail
 
 template <detail::signal A, detail::signal_like<A> B>
-std::vector<detail::signal_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
-                                                  Method method = Method::automatic) {
+[[nodiscard]] std::vector<detail::signal_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
+                                                                Method method = Method::automatic) {
     using T = detail::signal_element_t<A>;
     return convolve<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
 }
 
 template <detail::signal A, detail::signal_like<A> B>
-std::vector<detail::signal_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
-                                                   Method method = Method::automatic) {
+[[nodiscard]] std::vector<detail::signal_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
+                                                                 Method method = Method::automatic) {
     using T = detail::signal_element_t<A>;
     return correlate<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
 }
 
 template <detail::image_like A, detail::image_like_as<A> B>
-Image<detail::image_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
-                                           Method method = Method::automatic) {
+[[nodiscard]] Image<detail::image_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
+                                                         Method method = Method::automatic) {
     using T = detail::image_element_t<A>;
     return convolve<T>(ImageView<const T>(a), ImageView<const T>(b), mode, method);
 }
 
 template <detail::image_like A, detail::image_like_as<A> B>
-Image<detail::image_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
-                                            Method method = Method::automatic) {
+[[nodiscard]] Image<detail::image_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
+                                                          Method method = Method::automatic) {
     using T = detail::image_element_t<A>;
     return correlate<T>(ImageView<const T>(a), ImageView<const T>(b), mode, method);
 }

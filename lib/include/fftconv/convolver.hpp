@@ -56,11 +56,11 @@ public:
     Method method() const;
 
     /// @throws Error  when input's shape is not input_shape().
-    Image<T> apply(ImageView<const T> input);
+    [[nodiscard]] Image<T> apply(ImageView<const T> input);
     /// Writes into `out`, which must have output_shape() and must not overlap `input`.
     /// @throws Error  wrong shapes or overlapping memory.
     void apply(ImageView<const T> input, ImageView<T> out);
-    std::vector<T> apply(std::span<const T> input);
+    [[nodiscard]] std::vector<T> apply(std::span<const T> input);
     void apply(std::span<const T> input, std::span<T> out);
 
 private:
