@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fftconv/fftconv.hpp"
@@ -70,40 +71,46 @@ Image<T> centered(const Image<T>& full, long rows, long cols) {
     return out;
 }
 
-// full[i][j] = Σ a[p][q] · b[i-p][j-q], accumulated in long double.
-template <class T>
-Image<T> full_convolution(const Image<T>& a, const Image<T>& b) {
+// out[i][j] = Σ over a's (p, q) of a[p][q] · f(b[u][v]) with (u, v) = index(i, j, p, q), terms
+// whose (u, v) falls outside b dropped; out is (a + b - 1) per dimension, sums in long double.
+template <class T, class Index, class F>
+Image<T> brute_force(const Image<T>& a, const Image<T>& b, Index index, F f) {
     Image<T> out(a.rows() + b.rows() - 1, a.cols() + b.cols() - 1);
     for (long i = 0; i < out.rows(); ++i)
         for (long j = 0; j < out.cols(); ++j) {
             wide_t<T> sum{};
             for (long p = 0; p < a.rows(); ++p)
                 for (long q = 0; q < a.cols(); ++q) {
-                    const long u = i - p, v = j - q;
+                    const auto [u, v] = index(i, j, p, q);
                     if (u >= 0 && u < b.rows() && v >= 0 && v < b.cols())
-                        sum += wide_t<T>(a(p, q)) * wide_t<T>(b(u, v));
+                        sum += wide_t<T>(a(p, q)) * wide_t<T>(f(b(u, v)));
                 }
             out(i, j) = T(sum);
         }
     return out;
 }
 
+// full[i][j] = Σ a[p][q] · b[i-p][j-q]
+template <class T>
+Image<T> full_convolution(const Image<T>& a, const Image<T>& b) {
+    return brute_force(
+        a, b,
+        [](long i, long j, long p, long q) {
+            return std::pair{i - p, j - q};
+        },
+        [](T v) { return v; });
+}
+
 // numpy's correlation, full: out[i][j] = Σ a[p][q] · conj(b[p - i + kr - 1][q - j + kc - 1]).
 template <class T>
 Image<T> full_correlation(const Image<T>& a, const Image<T>& b) {
-    Image<T> out(a.rows() + b.rows() - 1, a.cols() + b.cols() - 1);
-    for (long i = 0; i < out.rows(); ++i)
-        for (long j = 0; j < out.cols(); ++j) {
-            wide_t<T> sum{};
-            for (long p = 0; p < a.rows(); ++p)
-                for (long q = 0; q < a.cols(); ++q) {
-                    const long u = p - i + b.rows() - 1, v = q - j + b.cols() - 1;
-                    if (u >= 0 && u < b.rows() && v >= 0 && v < b.cols())
-                        sum += wide_t<T>(a(p, q)) * wide_t<T>(conj_if_complex(b(u, v)));
-                }
-            out(i, j) = T(sum);
-        }
-    return out;
+    const long kr = b.rows(), kc = b.cols();
+    return brute_force(
+        a, b,
+        [=](long i, long j, long p, long q) {
+            return std::pair{p - i + kr - 1, q - j + kc - 1};
+        },
+        [](T v) { return conj_if_complex(v); });
 }
 
 // scipy.signal.convolve / correlate(a, b, mode); nullopt where scipy raises ValueError.
