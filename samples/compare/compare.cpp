@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
         const double t_direct = median_seconds([&] { (void)convolve(img, kernel, Mode::same, Method::direct); });
         const double t_fft = median_seconds([&] { (void)convolve(img, kernel, Mode::same, Method::fft); });
         const Method pick = choose_method(img.shape(), kernel.shape(), Mode::same, ElementType::float32);
-        std::printf("%3dx%-3d  %12.3g  %12.3g  %10.3f  %10.3f  %7.1fx  %s\n", k, k, diff, diff / scale, t_direct * 1e3,
+        std::printf("%3dx%-3d  %12.3g  %12.3g  %10.3f  %10.3f  %7.2fx  %s\n", k, k, diff, diff / scale, t_direct * 1e3,
                     t_fft * 1e3, t_direct / t_fft, to_string(pick));
     }
     return 0;
