@@ -31,15 +31,26 @@ Shape fft_shape(const Geometry& g) {
     return {length(g.full.rows, g.rows, g.a.rows, g.b.rows), length(g.full.cols, g.cols, g.a.cols, g.b.cols)};
 }
 
+std::vector<int> fft_dims(Shape padded) {
+    if (padded.rows > INT_MAX || padded.cols > INT_MAX)
+        throw Error("fft: transform size " + to_string(padded) + " exceeds FFTW's int dimensions");
+    std::vector<int> dims;
+    if (padded.rows > 1) dims.push_back(static_cast<int>(padded.rows));
+    if (padded.cols > 1 || dims.empty()) dims.push_back(static_cast<int>(padded.cols));
+    return dims;
+}
+
+std::size_t half_spectrum_size(const std::vector<int>& dims) {
+    std::size_t n = 1;
+    for (std::size_t i = 0; i + 1 < dims.size(); ++i) n *= static_cast<std::size_t>(dims[i]);
+    return n * static_cast<std::size_t>(dims.back() / 2 + 1);
+}
+
 template <Scalar T>
-FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort effort) : g_(g), padded_(fft_shape(g)) {
-    if (padded_.rows > INT_MAX || padded_.cols > INT_MAX)
-        throw Error("fft: transform size " + to_string(padded_) + " exceeds FFTW's int dimensions");
-    if (padded_.rows > 1) dims_.push_back(static_cast<int>(padded_.rows));
-    if (padded_.cols > 1 || dims_.empty()) dims_.push_back(static_cast<int>(padded_.cols));
+FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort effort)
+    : g_(g), padded_(fft_shape(g)), dims_(fft_dims(padded_)) {
     const auto n = static_cast<std::size_t>(padded_.size());
-    const auto last = static_cast<std::size_t>(dims_.back());
-    spectrum_size_ = is_complex_v<T> ? n : n / last * (last / 2 + 1);
+    spectrum_size_ = is_complex_v<T> ? n : half_spectrum_size(dims_);
 
     forward_plan_ = get_plan<R>(is_complex_v<T> ? Transform::c2c_forward : Transform::r2c, dims_, effort);
     inverse_plan_ = get_plan<R>(is_complex_v<T> ? Transform::c2c_backward : Transform::c2r, dims_, effort);

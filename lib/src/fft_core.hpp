@@ -21,6 +21,13 @@ std::ptrdiff_t next_fast_length(std::ptrdiff_t n);
 // and lets nothing wrap into the kept window (wrap_free_length).
 Shape fft_shape(const Geometry& g);
 
+// FFTW's rank and sizes for a row-major transform of `padded`: unit dimensions dropped, so a
+// 1xN or Nx1 array is a rank-1 transform.  @throws Error  a size beyond FFTW's int.
+std::vector<int> fft_dims(Shape padded);
+
+// Elements in the r2c half-spectrum of a real transform with these dims.
+std::size_t half_spectrum_size(const std::vector<int>& dims);
+
 // Holds the kernel's spectrum for inputs of shape g.a and applies it: pad, forward FFT, multiply,
 // inverse FFT, read the window. Real T uses r2c/c2r (half the work), complex T uses c2c.
 template <Scalar T>

@@ -64,25 +64,13 @@ template <class R>
 using signal_element_t = std::remove_cv_t<std::ranges::range_value_t<R>>;
 
 template <class V>
-struct image_element {};
-template <class T>
-struct image_element<Image<T>> {
-    using type = T;
-};
-template <class T>
-struct image_element<ImageView<T>> {
-    using type = std::remove_const_t<T>;
-};
-template <class V>
-concept image_like = Scalar<typename image_element<std::remove_cvref_t<V>>::type>;
-template <class V>
-using image_element_t = typename image_element<std::remove_cvref_t<V>>::type;
+concept scalar_image = image_like<V> && Scalar<image_element_t<V>>;
 
 // B is a signal (image) with the same element type as A.
 template <class B, class A>
 concept signal_like = signal<B> && std::same_as<signal_element_t<B>, signal_element_t<A>>;
 template <class B, class A>
-concept image_like_as = image_like<B> && std::same_as<image_element_t<B>, image_element_t<A>>;
+concept image_like_as = scalar_image<B> && std::same_as<image_element_t<B>, image_element_t<A>>;
 
 template <class T, class R>
 std::span<const T> as_span(const R& r) {
@@ -104,18 +92,18 @@ template <detail::signal A, detail::signal_like<A> B>
     return correlate<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
 }
 
-template <detail::image_like A, detail::image_like_as<A> B>
+template <detail::scalar_image A, detail::image_like_as<A> B>
 [[nodiscard]] Image<detail::image_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
                                                          Method method = Method::automatic) {
     using T = detail::image_element_t<A>;
-    return convolve<T>(ImageView<const T>(a), ImageView<const T>(b), mode, method);
+    return convolve<T>(detail::const_view(a), detail::const_view(b), mode, method);
 }
 
-template <detail::image_like A, detail::image_like_as<A> B>
+template <detail::scalar_image A, detail::image_like_as<A> B>
 [[nodiscard]] Image<detail::image_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
                                                           Method method = Method::automatic) {
     using T = detail::image_element_t<A>;
-    return correlate<T>(ImageView<const T>(a), ImageView<const T>(b), mode, method);
+    return correlate<T>(detail::const_view(a), detail::const_view(b), mode, method);
 }
 
 }  // namespace fftconv

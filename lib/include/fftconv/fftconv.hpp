@@ -6,6 +6,9 @@
 //   image.hpp      Image<T> (owning, 64-byte aligned, row-major), ImageView<T> (strided, non-owning)
 //   convolve.hpp   convolve, correlate (1D spans, 2D views), choose_method, estimate_seconds
 //   convolver.hpp  Convolver<T>: plan once for a kernel and an input shape, apply many times
+//   filters.hpp    Border, extend_border, filter2d, sep_filter2d, gaussian_blur, sobel,
+//                  lowpass / highpass (FilterShape), transfer_function, log_spectrum
+//   match.hpp      MatchMethod, match_template, find_peaks
 //
 // The library needs FFTW3 alone; <fftconv/opencv.hpp>, the one header that includes OpenCV, is
 // not included here.
@@ -13,5 +16,7 @@
 
 #include "fftconv/convolve.hpp"
 #include "fftconv/convolver.hpp"
+#include "fftconv/filters.hpp"
 #include "fftconv/image.hpp"
+#include "fftconv/match.hpp"
 #include "fftconv/types.hpp"

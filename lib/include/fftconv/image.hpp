@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
@@ -165,5 +166,36 @@ private:
     std::ptrdiff_t rows_ = 0;
     std::ptrdiff_t cols_ = 0;
 };
+
+namespace detail {
+// Image<T>, ImageView<T> and ImageView<const T> all read as an ImageView<const T>; the element
+// type T is what overloads that accept any of them deduce.
+template <class V>
+struct image_element {};
+template <class T>
+struct image_element<Image<T>> {
+    using type = T;
+};
+template <class T>
+struct image_element<ImageView<T>> {
+    using type = std::remove_const_t<T>;
+};
+template <class V>
+using image_element_t = typename image_element<std::remove_cvref_t<V>>::type;
+template <class V>
+concept image_like = requires {
+    typename image_element_t<V>;
+};
+
+template <class V>
+concept real_image = image_like<V> && Real<image_element_t<V>>;
+template <class K, class V>
+concept real_image_as = real_image<K> && std::same_as<image_element_t<K>, image_element_t<V>>;
+
+template <class V>
+ImageView<const image_element_t<V>> const_view(const V& v) {
+    return v;
+}
+}  // namespace detail
 
 }  // namespace fftconv

@@ -16,6 +16,10 @@ template <class T>
 concept Scalar = std::same_as<T, float> || std::same_as<T, double> || std::same_as<T, std::complex<float>> ||
     std::same_as<T, std::complex<double>>;
 
+/// The real element types, for operations on images (filters, template matching).
+template <class T>
+concept Real = std::same_as<T, float> || std::same_as<T, double>;
+
 /// True for the two std::complex element types.
 template <class T>
 inline constexpr bool is_complex_v = std::same_as<T, std::complex<float>> || std::same_as<T, std::complex<double>>;

@@ -1,0 +1,168 @@
+// Image filters on top of the convolution front door: borders, filter2d, separable filters,
+// Gaussian blur, Sobel derivatives, and frequency-domain low-pass / high-pass filters.
+// Every filter takes one channel; for colour images apply it per channel (<fftconv/opencv.hpp>
+// has per_channel for cv::Mat).
+#pragma once
+
+#include <concepts>
+#include <span>
+#include <vector>
+
+#include "fftconv/image.hpp"
+#include "fftconv/types.hpp"
+
+namespace fftconv {
+
+/// Values read outside an image `abcdefgh`; OpenCV's BORDER_* names, numbers in brackets:
+///
+///     constant    000000|abcdefgh|000000    BORDER_CONSTANT (0), value 0
+///     replicate   aaaaaa|abcdefgh|hhhhhh    BORDER_REPLICATE (1)
+///     reflect     fedcba|abcdefgh|hgfedc    BORDER_REFLECT (2)      = scipy.ndimage mode 'reflect'
+///     wrap        cdefgh|abcdefgh|abcdef    BORDER_WRAP (3)         = scipy.ndimage mode 'wrap'
+///     reflect101  gfedcb|abcdefgh|gfedcb    BORDER_REFLECT_101 (4)  = scipy.ndimage mode 'mirror'
+///
+/// Borders wider than the image keep folding (reflect, reflect101) or repeating (wrap), as
+/// OpenCV's borderInterpolate does; a 1-pixel image repeats its pixel under reflect101.
+enum class Border { constant, replicate, reflect, reflect101, wrap };
+
+/// The image with `top`, `bottom`, `left` and `right` pixels added, filled by `border`
+/// (cv::copyMakeBorder).  @throws Error  empty image or a negative width.
+template <Real T>
+[[nodiscard]] Image<T> extend_border(ImageView<const T> image, std::ptrdiff_t top, std::ptrdiff_t bottom,
+                                     std::ptrdiff_t left, std::ptrdiff_t right, Border border);
+
+/// Same-size correlation with the anchor at the kernel centre (kernel.rows/2, kernel.cols/2):
+///     out(r, c) = Σ_ij kernel(i, j) · image(r + i - kernel.rows/2, c + j - kernel.cols/2)
+/// with pixels outside the image taken from `border` — cv::filter2D(src, dst, -1, kernel,
+/// Point(-1, -1), 0, border), odd or even kernels, any kernel size. Both methods extend the border
+/// first and take the valid part, so they agree at the edges too.
+/// @throws Error  empty image or kernel.
+template <Real T>
+[[nodiscard]] Image<T> filter2d(ImageView<const T> image, ImageView<const T> kernel, Border border = Border::reflect101,
+                                Method method = Method::automatic);
+
+/// filter2d with the separable kernel ky ⊗ kx (ky down the rows, kx along them) — cv::sepFilter2D.
+/// The direct method runs two 1D passes; the FFT method one 2D product.
+template <Real T>
+[[nodiscard]] Image<T> sep_filter2d(ImageView<const T> image, std::span<const T> kx, std::span<const T> ky,
+                                    Border border = Border::reflect101, Method method = Method::automatic);
+
+/// The sampled Gaussian exp(-x²/2σ²), x = -r..r with radius r = int(truncate·σ + 0.5), normalised
+/// to sum 1: scipy.ndimage.gaussian_filter1d's kernel.  @throws Error  σ <= 0, truncate <= 0,
+/// or a radius beyond 2^20.
+template <Real T>
+[[nodiscard]] std::vector<T> gaussian_kernel(double sigma, double truncate = 4.0);
+
+/// Gaussian blur with gaussian_kernel(sigma, truncate) along both axes: equal to
+/// scipy.ndimage.gaussian_filter(image, sigma, mode='reflect', truncate=4) with the default border,
+/// and to cv::GaussianBlur with ksize = 2r+1 and the same border.
+template <Real T>
+[[nodiscard]] Image<T> gaussian_blur(ImageView<const T> image, double sigma, Border border = Border::reflect,
+                                     Method method = Method::automatic, double truncate = 4.0);
+
+/// The separable Sobel kernels of cv::getDerivKernels: `x` (length ksize) differentiates `dx`
+/// times along the rows and smooths otherwise; `y` likewise for `dy`. ksize 1 means no smoothing
+/// (a 3-tap difference on the differentiated axis); ksize -1 is the 3x3 Scharr operator.
+/// @throws Error  ksize not -1 or odd in 1..31, dx or dy negative, dx + dy == 0, an order not
+///                below ksize (ksize 1 allows orders up to 2), or Scharr with dx + dy != 1.
+struct SobelKernels {
+    std::vector<double> x;
+    std::vector<double> y;
+};
+[[nodiscard]] SobelKernels sobel_kernels(int dx, int dy, int ksize = 3);
+
+/// The dx-th x derivative and dy-th y derivative: cv::Sobel(image, dst, CV_32F/CV_64F, dx, dy,
+/// ksize, 1, 0, border). Positive where intensity grows to the right (x) or downwards (y).
+template <Real T>
+[[nodiscard]] Image<T> sobel(ImageView<const T> image, int dx, int dy, int ksize = 3,
+                             Border border = Border::reflect101, Method method = Method::automatic);
+
+/// Gradient magnitude sqrt(gx² + gy²) of the first Sobel derivatives.
+template <Real T>
+[[nodiscard]] Image<T> sobel_magnitude(ImageView<const T> image, int ksize = 3, Border border = Border::reflect101,
+                                       Method method = Method::automatic);
+
+/// Transfer functions of the frequency-domain filters. With u, v each axis's frequency as a
+/// fraction of its Nyquist frequency (-1..1) and ρ = sqrt(u² + v²), for a cutoff ρ0:
+///     ideal        H = 1 where ρ <= ρ0, else 0
+///     gaussian     H = exp(-ρ² / (2 ρ0²))          (H(ρ0) = 0.61)
+///     butterworth  H = 1 / (1 + (ρ / ρ0)^(2·order)) (H(ρ0) = 0.5)
+/// highpass uses 1 - H.
+enum class FilterShape { ideal, gaussian, butterworth };
+
+/// Low-pass filtering in the frequency domain: real FFT, product with H, inverse FFT; the output
+/// has the image's size. The FFT treats the image as periodic, so a bright left edge would bleed
+/// into a dark right edge: unless `border` is wrap (no padding: the plain periodic filter), the
+/// image is first extended by half its size on every side with `border`, and cropped afterwards.
+/// Method::direct computes the same circular convolution with the filter's spatial kernel, the
+/// inverse FFT of H — exact, and O(N²): a reference for small images.
+/// @throws Error  empty image, cutoff <= 0, order < 1.
+template <Real T>
+[[nodiscard]] Image<T> lowpass(ImageView<const T> image, double cutoff, FilterShape shape = FilterShape::ideal,
+                               int order = 2, Border border = Border::reflect, Method method = Method::automatic);
+
+/// image − lowpass(image, …): the complementary high-pass filter 1 − H.
+template <Real T>
+[[nodiscard]] Image<T> highpass(ImageView<const T> image, double cutoff, FilterShape shape = FilterShape::ideal,
+                                int order = 2, Border border = Border::reflect, Method method = Method::automatic);
+
+/// The filter's gain H at each frequency of a rows x cols transform, in display order (zero
+/// frequency at the centre, (rows/2, cols/2), as numpy.fft.fftshift places it).
+template <Real T>
+[[nodiscard]] Image<T> transfer_function(Shape shape, double cutoff, FilterShape shape_kind, int order = 2,
+                                         bool high = false);
+
+/// log(1 + |F|) of the image's 2D DFT, fftshifted (zero frequency at (rows/2, cols/2)) and
+/// divided by its maximum, so values lie in [0, 1] for display.
+template <Real T>
+[[nodiscard]] Image<T> log_spectrum(ImageView<const T> image);
+
+// ---- The same calls deducing T from an Image<T>, ImageView<T> or ImageView<const T> argument.
+
+template <detail::real_image V>
+[[nodiscard]] auto extend_border(const V& image, std::ptrdiff_t top, std::ptrdiff_t bottom, std::ptrdiff_t left,
+                                 std::ptrdiff_t right, Border border) {
+    return extend_border<detail::image_element_t<V>>(detail::const_view(image), top, bottom, left, right, border);
+}
+template <detail::real_image V, detail::real_image_as<V> K>
+[[nodiscard]] auto filter2d(const V& image, const K& kernel, Border border = Border::reflect101,
+                            Method method = Method::automatic) {
+    return filter2d<detail::image_element_t<V>>(detail::const_view(image), detail::const_view(kernel), border, method);
+}
+template <detail::real_image V>
+[[nodiscard]] auto sep_filter2d(const V& image, std::span<const detail::image_element_t<V>> kx,
+                                std::span<const detail::image_element_t<V>> ky, Border border = Border::reflect101,
+                                Method method = Method::automatic) {
+    return sep_filter2d<detail::image_element_t<V>>(detail::const_view(image), kx, ky, border, method);
+}
+template <detail::real_image V>
+[[nodiscard]] auto gaussian_blur(const V& image, double sigma, Border border = Border::reflect,
+                                 Method method = Method::automatic, double truncate = 4.0) {
+    return gaussian_blur<detail::image_element_t<V>>(detail::const_view(image), sigma, border, method, truncate);
+}
+template <detail::real_image V>
+[[nodiscard]] auto sobel(const V& image, int dx, int dy, int ksize = 3, Border border = Border::reflect101,
+                         Method method = Method::automatic) {
+    return sobel<detail::image_element_t<V>>(detail::const_view(image), dx, dy, ksize, border, method);
+}
+template <detail::real_image V>
+[[nodiscard]] auto sobel_magnitude(const V& image, int ksize = 3, Border border = Border::reflect101,
+                                   Method method = Method::automatic) {
+    return sobel_magnitude<detail::image_element_t<V>>(detail::const_view(image), ksize, border, method);
+}
+template <detail::real_image V>
+[[nodiscard]] auto lowpass(const V& image, double cutoff, FilterShape shape = FilterShape::ideal, int order = 2,
+                           Border border = Border::reflect, Method method = Method::automatic) {
+    return lowpass<detail::image_element_t<V>>(detail::const_view(image), cutoff, shape, order, border, method);
+}
+template <detail::real_image V>
+[[nodiscard]] auto highpass(const V& image, double cutoff, FilterShape shape = FilterShape::ideal, int order = 2,
+                            Border border = Border::reflect, Method method = Method::automatic) {
+    return highpass<detail::image_element_t<V>>(detail::const_view(image), cutoff, shape, order, border, method);
+}
+template <detail::real_image V>
+[[nodiscard]] auto log_spectrum(const V& image) {
+    return log_spectrum<detail::image_element_t<V>>(detail::const_view(image));
+}
+
+}  // namespace fftconv

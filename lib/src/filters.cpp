@@ -1,0 +1,227 @@
+#include "fftconv/filters.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "fftconv/convolve.hpp"
+
+namespace fftconv {
+
+namespace detail {
+
+// Where pixel p of a row of length n comes from under `border`; -1 means "the constant 0".
+// Reflections keep folding and wrap keeps repeating for borders wider than the row, as OpenCV's
+// borderInterpolate does.
+std::ptrdiff_t border_index(std::ptrdiff_t p, std::ptrdiff_t n, Border border) {
+    if (p >= 0 && p < n) return p;
+    switch (border) {
+        case Border::constant: return -1;
+        case Border::replicate: return p < 0 ? 0 : n - 1;
+        case Border::wrap: return ((p % n) + n) % n;
+        case Border::reflect:
+        case Border::reflect101: {
+            if (n == 1) return 0;
+            // reflect repeats the edge pixel (cba|abc), reflect101 does not (cb|abc): a period of
+            // 2n or 2n - 2 folded back onto 0..n-1.
+            const std::ptrdiff_t edge = border == Border::reflect101 ? 1 : 0;
+            const std::ptrdiff_t period = 2 * n - 2 * edge;
+            std::ptrdiff_t q = ((p % period) + period) % period;
+            return q < n ? q : period - q - (1 - edge);
+        }
+    }
+    return -1;
+}
+
+}  // namespace detail
+
+namespace {
+
+const char* border_name(Border b) {
+    switch (b) {
+        case Border::constant: return "constant";
+        case Border::replicate: return "replicate";
+        case Border::reflect: return "reflect";
+        case Border::reflect101: return "reflect101";
+        case Border::wrap: return "wrap";
+    }
+    return nullptr;
+}
+
+void check_border(const char* fn, Border border) {
+    if (!border_name(border))
+        throw Error(std::string(fn) + ": border " + std::to_string(static_cast<int>(border)) +
+                    " is not one of constant, replicate, reflect, reflect101, wrap");
+}
+
+template <class T>
+void check_image(const char* fn, const char* arg, ImageView<const T> v) {
+    if (v.rows <= 0 || v.cols <= 0)
+        throw Error(std::string(fn) + ": argument '" + arg + "' is empty (" + to_string(v.shape()) + ")");
+    if (!v.data) throw Error(std::string(fn) + ": argument '" + arg + "' has no data (null pointer)");
+}
+
+// One 1D pass of the separable filter: a 1 x k (along rows) or k x 1 (down columns) kernel.
+template <Real T>
+ImageView<const T> row_kernel(std::span<const T> k) {
+    return {k.data(), 1, static_cast<std::ptrdiff_t>(k.size())};
+}
+template <Real T>
+ImageView<const T> column_kernel(std::span<const T> k) {
+    return {k.data(), static_cast<std::ptrdiff_t>(k.size()), 1};
+}
+
+// The derivative-and-smoothing kernel of getDerivKernels: the binomial smoothing of length
+// n - order (coefficients of (1 + z)^(n-1-order)) convolved `order` times with the difference [-1, 1].
+std::vector<double> deriv_kernel(int order, int n) {
+    std::vector<double> k{1.0};
+    const auto times = [&k](double a, double b, int count) {
+        for (int i = 0; i < count; ++i) {
+            std::vector<double> next(k.size() + 1, 0.0);
+            for (std::size_t j = 0; j < k.size(); ++j) {
+                next[j] += a * k[j];
+                next[j + 1] += b * k[j];
+            }
+            k = std::move(next);
+        }
+    };
+    times(1, 1, n - 1 - order);
+    times(-1, 1, order);
+    return k;
+}
+
+}  // namespace
+
+template <Real T>
+Image<T> extend_border(ImageView<const T> image, std::ptrdiff_t top, std::ptrdiff_t bottom, std::ptrdiff_t left,
+                       std::ptrdiff_t right, Border border) {
+    check_image("extend_border", "image", image);
+    check_border("extend_border", border);
+    if (top < 0 || bottom < 0 || left < 0 || right < 0)
+        throw Error("extend_border: widths must not be negative, got top " + std::to_string(top) + ", bottom " +
+                    std::to_string(bottom) + ", left " + std::to_string(left) + ", right " + std::to_string(right));
+    Image<T> out(image.rows + top + bottom, image.cols + left + right);
+    std::vector<std::ptrdiff_t> col_from(static_cast<std::size_t>(out.cols()));
+    for (std::ptrdiff_t c = 0; c < out.cols(); ++c)
+        col_from[static_cast<std::size_t>(c)] = detail::border_index(c - left, image.cols, border);
+    for (std::ptrdiff_t r = 0; r < out.rows(); ++r) {
+        const std::ptrdiff_t sr = detail::border_index(r - top, image.rows, border);
+        if (sr < 0) continue;  // constant: the zeros Image starts with
+        T* dst = &out(r, 0);
+        for (std::ptrdiff_t c = 0; c < out.cols(); ++c) {
+            const std::ptrdiff_t sc = col_from[static_cast<std::size_t>(c)];
+            if (sc >= 0) dst[c] = image(sr, sc);
+        }
+    }
+    return out;
+}
+
+template <Real T>
+Image<T> filter2d(ImageView<const T> image, ImageView<const T> kernel, Border border, Method method) {
+    check_image("filter2d", "image", image);
+    check_image("filter2d", "kernel", kernel);
+    check_border("filter2d", border);
+    // Anchor at (rows/2, cols/2): for an even kernel it sits right of centre, as in OpenCV.
+    const std::ptrdiff_t ar = kernel.rows / 2, ac = kernel.cols / 2;
+    const Image<T> padded = extend_border(image, ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac, border);
+    return correlate<T>(padded.view(), kernel, Mode::valid, method);
+}
+
+template <Real T>
+Image<T> sep_filter2d(ImageView<const T> image, std::span<const T> kx, std::span<const T> ky, Border border,
+                      Method method) {
+    check_image("sep_filter2d", "image", image);
+    check_border("sep_filter2d", border);
+    if (kx.empty() || ky.empty())
+        throw Error("sep_filter2d: argument '" + std::string(kx.empty() ? "kx" : "ky") + "' is empty (length 0)");
+    const auto kr = static_cast<std::ptrdiff_t>(ky.size()), kc = static_cast<std::ptrdiff_t>(kx.size());
+    const Image<T> padded = extend_border(image, kr / 2, kr - 1 - kr / 2, kc / 2, kc - 1 - kc / 2, border);
+    const Shape row_pass_out{padded.rows(), image.cols};
+    if (method == Method::automatic) {
+        // Two 1D direct passes against one 2D FFT product, whichever the cost model prefers.
+        const ElementType t = element_type_v<T>;
+        const double direct = estimate_seconds(padded.shape(), {1, kc}, Mode::valid, t, Method::direct) +
+                              estimate_seconds(row_pass_out, {kr, 1}, Mode::valid, t, Method::direct);
+        const double fft = estimate_seconds(padded.shape(), {kr, kc}, Mode::valid, t, Method::fft);
+        method = direct <= fft ? Method::direct : Method::fft;
+    }
+    if (method == Method::direct) {
+        const Image<T> rows_done = correlate<T>(padded.view(), row_kernel(kx), Mode::valid, Method::direct);
+        return correlate<T>(rows_done.view(), column_kernel(ky), Mode::valid, Method::direct);
+    }
+    Image<T> k2(kr, kc);
+    for (std::ptrdiff_t i = 0; i < kr; ++i)
+        for (std::ptrdiff_t j = 0; j < kc; ++j)
+            k2(i, j) = ky[static_cast<std::size_t>(i)] * kx[static_cast<std::size_t>(j)];
+    return correlate<T>(padded.view(), k2.view(), Mode::valid, method);
+}
+
+template <Real T>
+std::vector<T> gaussian_kernel(double sigma, double truncate) {
+    if (!(sigma > 0) || !(truncate > 0) || !std::isfinite(sigma * truncate))
+        throw Error("gaussian_kernel: sigma and truncate must be positive and finite, got sigma " +
+                    std::to_string(sigma) + ", truncate " + std::to_string(truncate));
+    const double r = std::floor(truncate * sigma + 0.5);  // int(truncate·σ + 0.5), as scipy
+    if (r > (1 << 20))
+        throw Error("gaussian_kernel: radius " + std::to_string(r) + " (sigma " + std::to_string(sigma) +
+                    ") is beyond 2^20");
+    const auto radius = static_cast<std::ptrdiff_t>(r);
+    std::vector<double> w(static_cast<std::size_t>(2 * radius + 1));
+    double sum = 0;
+    for (std::ptrdiff_t x = -radius; x <= radius; ++x)
+        sum += w[static_cast<std::size_t>(x + radius)] = std::exp(-0.5 * static_cast<double>(x * x) / (sigma * sigma));
+    std::vector<T> out(w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) out[i] = static_cast<T>(w[i] / sum);
+    return out;
+}
+
+template <Real T>
+Image<T> gaussian_blur(ImageView<const T> image, double sigma, Border border, Method method, double truncate) {
+    const std::vector<T> g = gaussian_kernel<T>(sigma, truncate);
+    return sep_filter2d<T>(image, g, g, border, method);
+}
+
+SobelKernels sobel_kernels(int dx, int dy, int ksize) {
+    const std::string args =
+        " (dx " + std::to_string(dx) + ", dy " + std::to_string(dy) + ", ksize " + std::to_string(ksize) + ")";
+    if (dx < 0 || dy < 0 || dx + dy == 0) throw Error("sobel: dx and dy must not be negative and not both 0" + args);
+    if (ksize == -1) {  // Scharr: smoothing [3 10 3], difference [-1 0 1]
+        if (dx + dy != 1) throw Error("sobel: the Scharr operator (ksize -1) takes dx + dy == 1" + args);
+        const std::vector<double> smooth{3, 10, 3}, diff{-1, 0, 1};
+        return {dx ? diff : smooth, dy ? diff : smooth};
+    }
+    if (ksize < 1 || ksize > 31 || ksize % 2 == 0) throw Error("sobel: ksize must be -1 or odd from 1 to 31" + args);
+    // ksize 1: no smoothing, and a 3-tap difference on the differentiated axis.
+    const int nx = ksize == 1 && dx > 0 ? 3 : ksize, ny = ksize == 1 && dy > 0 ? 3 : ksize;
+    if (dx >= nx || dy >= ny) throw Error("sobel: each derivative order must be below the kernel size" + args);
+    return {deriv_kernel(dx, nx), deriv_kernel(dy, ny)};
+}
+
+template <Real T>
+Image<T> sobel(ImageView<const T> image, int dx, int dy, int ksize, Border border, Method method) {
+    const SobelKernels k = sobel_kernels(dx, dy, ksize);
+    const std::vector<T> kx(k.x.begin(), k.x.end()), ky(k.y.begin(), k.y.end());
+    return sep_filter2d<T>(image, kx, ky, border, method);
+}
+
+template <Real T>
+Image<T> sobel_magnitude(ImageView<const T> image, int ksize, Border border, Method method) {
+    Image<T> gx = sobel(image, 1, 0, ksize, border, method);
+    const Image<T> gy = sobel(image, 0, 1, ksize, border, method);
+    for (std::ptrdiff_t i = 0; i < gx.size(); ++i) gx.values()[i] = std::hypot(gx.values()[i], gy.values()[i]);
+    return gx;
+}
+
+#define INSTANTIATE(T)                                                                                             \
+    template Image<T> extend_border<T>(ImageView<const T>, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t,         \
+                                       std::ptrdiff_t, Border);                                                    \
+    template Image<T> filter2d<T>(ImageView<const T>, ImageView<const T>, Border, Method);                         \
+    template Image<T> sep_filter2d<T>(ImageView<const T>, std::span<const T>, std::span<const T>, Border, Method); \
+    template std::vector<T> gaussian_kernel<T>(double, double);                                                    \
+    template Image<T> gaussian_blur<T>(ImageView<const T>, double, Border, Method, double);                        \
+    template Image<T> sobel<T>(ImageView<const T>, int, int, int, Border, Method);                                 \
+    template Image<T> sobel_magnitude<T>(ImageView<const T>, int, Border, Method);
+INSTANTIATE(float)
+INSTANTIATE(double)
+
+}  // namespace fftconv

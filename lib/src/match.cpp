@@ -1,0 +1,235 @@
+// Template matching: the correlation term by a Convolver in double, window statistics from
+// integral images (Lewis, "Fast normalized cross-correlation"), then OpenCV 4.6's normalisation.
+#include "fftconv/match.hpp"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "fftconv/convolver.hpp"
+
+namespace fftconv {
+
+bool lower_is_better(MatchMethod method) {
+    return method == MatchMethod::sqdiff || method == MatchMethod::sqdiff_normed;
+}
+
+const char* to_string(MatchMethod method) {
+    switch (method) {
+        case MatchMethod::sqdiff: return "sqdiff";
+        case MatchMethod::sqdiff_normed: return "sqdiff_normed";
+        case MatchMethod::ccorr: return "ccorr";
+        case MatchMethod::ccorr_normed: return "ccorr_normed";
+        case MatchMethod::ccoeff: return "ccoeff";
+        case MatchMethod::ccoeff_normed: return "ccoeff_normed";
+    }
+    return "(invalid MatchMethod)";
+}
+
+namespace {
+
+template <Real T>
+Image<double> to_double(ImageView<const T> v) {
+    Image<double> out(v.rows, v.cols);
+    for (std::ptrdiff_t r = 0; r < v.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < v.cols; ++c) out(r, c) = static_cast<double>(v(r, c));
+    return out;
+}
+
+// (rows+1) x (cols+1) table of Σ over the rectangle above and left of each entry, of v or of v².
+Image<double> integral(const Image<double>& v, bool squares) {
+    Image<double> s(v.rows() + 1, v.cols() + 1);
+    for (std::ptrdiff_t r = 0; r < v.rows(); ++r) {
+        double row_sum = 0;
+        for (std::ptrdiff_t c = 0; c < v.cols(); ++c) {
+            const double x = v(r, c);
+            row_sum += squares ? x * x : x;
+            s(r + 1, c + 1) = s(r, c + 1) + row_sum;
+        }
+    }
+    return s;
+}
+
+double window(const Image<double>& s, std::ptrdiff_t r, std::ptrdiff_t c, std::ptrdiff_t h, std::ptrdiff_t w) {
+    return s(r, c) - s(r, c + w) - s(r + h, c) + s(r + h, c + w);
+}
+
+template <Real T>
+void check_channels(const char* arg, std::span<const ImageView<const T>> channels) {
+    if (channels.empty()) throw Error(std::string("match_template: argument '") + arg + "' has no channels");
+    for (std::size_t k = 0; k < channels.size(); ++k) {
+        const ImageView<const T>& v = channels[k];
+        if (v.rows <= 0 || v.cols <= 0)
+            throw Error(std::string("match_template: argument '") + arg + "' is empty (" + to_string(v.shape()) + ")");
+        if (!v.data) throw Error(std::string("match_template: argument '") + arg + "' has no data (null pointer)");
+        if (v.shape() != channels[0].shape())
+            throw Error(std::string("match_template: channel ") + std::to_string(k) + " of '" + arg + "' is " +
+                        to_string(v.shape()) + ", channel 0 is " + to_string(channels[0].shape()));
+    }
+}
+
+}  // namespace
+
+template <Real T>
+Image<T> match_template(std::span<const ImageView<const T>> image, std::span<const ImageView<const T>> templ,
+                        MatchMethod method, Method conv_method) {
+    if (static_cast<unsigned>(method) > static_cast<unsigned>(MatchMethod::ccoeff_normed))
+        throw Error("match_template: method " + std::to_string(static_cast<int>(method)) +
+                    " is not one of sqdiff, sqdiff_normed, ccorr, ccorr_normed, ccoeff, ccoeff_normed");
+    check_channels("image", image);
+    check_channels("templ", templ);
+    if (image.size() != templ.size())
+        throw Error("match_template: 'image' has " + std::to_string(image.size()) + " channels, 'templ' has " +
+                    std::to_string(templ.size()));
+    const Shape is = image[0].shape(), ts = templ[0].shape();
+    const bool templ_fits = ts.rows <= is.rows && ts.cols <= is.cols;
+    if (!templ_fits && !(is.rows <= ts.rows && is.cols <= ts.cols))
+        throw Error(
+            "match_template: the template must fit inside the image (or, as OpenCV allows, the image "
+            "inside the template); got 'image' " +
+            to_string(is) + " and 'templ' " + to_string(ts));
+    // OpenCV swaps an image smaller than the template in both dimensions with it.
+    if (!templ_fits) std::swap(image, templ);
+    const std::ptrdiff_t H = image[0].rows, W = image[0].cols, h = templ[0].rows, w = templ[0].cols;
+    const std::size_t cn = image.size();
+    const Shape out_shape{H - h + 1, W - w + 1};
+
+    // The correlation term Σ_k Σ T_k · I_k, in double whatever T: the normalisations below
+    // subtract nearly equal numbers, and a float correlation would leave errors of 1e-2 there.
+    Image<double> corr(out_shape);
+    std::vector<Image<double>> channels;
+    for (std::size_t k = 0; k < cn; ++k) {
+        channels.push_back(to_double(image[k]));
+        const Image<double> t = to_double(templ[k]);
+        Convolver<double> plan(channels.back().shape(), t, Mode::valid, {.method = conv_method, .correlate = true});
+        const Image<double> part = plan.apply(channels.back());
+        for (std::ptrdiff_t i = 0; i < corr.size(); ++i) corr.values()[i] += part.values()[i];
+    }
+
+    Image<T> result(out_shape);
+    const auto finish = [&](auto&& score) {
+        for (std::ptrdiff_t r = 0; r < out_shape.rows; ++r)
+            for (std::ptrdiff_t c = 0; c < out_shape.cols; ++c) result(r, c) = static_cast<T>(score(r, c));
+        return result;
+    };
+    if (method == MatchMethod::ccorr) return finish([&](std::ptrdiff_t r, std::ptrdiff_t c) { return corr(r, c); });
+
+    // Template statistics per channel as cv::meanStdDev computes them: mean and E[T²] - mean².
+    const double area = static_cast<double>(h * w), inv_area = 1.0 / area;
+    std::vector<double> templ_mean(cn);
+    double templ_norm = 0;  // Σ_k variance_k
+    for (std::size_t k = 0; k < cn; ++k) {
+        double sum = 0, sq = 0;
+        for (std::ptrdiff_t r = 0; r < h; ++r)
+            for (std::ptrdiff_t c = 0; c < w; ++c) {
+                const double x = templ[k](r, c);
+                sum += x;
+                sq += x * x;
+            }
+        templ_mean[k] = sum * inv_area;
+        templ_norm += std::max(sq * inv_area - templ_mean[k] * templ_mean[k], 0.0);
+    }
+    const bool coeff = method == MatchMethod::ccoeff || method == MatchMethod::ccoeff_normed;
+    const bool sqdiff = lower_is_better(method);
+    const bool normed = method == MatchMethod::sqdiff_normed || method == MatchMethod::ccorr_normed ||
+                        method == MatchMethod::ccoeff_normed;
+    if (method == MatchMethod::ccoeff_normed && templ_norm < DBL_EPSILON) {
+        // A flat template correlates equally (perfectly) with everything: OpenCV returns all 1.
+        std::fill(result.values().begin(), result.values().end(), T(1));
+        return result;
+    }
+    double templ_sum2 = templ_norm;  // becomes Σ T² (all channels)
+    for (double m : templ_mean) templ_sum2 += m * m;
+    if (!coeff) {
+        std::fill(templ_mean.begin(), templ_mean.end(), 0.0);
+        templ_norm = templ_sum2;
+    }
+    templ_sum2 *= area;
+    templ_norm = std::sqrt(templ_norm * area);  // sqrt(Σ T'²), or sqrt(Σ T²) without the means
+
+    std::vector<Image<double>> sums, sqsums;
+    for (const Image<double>& ch : channels) {
+        if (coeff) sums.push_back(integral(ch, false));
+        if (normed || sqdiff) sqsums.push_back(integral(ch, true));
+    }
+
+    return finish([&](std::ptrdiff_t r, std::ptrdiff_t c) {
+        double num = corr(r, c);
+        double wnd_mean2 = 0, wnd_sum2 = 0;  // (Σ I)²/N and Σ I², summed over channels
+        if (coeff) {
+            for (std::size_t k = 0; k < cn; ++k) {
+                const double s = window(sums[k], r, c, h, w);
+                wnd_mean2 += s * s;
+                num -= s * templ_mean[k];
+            }
+            wnd_mean2 *= inv_area;
+        }
+        if (normed || sqdiff) {
+            for (std::size_t k = 0; k < cn; ++k) wnd_sum2 += window(sqsums[k], r, c, h, w);
+            if (sqdiff) num = std::max(wnd_sum2 - 2 * num + templ_sum2, 0.0);
+        }
+        if (normed) {
+            // A window whose energy is within rounding of zero has no defined score; OpenCV 4.6
+            // treats it as zero energy, which the branches below turn into 0 (1 for sqdiff_normed).
+            const double diff2 = std::max(wnd_sum2 - wnd_mean2, 0.0);
+            const double t = diff2 <= std::min(0.5, 10 * FLT_EPSILON * wnd_sum2) ? 0.0 : std::sqrt(diff2) * templ_norm;
+            if (std::abs(num) < t)
+                num /= t;
+            else if (std::abs(num) < t * 1.125)
+                num = num > 0 ? 1 : -1;
+            else
+                num = method == MatchMethod::sqdiff_normed ? 1 : 0;
+        }
+        return num;
+    });
+}
+
+template <Real T>
+Image<T> match_template(ImageView<const T> image, ImageView<const T> templ, MatchMethod method, Method conv_method) {
+    return match_template<T>(std::span<const ImageView<const T>>(&image, 1),
+                             std::span<const ImageView<const T>>(&templ, 1), method, conv_method);
+}
+
+template <Real T>
+std::vector<Peak> find_peaks(ImageView<const T> scores, std::size_t count, std::ptrdiff_t min_distance, bool lowest) {
+    if (min_distance < 0)
+        throw Error("find_peaks: min_distance must not be negative, got " + std::to_string(min_distance));
+    if (scores.rows < 0 || scores.cols < 0)
+        throw Error("find_peaks: argument 'scores' has a negative size (" + to_string(scores.shape()) + ")");
+    std::vector<std::ptrdiff_t> order;
+    order.reserve(static_cast<std::size_t>(std::max<std::ptrdiff_t>(scores.size(), 0)));
+    for (std::ptrdiff_t i = 0; i < scores.size(); ++i)
+        if (!std::isnan(scores(i / scores.cols, i % scores.cols))) order.push_back(i);
+    const auto at = [&](std::ptrdiff_t i) { return scores(i / scores.cols, i % scores.cols); };
+    // Best first; ties in row-major order, so results do not depend on the sort.
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::ptrdiff_t a, std::ptrdiff_t b) { return lowest ? at(a) < at(b) : at(a) > at(b); });
+
+    std::vector<Peak> peaks;
+    std::vector<char> suppressed(order.size() ? static_cast<std::size_t>(scores.size()) : 0, 0);
+    for (std::ptrdiff_t i : order) {
+        if (peaks.size() >= count) break;
+        if (suppressed[static_cast<std::size_t>(i)]) continue;
+        const std::ptrdiff_t r = i / scores.cols, c = i % scores.cols;
+        peaks.push_back({r, c, static_cast<double>(at(i))});
+        // Everything within min_distance of a chosen peak is out, by marking the square around it.
+        for (std::ptrdiff_t y = std::max<std::ptrdiff_t>(0, r - min_distance);
+             y <= std::min(scores.rows - 1, r + min_distance); ++y)
+            for (std::ptrdiff_t x = std::max<std::ptrdiff_t>(0, c - min_distance);
+                 x <= std::min(scores.cols - 1, c + min_distance); ++x)
+                suppressed[static_cast<std::size_t>(y * scores.cols + x)] = 1;
+    }
+    return peaks;
+}
+
+#define INSTANTIATE(T)                                                                                            \
+    template Image<T> match_template<T>(ImageView<const T>, ImageView<const T>, MatchMethod, Method);             \
+    template Image<T> match_template<T>(std::span<const ImageView<const T>>, std::span<const ImageView<const T>>, \
+                                        MatchMethod, Method);                                                     \
+    template std::vector<Peak> find_peaks<T>(ImageView<const T>, std::size_t, std::ptrdiff_t, bool);
+INSTANTIATE(float)
+INSTANTIATE(double)
+
+}  // namespace fftconv

@@ -1,0 +1,221 @@
+// Frequency-domain filters: low-pass, high-pass, the transfer functions, the log spectrum.
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <string>
+
+#include "fft_core.hpp"
+#include "fftconv/convolve.hpp"
+#include "fftconv/filters.hpp"
+#include "fftw.hpp"
+
+namespace fftconv {
+
+namespace {
+
+// Frequency index i of an n-point DFT as a fraction of the Nyquist frequency: i/(n/2) for the
+// non-negative half, (i - n)/(n/2) for the negative half; 0 for n == 1.
+double nyquist_fraction(std::ptrdiff_t i, std::ptrdiff_t n) {
+    if (n < 2) return 0.0;
+    const std::ptrdiff_t k = i <= n / 2 ? i : i - n;
+    return static_cast<double>(k) / (static_cast<double>(n) / 2.0);
+}
+
+double gain(double rho, double cutoff, FilterShape shape, int order, bool high) {
+    double h = 0;
+    switch (shape) {
+        case FilterShape::ideal: h = rho <= cutoff ? 1.0 : 0.0; break;
+        case FilterShape::gaussian: h = std::exp(-rho * rho / (2 * cutoff * cutoff)); break;
+        case FilterShape::butterworth: h = 1.0 / (1.0 + std::pow(rho / cutoff, 2.0 * order)); break;
+    }
+    return high ? 1.0 - h : h;
+}
+
+void check_filter(const char* fn, double cutoff, FilterShape shape, int order) {
+    if (!(cutoff > 0) || !std::isfinite(cutoff))
+        throw Error(std::string(fn) + ": cutoff must be positive (a fraction of the Nyquist frequency), got " +
+                    std::to_string(cutoff));
+    if (shape != FilterShape::ideal && shape != FilterShape::gaussian && shape != FilterShape::butterworth)
+        throw Error(std::string(fn) + ": shape " + std::to_string(static_cast<int>(shape)) +
+                    " is not one of ideal, gaussian, butterworth");
+    if (order < 1) throw Error(std::string(fn) + ": order must be at least 1, got " + std::to_string(order));
+}
+
+// A real 2D transform of one fixed shape, forward into the half spectrum and back.
+template <Real T>
+class RealTransform {
+public:
+    using C = std::complex<T>;
+    explicit RealTransform(Shape shape)
+        : shape_(shape),
+          dims_(detail::fft_dims(shape)),
+          forward_(detail::get_plan<T>(detail::Transform::r2c, dims_, PlannerEffort::estimate)),
+          inverse_(detail::get_plan<T>(detail::Transform::c2r, dims_, PlannerEffort::estimate)),
+          real_(static_cast<std::size_t>(shape.size())),
+          spectrum_(detail::half_spectrum_size(dims_)) {}
+
+    T* real() { return real_.get(); }
+    C* spectrum() { return spectrum_.get(); }
+    void forward() {
+        detail::Fftw<T>::execute_r2c(forward_->get(), real_.get(),
+                                     reinterpret_cast<typename detail::Fftw<T>::complex*>(spectrum_.get()));
+    }
+    void inverse() {
+        detail::Fftw<T>::execute_c2r(
+            inverse_->get(), reinterpret_cast<typename detail::Fftw<T>::complex*>(spectrum_.get()), real_.get());
+    }
+
+private:
+    Shape shape_;
+    std::vector<int> dims_;
+    std::shared_ptr<const detail::Plan<T>> forward_, inverse_;
+    detail::FftwBuffer<T> real_;
+    detail::FftwBuffer<C> spectrum_;
+};
+
+// The row-major index of half-spectrum entry (r, c): FFTW squeezes unit dimensions, and an Nx1
+// transform is a 1D transform along the rows, so its half spectrum runs down the rows.
+struct HalfSpectrum {
+    Shape shape;  // the transform's real shape
+    std::ptrdiff_t rows() const { return shape.cols == 1 ? shape.rows / 2 + 1 : shape.rows; }
+    std::ptrdiff_t cols() const { return shape.cols == 1 ? 1 : shape.cols / 2 + 1; }
+};
+
+// Filters `padded` in place: H(u, v) times its spectrum.
+template <Real T>
+void apply_transfer(Image<T>& padded, double cutoff, FilterShape shape, int order, bool high) {
+    const Shape s = padded.shape();
+    RealTransform<T> t(s);
+    std::copy_n(padded.data(), padded.size(), t.real());
+    t.forward();
+    const HalfSpectrum half{s};
+    const double scale = 1.0 / static_cast<double>(s.size());
+    for (std::ptrdiff_t r = 0; r < half.rows(); ++r)
+        for (std::ptrdiff_t c = 0; c < half.cols(); ++c) {
+            const double u = nyquist_fraction(r, s.rows), v = nyquist_fraction(c, s.cols);
+            t.spectrum()[r * half.cols() + c] *=
+                static_cast<T>(scale * gain(std::hypot(u, v), cutoff, shape, order, high));
+        }
+    t.inverse();
+    std::copy_n(t.real(), padded.size(), padded.data());
+}
+
+// The spatial kernel of H on a transform of shape s, laid out for filter2d with a wrap border:
+// K(i, j) = h((a_r - i) mod rows, (a_c - j) mod cols), h = inverse DFT of H, a = the anchor (s/2).
+template <Real T>
+Image<T> spatial_kernel(Shape s, double cutoff, FilterShape shape, int order, bool high) {
+    RealTransform<T> t(s);
+    const HalfSpectrum half{s};
+    const double scale = 1.0 / static_cast<double>(s.size());
+    for (std::ptrdiff_t r = 0; r < half.rows(); ++r)
+        for (std::ptrdiff_t c = 0; c < half.cols(); ++c) {
+            const double u = nyquist_fraction(r, s.rows), v = nyquist_fraction(c, s.cols);
+            t.spectrum()[r * half.cols() + c] =
+                static_cast<T>(scale * gain(std::hypot(u, v), cutoff, shape, order, high));
+        }
+    t.inverse();
+    Image<T> k(s);
+    const std::ptrdiff_t ar = s.rows / 2, ac = s.cols / 2;
+    for (std::ptrdiff_t i = 0; i < s.rows; ++i)
+        for (std::ptrdiff_t j = 0; j < s.cols; ++j)
+            k(i, j) =
+                t.real()[(((ar - i) % s.rows + s.rows) % s.rows) * s.cols + ((ac - j) % s.cols + s.cols) % s.cols];
+    return k;
+}
+
+template <Real T>
+Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutoff, FilterShape shape, int order,
+                          Border border, Method method, bool high) {
+    if (image.rows <= 0 || image.cols <= 0)
+        throw Error(std::string(fn) + ": argument 'image' is empty (" + to_string(image.shape()) + ")");
+    check_filter(fn, cutoff, shape, order);
+    // Pad by at least half the image on each side, to a length FFTW transforms fast; wrap means
+    // the plain periodic filter, no padding.
+    const auto pad = [border](std::ptrdiff_t n) {
+        return border == Border::wrap ? 0 : detail::next_fast_length(n + 2 * (n / 2)) - n;
+    };
+    const std::ptrdiff_t pr = pad(image.rows), pc = pad(image.cols);
+    Image<T> padded = extend_border(image, pr / 2, pr - pr / 2, pc / 2, pc - pc / 2, border);
+    if (method == Method::automatic)
+        method = choose_method({2 * padded.rows() - 1, 2 * padded.cols() - 1}, padded.shape(), Mode::valid,
+                               element_type_v<T>);
+    Image<T> filtered;
+    if (method == Method::direct) {
+        // The same circular convolution, summed directly: the reference for the FFT path.
+        const Image<T> k = spatial_kernel<T>(padded.shape(), cutoff, shape, order, high);
+        filtered = filter2d<T>(padded.view(), k.view(), Border::wrap, Method::direct);
+    } else {
+        apply_transfer(padded, cutoff, shape, order, high);
+        filtered = std::move(padded);
+    }
+    return Image<T>(filtered.view().subview(pr / 2, pc / 2, image.rows, image.cols));
+}
+
+}  // namespace
+
+template <Real T>
+Image<T> lowpass(ImageView<const T> image, double cutoff, FilterShape shape, int order, Border border, Method method) {
+    return frequency_filter("lowpass", image, cutoff, shape, order, border, method, false);
+}
+
+template <Real T>
+Image<T> highpass(ImageView<const T> image, double cutoff, FilterShape shape, int order, Border border, Method method) {
+    return frequency_filter("highpass", image, cutoff, shape, order, border, method, true);
+}
+
+template <Real T>
+Image<T> transfer_function(Shape s, double cutoff, FilterShape shape, int order, bool high) {
+    if (s.empty()) throw Error("transfer_function: shape " + to_string(s) + " is empty");
+    check_filter("transfer_function", cutoff, shape, order);
+    Image<T> out(s);
+    for (std::ptrdiff_t r = 0; r < s.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < s.cols; ++c) {
+            // Display order: row r shows frequency index r - rows/2.
+            const double u = s.rows < 2 ? 0.0 : static_cast<double>(r - s.rows / 2) / (static_cast<double>(s.rows) / 2);
+            const double v = s.cols < 2 ? 0.0 : static_cast<double>(c - s.cols / 2) / (static_cast<double>(s.cols) / 2);
+            out(r, c) = static_cast<T>(gain(std::hypot(u, v), cutoff, shape, order, high));
+        }
+    return out;
+}
+
+template <Real T>
+Image<T> log_spectrum(ImageView<const T> image) {
+    if (image.rows <= 0 || image.cols <= 0)
+        throw Error("log_spectrum: argument 'image' is empty (" + to_string(image.shape()) + ")");
+    const Shape s = image.shape();
+    RealTransform<T> t(s);
+    for (std::ptrdiff_t r = 0; r < s.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < s.cols; ++c) t.real()[r * s.cols + c] = image(r, c);
+    t.forward();
+    const HalfSpectrum half{s};
+    // |F(k1, k2)| for the whole grid: the half spectrum, and Hermitian symmetry for the rest.
+    const auto magnitude = [&](std::ptrdiff_t k1, std::ptrdiff_t k2) {
+        if (s.cols == 1) {
+            const std::ptrdiff_t k = k1 < half.rows() ? k1 : s.rows - k1;
+            return std::abs(t.spectrum()[k]);
+        }
+        if (k2 < half.cols()) return std::abs(t.spectrum()[k1 * half.cols() + k2]);
+        return std::abs(t.spectrum()[((s.rows - k1) % s.rows) * half.cols() + (s.cols - k2)]);
+    };
+    Image<T> out(s);
+    T peak = 0;
+    for (std::ptrdiff_t k1 = 0; k1 < s.rows; ++k1)
+        for (std::ptrdiff_t k2 = 0; k2 < s.cols; ++k2) {
+            const T v = std::log1p(magnitude(k1, k2));
+            out((k1 + s.rows / 2) % s.rows, (k2 + s.cols / 2) % s.cols) = v;
+            peak = std::max(peak, v);
+        }
+    if (peak > 0)
+        for (T& v : out.values()) v /= peak;
+    return out;
+}
+
+#define INSTANTIATE(T)                                                                           \
+    template Image<T> lowpass<T>(ImageView<const T>, double, FilterShape, int, Border, Method);  \
+    template Image<T> highpass<T>(ImageView<const T>, double, FilterShape, int, Border, Method); \
+    template Image<T> transfer_function<T>(Shape, double, FilterShape, int, bool);               \
+    template Image<T> log_spectrum<T>(ImageView<const T>);
+INSTANTIATE(float)
+INSTANTIATE(double)
+
+}  // namespace fftconv
