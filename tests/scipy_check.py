@@ -6,7 +6,8 @@ Usage: scipy_check.py DRIVER
 Generates random inputs of awkward shapes (1, primes, 1xN, Nx1, kernels larger than the input,
 shapes that Mode::valid refuses), runs them through DRIVER (tests/scipy_driver.cpp) with every
 operation, mode, method and element type, and compares each result with scipy.signal.convolve /
-correlate computed in double precision. Exits 77 (skipped) when numpy or scipy is missing.
+correlate computed in double precision; then gaussian_blur against scipy.ndimage.gaussian_filter
+for every border. Exits 77 (skipped) when numpy or scipy is missing.
 """
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import sys
 try:
     import numpy as np
     import scipy
+    import scipy.ndimage
     import scipy.signal
 except ImportError as e:
     print(f"skipped: {e}")
@@ -59,7 +61,22 @@ def make_cases(rng, count):
     return cases
 
 
+def gaussian_cases(rng):
+    """gaussian_blur vs gaussian_filter: scipy's mode names for fftconv's borders."""
+    cases = []
+    for mode in ("reflect", "mirror", "nearest", "wrap", "constant"):
+        for shape in ((1, 1), (1, 40), (17, 1), (23, 31), (64, 48)):
+            for sigma in (0.5, 1.7, 4.0):
+                for dtype in ("float32", "float64"):
+                    a = random_array(rng, shape, dtype)
+                    for method in ("direct", "fft"):
+                        cases.append((f"gaussian:{mode}", f"{sigma}", method, dtype, 2, a, np.zeros((0, 0))))
+    return cases
+
+
 def scipy_result(op, mode, ndim, a, b):
+    if op.startswith("gaussian:"):
+        return scipy.ndimage.gaussian_filter(a.astype(np.float64), float(mode), mode=op[9:], truncate=4.0)
     a64 = a.astype(np.complex128 if np.iscomplexobj(a) else np.float64)
     b64 = b.astype(a64.dtype)
     if ndim == 1:
@@ -75,10 +92,10 @@ def scipy_result(op, mode, ndim, a, b):
 def main():
     driver = sys.argv[1]
     rng = np.random.default_rng(20261122)
-    cases = make_cases(rng, 250)
+    cases = make_cases(rng, 250) + gaussian_cases(rng)
     stdin = "\n".join(
         f"{op} {mode} {method} {dtype} {ndim} {a.shape[0]} {a.shape[1]} {b.shape[0]} {b.shape[1]}\n"
-        f"{values_text(a)}\n{values_text(b)}"
+        f"{values_text(a)}\n{values_text(b) if b.size else ''}"
         for op, mode, method, dtype, ndim, a, b in cases
     )
     lines = subprocess.run([driver], input=stdin, capture_output=True, text=True, check=True).stdout.splitlines()
@@ -92,6 +109,7 @@ def main():
         want = scipy_result(op, mode, ndim, a, b)
         words = line.split()
         what = f"{op} {mode} {method} {dtype} a{a.shape} b{b.shape}"
+        kind = "gaussian" if op.startswith("gaussian:") else "signal"
         if want is None:
             ok = words[0] == "error" and "Mode::valid" in line
             if not ok:
@@ -107,7 +125,7 @@ def main():
             ok = (rows, cols) == want.shape
             if ok:
                 err = np.max(np.abs(got.reshape(rows, cols) - want)) / max(np.max(np.abs(want)), 1e-300)
-                worst[dtype] = max(worst.get(dtype, 0.0), err)
+                worst[(kind, dtype)] = max(worst.get((kind, dtype), 0.0), err)
                 ok = err <= TOLERANCE[dtype]
                 if not ok:
                     print(f"FAIL {what}: error {err:.3e} > {TOLERANCE[dtype]:.0e}")
@@ -116,8 +134,9 @@ def main():
         passed += ok
         failed += not ok
 
-    print(f"scipy {scipy.__version__}: max error / max|out| per type: "
-          + ", ".join(f"{t} {e:.2e}" for t, e in sorted(worst.items())))
+    for kind, fn in (("signal", "scipy.signal.convolve/correlate"), ("gaussian", "scipy.ndimage.gaussian_filter")):
+        print(f"vs {fn} (scipy {scipy.__version__}), max error / max|out|: "
+              + ", ".join(f"{t} {e:.2e}" for (k, t), e in sorted(worst.items()) if k == kind))
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

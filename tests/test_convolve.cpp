@@ -296,7 +296,7 @@ TEST_CASE("the README's example runs and gives what its comments say") {
     std::vector<double> x = {0, 1, 2, -1, 3}, h = {1, 1, 0};
     std::vector<double> y = fftconv::convolve(x, h, fftconv::Mode::same);  // {1, 3, 1, 2, 3}
 
-    fftconv::Image<float> img(480, 640), tpl(32, 32);  // 64-byte aligned
+    fftconv::Image<float> img(480, 640), tpl(32, 32);                             // 64-byte aligned
     fftconv::Image<float> r = fftconv::correlate(img, tpl, fftconv::Mode::valid,  // 449x609
                                                  fftconv::Method::fft);
 

@@ -1,0 +1,334 @@
+// filters.hpp against OpenCV (and scipy's definitions) on the same data, every border, both methods.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <numbers>
+#include <opencv2/imgproc.hpp>
+#include <vector>
+
+#include "fftconv/fftconv.hpp"
+#include "fftconv/opencv.hpp"
+#include "opencv_reference.hpp"
+#include "reference.hpp"
+
+using namespace fftconv;
+
+namespace {
+
+constexpr Method both_methods[] = {Method::direct, Method::fft};
+constexpr Border cv_borders[] = {Border::constant, Border::replicate, Border::reflect, Border::reflect101};
+constexpr Border all_borders[] = {Border::constant, Border::replicate, Border::reflect, Border::reflect101,
+                                  Border::wrap};
+
+int cv_border(Border b) {
+    switch (b) {
+        case Border::constant: return cv::BORDER_CONSTANT;
+        case Border::replicate: return cv::BORDER_REPLICATE;
+        case Border::reflect: return cv::BORDER_REFLECT;
+        case Border::reflect101: return cv::BORDER_REFLECT_101;
+        case Border::wrap: return cv::BORDER_WRAP;
+    }
+    return -1;
+}
+
+std::string name(const char* op, Border b, Method m, const char* type) {
+    static const char* borders[] = {"constant", "replicate", "reflect", "reflect101", "wrap"};
+    return std::string(op) + " " + borders[static_cast<int>(b)] + " " + to_string(m) + " " + type;
+}
+
+template <class T>
+constexpr const char* type_name() {
+    return std::is_same_v<T, float> ? "f32" : "f64";
+}
+
+// cv::filter2D where OpenCV supports the border; for wrap, which filter2D refuses for small
+// kernels, copyMakeBorder(WRAP) and a correlation of the interior (a valid correlation).
+cv::Mat cv_filter2d(const cv::Mat& src, const cv::Mat& kernel, Border border) {
+    cv::Mat out;
+    if (border != Border::wrap) {
+        cv::filter2D(src, out, -1, kernel, cv::Point(-1, -1), 0, cv_border(border));
+        return out;
+    }
+    const int ar = kernel.rows / 2, ac = kernel.cols / 2;
+    cv::Mat padded;
+    cv::copyMakeBorder(src, padded, ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac, cv::BORDER_WRAP);
+    cv::filter2D(padded, out, -1, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+    return out(cv::Rect(ac, ar, src.cols, src.rows)).clone();
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("extend_border equals cv::copyMakeBorder, also for borders wider than the image", T, float, double) {
+    for (auto [rows, cols] : {std::pair{1, 1}, {3, 2}, {5, 7}, {1, 9}}) {
+        const cv::Mat src = cvref::random_mat(rows, cols, CV_MAKETYPE(fftconv::detail::cv_depth<T>(), 1), 3);
+        for (Border b : all_borders)
+            for (auto [t, bo, l, r] : {std::array{0, 0, 0, 0}, {1, 2, 3, 0}, {7, 9, 11, 8}}) {
+                cv::Mat want;
+                cv::copyMakeBorder(src, want, t, bo, l, r, cv_border(b), cv::Scalar(0));
+                const Image<T> got = extend_border<T>(view_of<T>(src), t, bo, l, r, b);
+                CAPTURE(rows);
+                CAPTURE(cols);
+                CAPTURE(static_cast<int>(b));
+                CHECK(cvref::diff(got, want).abs == 0);
+            }
+    }
+    CHECK_THROWS_WITH_AS((void)extend_border<float>(Image<float>(2, 2).view(), -1, 0, 0, 0, Border::wrap),
+                         "extend_border: widths must not be negative, got top -1, bottom 0, left 0, right 0", Error);
+}
+
+TEST_CASE_TEMPLATE("filter2d equals cv::filter2D: every border, odd and even kernels, both methods", T, float, double) {
+    const int depth = fftconv::detail::cv_depth<T>();
+    cv::Mat photo;
+    cvref::camera(61, 80).convertTo(photo, depth, 1.0 / 255);
+    const std::vector<cv::Mat> images = {photo, cvref::random_mat(23, 17, depth, 5), cvref::random_mat(1, 40, depth, 6),
+                                         cvref::random_mat(9, 1, depth, 7)};
+    for (auto [kr, kc] : {std::pair{3, 3}, {4, 4}, {5, 2}, {1, 7}, {8, 8}, {15, 15}, {31, 30}}) {
+        const cv::Mat kernel = cvref::random_mat(kr, kc, depth, 100 + kr * kc);
+        for (const cv::Mat& img : images)
+            for (Border b : all_borders)
+                for (Method m : both_methods) {
+                    CAPTURE(kr);
+                    CAPTURE(kc);
+                    CAPTURE(img.rows);
+                    CAPTURE(img.cols);
+                    const Image<T> got = filter2d<T>(view_of<T>(img), view_of<T>(kernel), b, m);
+                    // OpenCV sums large kernels by DFT in float; its own error sets the tolerance.
+                    cvref::check_close(name("filter2d", b, m, type_name<T>()), got, cv_filter2d(img, kernel, b),
+                                       std::is_same_v<T, float> ? 2e-5 : 1e-12);
+                }
+    }
+}
+
+TEST_CASE("filter2d: both methods agree at the edges, every border") {
+    std::mt19937_64 rng(8);
+    const auto img = ref::random_image<double>(37, 29, rng), k = ref::random_image<double>(9, 6, rng);
+    for (Border b : all_borders)
+        CHECK(ref::rel_err(filter2d(img.view(), k.view(), b, Method::fft),
+                           filter2d(img.view(), k.view(), b, Method::direct)) < 1e-13);
+}
+
+TEST_CASE("gaussian_kernel is scipy's: radius int(4σ + 0.5), normalised samples of exp(-x²/2σ²)") {
+    for (double sigma : {0.3, 1.0, 2.5, 4.0, 7.3}) {
+        const std::vector<double> g = gaussian_kernel<double>(sigma);
+        const int r = static_cast<int>(4 * sigma + 0.5);
+        REQUIRE(g.size() == static_cast<std::size_t>(2 * r + 1));
+        double sum = 0;
+        for (int x = -r; x <= r; ++x) sum += std::exp(-x * x / (2 * sigma * sigma));
+        for (int x = -r; x <= r; ++x)
+            CHECK(g[x + r] == doctest::Approx(std::exp(-x * x / (2 * sigma * sigma)) / sum).epsilon(1e-14));
+    }
+    // A value computed by scipy 1.10: scipy.ndimage._filters._gaussian_kernel1d(1.0, 0, 4)[4]
+    CHECK(gaussian_kernel<double>(1.0)[4] == doctest::Approx(0.3989422804014327).epsilon(1e-6));
+    CHECK_THROWS_AS((void)gaussian_kernel<float>(0.0), Error);
+    CHECK_THROWS_AS((void)gaussian_kernel<float>(-1.0), Error);
+}
+
+TEST_CASE_TEMPLATE("gaussian_blur equals cv::GaussianBlur with ksize 2r+1, every border, both methods", T, float,
+                   double) {
+    const int depth = fftconv::detail::cv_depth<T>();
+    cv::Mat photo;
+    cvref::camera(70, 90).convertTo(photo, depth);
+    for (double sigma : {0.8, 2.5, 4.0})
+        for (Border b : cv_borders)
+            for (Method m : both_methods) {
+                const int r = static_cast<int>(4 * sigma + 0.5);
+                cv::Mat want;
+                cv::GaussianBlur(photo, want, cv::Size(2 * r + 1, 2 * r + 1), sigma, sigma, cv_border(b));
+                const Image<T> got = gaussian_blur<T>(view_of<T>(photo), sigma, b, m);
+                CAPTURE(sigma);
+                cvref::check_close(name("gaussian_blur", b, m, type_name<T>()), got, want,
+                                   std::is_same_v<T, float> ? 1e-6 : 1e-12);
+            }
+}
+
+TEST_CASE("gaussian_blur equals an independent sum of scipy.ndimage.gaussian_filter's definition") {
+    // scipy's mode='reflect' mirrors about the edge (d c b a | a b c d); the 2D Gaussian is the
+    // product of two 1D kernels, summed here over the whole square without separating.
+    std::mt19937_64 rng(12);
+    const auto img = ref::random_image<double>(13, 11, rng);
+    const double sigma = 1.7;
+    const int r = static_cast<int>(4 * sigma + 0.5);
+    const auto mirror = [](int p, int n) {
+        while (p < 0 || p >= n) p = p < 0 ? -p - 1 : 2 * n - p - 1;
+        return p;
+    };
+    double norm = 0;
+    for (int x = -r; x <= r; ++x) norm += std::exp(-x * x / (2 * sigma * sigma));
+    Image<double> want(img.rows(), img.cols());
+    for (int i = 0; i < img.rows(); ++i)
+        for (int j = 0; j < img.cols(); ++j) {
+            double s = 0;
+            for (int u = -r; u <= r; ++u)
+                for (int v = -r; v <= r; ++v)
+                    s += std::exp(-(u * u + v * v) / (2 * sigma * sigma)) *
+                         img(mirror(i + u, static_cast<int>(img.rows())), mirror(j + v, static_cast<int>(img.cols())));
+            want(i, j) = s / (norm * norm);
+        }
+    for (Method m : both_methods)
+        CHECK(ref::rel_err(gaussian_blur(img.view(), sigma, Border::reflect, m), want) < 1e-13);
+}
+
+TEST_CASE("sobel_kernels equal cv::getDerivKernels") {
+    for (int ksize : {-1, 1, 3, 5, 7, 31})
+        for (auto [dx, dy] : {std::pair{1, 0}, {0, 1}, {1, 1}, {2, 0}, {0, 2}, {2, 1}, {3, 0}}) {
+            if (ksize == -1 && dx + dy != 1) continue;
+            if (ksize == 1 && (dx > 2 || dy > 2)) continue;
+            if (ksize == 3 && (dx > 2 || dy > 2)) continue;
+            cv::Mat kx, ky;
+            cv::getDerivKernels(kx, ky, dx, dy, ksize, false, CV_64F);
+            const SobelKernels k = sobel_kernels(dx, dy, ksize);
+            CAPTURE(ksize);
+            CAPTURE(dx);
+            CAPTURE(dy);
+            REQUIRE(k.x.size() == kx.total());
+            REQUIRE(k.y.size() == ky.total());
+            for (std::size_t i = 0; i < k.x.size(); ++i) CHECK(k.x[i] == kx.at<double>(static_cast<int>(i)));
+            for (std::size_t i = 0; i < k.y.size(); ++i) CHECK(k.y[i] == ky.at<double>(static_cast<int>(i)));
+        }
+    CHECK_THROWS_WITH_AS((void)sobel_kernels(0, 0, 3),
+                         "sobel: dx and dy must not be negative and not both 0 (dx 0, dy 0, ksize 3)", Error);
+    CHECK_THROWS_AS((void)sobel_kernels(1, 0, 4), Error);
+    CHECK_THROWS_AS((void)sobel_kernels(3, 0, 3), Error);
+    CHECK_THROWS_AS((void)sobel_kernels(1, 1, -1), Error);
+}
+
+TEST_CASE_TEMPLATE("sobel equals cv::Sobel, every border, both methods", T, float, double) {
+    const int depth = fftconv::detail::cv_depth<T>();
+    cv::Mat photo;
+    cvref::camera(64, 77).convertTo(photo, depth);
+    for (int ksize : {-1, 1, 3, 5, 7})
+        for (auto [dx, dy] : {std::pair{1, 0}, {0, 1}, {1, 1}, {2, 0}})
+            for (Border b : cv_borders)
+                for (Method m : both_methods) {
+                    if (ksize == -1 && dx + dy != 1) continue;
+                    cv::Mat want;
+                    cv::Sobel(photo, want, depth, dx, dy, ksize, 1, 0, cv_border(b));
+                    CAPTURE(ksize);
+                    CAPTURE(dx);
+                    CAPTURE(dy);
+                    cvref::check_close(name("sobel", b, m, type_name<T>()),
+                                       sobel<T>(view_of<T>(photo), dx, dy, ksize, b, m), want,
+                                       std::is_same_v<T, float> ? 1e-6 : 1e-12);
+                }
+}
+
+TEST_CASE("sobel_magnitude equals cv::magnitude of the two cv::Sobel derivatives") {
+    const cv::Mat photo = cvref::camera(50, 60);
+    cv::Mat gx, gy, want;
+    cv::Sobel(photo, gx, CV_32F, 1, 0, 3);
+    cv::Sobel(photo, gy, CV_32F, 0, 1, 3);
+    cv::magnitude(gx, gy, want);
+    for (Method m : both_methods)
+        cvref::check_close(std::string("sobel_magnitude ") + to_string(m),
+                           sobel_magnitude<float>(view_of<float>(photo), 3, Border::reflect101, m), want, 1e-6);
+}
+
+TEST_CASE("filters apply per channel to colour images through per_channel") {
+    cv::Mat colour = cvref::random_mat(30, 40, CV_8UC3, 21, 0, 255);
+    const cv::Mat got = per_channel(colour, [](ImageView<const float> c) { return gaussian_blur<float>(c, 1.5); });
+    REQUIRE(got.type() == CV_32FC3);
+    cv::Mat f, want;
+    colour.convertTo(f, CV_32F);
+    cv::GaussianBlur(f, want, cv::Size(13, 13), 1.5, 1.5, cv::BORDER_REFLECT);
+    CHECK(cv::norm(got, want, cv::NORM_INF) < 1e-3);
+}
+
+TEST_CASE_TEMPLATE("lowpass: direct (spatial kernel) and fft agree, for every shape and border", T, float, double) {
+    std::mt19937_64 rng(2);
+    const auto img = ref::random_image<T>(12, 9, rng);
+    for (FilterShape shape : {FilterShape::ideal, FilterShape::gaussian, FilterShape::butterworth})
+        for (Border b : {Border::reflect, Border::wrap, Border::constant})
+            for (bool high : {false, true}) {
+                const auto run = [&](Method m) {
+                    return high ? highpass(img.view(), 0.3, shape, 2, b, m) : lowpass(img.view(), 0.3, shape, 2, b, m);
+                };
+                CAPTURE(static_cast<int>(shape));
+                CAPTURE(static_cast<int>(b));
+                CAPTURE(high);
+                CHECK(ref::rel_err(run(Method::fft), run(Method::direct)) < (std::is_same_v<T, float> ? 1e-5 : 1e-12));
+            }
+}
+
+TEST_CASE("lowpass: known answers on periodic images") {
+    // A wrap border means the plain periodic filter: a cosine at 0.25 of Nyquist passes an ideal
+    // low-pass at 0.3 unchanged and is removed by one at 0.2; the mean always survives.
+    const int n = 64;
+    Image<double> wave(n, n);
+    for (int r = 0; r < n; ++r)
+        for (int c = 0; c < n; ++c)
+            wave(r, c) = 5.0 + std::cos(2 * std::numbers::pi * 8 * c / n);  // 8 cycles: 0.25 Nyquist
+    Image<double> mean_only(n, n, 5.0);
+    for (Method m : both_methods) {
+        CHECK(ref::rel_err(lowpass(wave.view(), 0.3, FilterShape::ideal, 2, Border::wrap, m), wave) < 1e-12);
+        CHECK(ref::rel_err(lowpass(wave.view(), 0.2, FilterShape::ideal, 2, Border::wrap, m), mean_only) < 1e-12);
+        // Butterworth gain at the cutoff is 1/2; Gaussian's is exp(-1/2).
+        const Image<double> bw = lowpass(wave.view(), 0.25, FilterShape::butterworth, 3, Border::wrap, m);
+        CHECK(bw(0, 0) == doctest::Approx(5.0 + 0.5).epsilon(1e-12));
+        const Image<double> ga = lowpass(wave.view(), 0.25, FilterShape::gaussian, 2, Border::wrap, m);
+        CHECK(ga(0, 0) == doctest::Approx(5.0 + std::exp(-0.5)).epsilon(1e-12));
+        // High-pass is the complement.
+        const Image<double> hp = highpass(wave.view(), 0.2, FilterShape::ideal, 2, Border::wrap, m);
+        CHECK(hp(0, 0) == doctest::Approx(1.0).epsilon(1e-12));
+        CHECK(hp(0, 4) == doctest::Approx(-1.0).epsilon(1e-12));  // cos(π): the wave without its mean
+    }
+}
+
+TEST_CASE("lowpass: reflect padding keeps a bright edge from bleeding into the opposite dark edge") {
+    Image<double> step(32, 32);
+    for (int r = 0; r < 32; ++r)
+        for (int c = 0; c < 8; ++c) step(r, c) = 1.0;  // bright left edge, dark right edge
+    const Image<double> periodic = lowpass(step.view(), 0.1, FilterShape::gaussian, 2, Border::wrap);
+    const Image<double> padded = lowpass(step.view(), 0.1, FilterShape::gaussian, 2, Border::reflect);
+    CHECK(periodic(16, 31) > 0.1);  // the wrapped-around bright edge
+    CHECK(padded(16, 31) < 1e-3);
+}
+
+TEST_CASE("transfer_function and log_spectrum") {
+    const Image<double> h = transfer_function<double>({8, 8}, 0.5, FilterShape::ideal);
+    CHECK(h(4, 4) == 1.0);  // zero frequency at the centre
+    CHECK(h(4, 6) == 1.0);  // 2 of 4 bins to Nyquist: 0.5
+    CHECK(h(4, 7) == 0.0);
+    CHECK(h(0, 0) == 0.0);
+
+    // log(1 + |F|), fftshifted and divided by its maximum, against cv::dft.
+    const cv::Mat img = cvref::camera(48, 35);
+    cv::Mat spectrum, planes[2], mag;
+    cv::dft(img, spectrum, cv::DFT_COMPLEX_OUTPUT);
+    cv::split(spectrum, planes);
+    cv::magnitude(planes[0], planes[1], mag);
+    cv::log(mag + 1, mag);
+    cv::Mat shifted(mag.size(), mag.type());
+    for (int r = 0; r < mag.rows; ++r)
+        for (int c = 0; c < mag.cols; ++c)
+            shifted.at<float>((r + mag.rows / 2) % mag.rows, (c + mag.cols / 2) % mag.cols) = mag.at<float>(r, c);
+    double mx;
+    cv::minMaxLoc(shifted, nullptr, &mx);
+    cvref::check_close("log_spectrum f32", log_spectrum<float>(view_of<float>(img)), shifted / mx, 1e-5);
+    // Unit dimensions take FFTW's rank-1 path; the result still matches cv::dft.
+    for (auto [r, c] : {std::pair{1, 1}, {1, 10}, {7, 1}, {5, 6}}) {
+        const cv::Mat small = cvref::random_mat(r, c, CV_64F, 9, 0, 1);
+        cv::Mat s, p[2], m;
+        cv::dft(small, s, cv::DFT_COMPLEX_OUTPUT);
+        cv::split(s, p);
+        cv::magnitude(p[0], p[1], m);
+        cv::log(m + 1, m);
+        cv::Mat want(m.size(), m.type());
+        for (int y = 0; y < r; ++y)
+            for (int x = 0; x < c; ++x) want.at<double>((y + r / 2) % r, (x + c / 2) % c) = m.at<double>(y, x);
+        cv::minMaxLoc(want, nullptr, &mx);
+        CAPTURE(r);
+        CAPTURE(c);
+        cvref::check_close("log_spectrum f64", log_spectrum<double>(view_of<double>(small)), want / mx, 1e-12);
+    }
+}
+
+TEST_CASE("bad filter arguments name the argument") {
+    const Image<float> img(4, 4), empty;
+    CHECK_THROWS_WITH_AS((void)filter2d<float>(empty.view(), img.view()), "filter2d: argument 'image' is empty (0x0)",
+                         Error);
+    CHECK_THROWS_WITH_AS((void)lowpass<float>(img.view(), 0.0),
+                         "lowpass: cutoff must be positive (a fraction of the Nyquist frequency), got 0.000000", Error);
+    CHECK_THROWS_WITH_AS((void)lowpass<float>(img.view(), 0.5, FilterShape::butterworth, 0),
+                         "lowpass: order must be at least 1, got 0", Error);
+    CHECK_THROWS_AS((void)filter2d<float>(img.view(), img.view(), static_cast<Border>(9)), Error);
+}
