@@ -198,15 +198,18 @@ Image<T> log_spectrum(ImageView<const T> image) {
         return std::abs(t.spectrum()[((s.rows - k1) % s.rows) * half.cols() + (s.cols - k2)]);
     };
     Image<T> out(s);
-    T peak = 0;
     for (std::ptrdiff_t k1 = 0; k1 < s.rows; ++k1)
-        for (std::ptrdiff_t k2 = 0; k2 < s.cols; ++k2) {
-            const T v = std::log1p(magnitude(k1, k2));
-            out((k1 + s.rows / 2) % s.rows, (k2 + s.cols / 2) % s.cols) = v;
-            peak = std::max(peak, v);
-        }
-    if (peak > 0)
-        for (T& v : out.values()) v /= peak;
+        for (std::ptrdiff_t k2 = 0; k2 < s.cols; ++k2)
+            out((k1 + s.rows / 2) % s.rows, (k2 + s.cols / 2) % s.cols) = std::log1p(magnitude(k1, k2));
+    // Stretch min..max to 0..1, the max taken away from zero frequency: the mean's term is usually
+    // far above everything else and would leave the rest of the picture black. It is clipped at 1.
+    const std::ptrdiff_t centre = (s.rows / 2) * s.cols + s.cols / 2;
+    T lo = out.values()[0], hi = out.size() > 1 ? T(0) : out.values()[0];
+    for (std::ptrdiff_t i = 0; i < out.size(); ++i) {
+        lo = std::min(lo, out.values()[i]);
+        if (i != centre) hi = std::max(hi, out.values()[i]);
+    }
+    for (T& v : out.values()) v = hi > lo ? std::min(T(1), (v - lo) / (hi - lo)) : T(0);
     return out;
 }
 

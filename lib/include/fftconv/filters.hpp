@@ -112,8 +112,10 @@ template <Real T>
 [[nodiscard]] Image<T> transfer_function(Shape shape, double cutoff, FilterShape shape_kind, int order = 2,
                                          bool high = false);
 
-/// log(1 + |F|) of the image's 2D DFT, fftshifted (zero frequency at (rows/2, cols/2)) and
-/// divided by its maximum, so values lie in [0, 1] for display.
+/// log(1 + |F|) of the image's 2D DFT for display: fftshifted (zero frequency at (rows/2, cols/2),
+/// as numpy.fft.fftshift places it), then stretched from its minimum (0) to its largest value
+/// away from zero frequency (1). The zero-frequency term, the image mean's and usually far larger
+/// than the rest, is clipped at 1 rather than allowed to darken everything else.
 template <Real T>
 [[nodiscard]] Image<T> log_spectrum(ImageView<const T> image);
 

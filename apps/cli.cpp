@@ -1,0 +1,177 @@
+#include "cli.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <sstream>
+#include <thread>
+
+namespace app {
+
+namespace {
+
+const OptionSpec* find_option(const CommandSpec& spec, std::string_view name) {
+    for (const OptionSpec& o : spec.options)
+        if (o.name == name) return &o;
+    return nullptr;
+}
+
+}  // namespace
+
+Args::Args(const CommandSpec& spec, const std::vector<std::string>& argv) : spec_(&spec) {
+    bool options_done = false;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (options_done || a.size() < 2 || a[0] != '-' || (a[1] != '-' && !std::isalpha(a[1]))) {
+            positional_.push_back(a);  // "-" and negative numbers are values, not options
+            continue;
+        }
+        if (a == "--") {
+            options_done = true;
+            continue;
+        }
+        if (a == "--help" || a == "-h") {
+            help_ = true;
+            continue;
+        }
+        if (a[1] != '-') throw UsageError("unknown option " + a + " (options are spelled --name)");
+        std::string name = a.substr(2), value;
+        bool inline_value = false;
+        if (const auto eq = name.find('='); eq != std::string::npos) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+            inline_value = true;
+        }
+        const OptionSpec* o = find_option(spec, name);
+        if (!o) throw UsageError("unknown option --" + name + " (see fftconv " + spec.name + " --help)");
+        if (o->value.empty()) {
+            if (inline_value) throw UsageError("--" + name + " takes no value");
+        } else if (!inline_value) {
+            if (i + 1 >= argv.size()) throw UsageError("--" + name + " needs a value: --" + name + " " + o->value);
+            value = argv[++i];
+        }
+        options_.emplace_back(name, value);
+    }
+}
+
+bool Args::has(std::string_view name) const {
+    return std::any_of(options_.begin(), options_.end(), [&](const auto& o) { return o.first == name; });
+}
+
+std::string Args::text(std::string_view name, const std::string& fallback) const {
+    // The last occurrence wins, as in most tools.
+    for (auto it = options_.rbegin(); it != options_.rend(); ++it)
+        if (it->first == name) return it->second;
+    return fallback;
+}
+
+double Args::number(std::string_view name, double fallback, double lo, double hi) const {
+    if (!has(name)) return fallback;
+    const std::string v = text(name);
+    double x = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(x))
+        throw UsageError("--" + std::string(name) + " expects a number, got '" + v + "'");
+    if (x < lo || x > hi) {
+        std::ostringstream s;
+        s << "--" << name << " must be between " << lo << " and " << hi << ", got " << v;
+        throw UsageError(s.str());
+    }
+    return x;
+}
+
+long Args::integer(std::string_view name, long fallback, long lo, long hi) const {
+    if (!has(name)) return fallback;
+    const std::string v = text(name);
+    long x = 0;
+    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    if (ec != std::errc() || end != v.data() + v.size())
+        throw UsageError("--" + std::string(name) + " expects a whole number, got '" + v + "'");
+    if (x < lo || x > hi)
+        throw UsageError("--" + std::string(name) + " must be between " + std::to_string(lo) + " and " +
+                         std::to_string(hi) + ", got " + v);
+    return x;
+}
+
+void Args::expect_positional(std::size_t min, std::size_t max, const std::string& what) const {
+    if (positional_.size() < min || positional_.size() > max)
+        throw UsageError("expected " + what + ", got " + std::to_string(positional_.size()) + " argument" +
+                         (positional_.size() == 1 ? "" : "s") + " (see fftconv " + spec_->name + " --help)");
+}
+
+std::string help_text(const CommandSpec& spec) {
+    std::ostringstream s;
+    s << "usage: fftconv " << spec.name << " " << spec.synopsis << "\n\n" << spec.summary << "\n";
+    if (!spec.options.empty()) {
+        s << "\noptions:\n";
+        for (const OptionSpec& o : spec.options) {
+            std::string left = "  --" + o.name + (o.value.empty() ? "" : " " + o.value);
+            if (left.size() < 26)
+                left.resize(26, ' ');
+            else
+                left += "\n" + std::string(26, ' ');
+            s << left << o.help << "\n";
+        }
+        s << "  --help                  this text\n";
+    }
+    if (!spec.details.empty()) s << "\n" << spec.details << "\n";
+    s << "\nexample:\n" << spec.example << "\n";
+    return s.str();
+}
+
+OptionSpec method_option() {
+    return {"method", "M", "auto (default), direct or fft: how the convolutions are summed"};
+}
+
+OptionSpec border_option(const char* fallback) {
+    return {"border", "B",
+            std::string("constant, replicate, reflect, reflect101 or wrap (OpenCV's BORDER_*); default ") + fallback};
+}
+
+OptionSpec threads_option() {
+    return {"threads", "N", "process up to N files or channels at once (0: one per core; default 1)"};
+}
+
+fftconv::Method method_of(const Args& args) {
+    using fftconv::Method;
+    return args.choice<Method>("method",
+                               {{"auto", Method::automatic},
+                                {"automatic", Method::automatic},
+                                {"direct", Method::direct},
+                                {"fft", Method::fft}},
+                               Method::automatic);
+}
+
+fftconv::Border border_of(const Args& args, fftconv::Border fallback) {
+    using fftconv::Border;
+    return args.choice<Border>("border",
+                               {{"constant", Border::constant},
+                                {"replicate", Border::replicate},
+                                {"reflect", Border::reflect},
+                                {"reflect101", Border::reflect101},
+                                {"wrap", Border::wrap}},
+                               fallback);
+}
+
+fftconv::Mode mode_of(const Args& args, fftconv::Mode fallback) {
+    using fftconv::Mode;
+    return args.choice<Mode>("mode", {{"full", Mode::full}, {"same", Mode::same}, {"valid", Mode::valid}}, fallback);
+}
+
+int threads_of(const Args& args) {
+    const long n = args.integer("threads", 1, 0, 1024);
+    return n == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : static_cast<int>(n);
+}
+
+const char* name_of(fftconv::Border border) {
+    switch (border) {
+        case fftconv::Border::constant: return "constant";
+        case fftconv::Border::replicate: return "replicate";
+        case fftconv::Border::reflect: return "reflect";
+        case fftconv::Border::reflect101: return "reflect101";
+        case fftconv::Border::wrap: return "wrap";
+    }
+    return "?";
+}
+
+}  // namespace app

@@ -1,0 +1,59 @@
+// Reading images of any depth into float planes, and writing results safely: by extension,
+// scaled to 8 or 16 bits with the mapping reported (or raw float), through a temporary file that
+// is renamed into place only when complete, and never over one of the run's own inputs.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fftconv/image.hpp"
+
+namespace app {
+
+using Planes = std::vector<fftconv::Image<float>>;
+
+/// An image as read from a file.
+struct Picture {
+    std::string path;
+    Planes planes;       // one per channel, in the file's order (OpenCV's B, G, R, A)
+    int depth = 0;       // the file's sample depth (CV_8U, CV_16U, CV_32F, ...)
+    double white = 255;  // the value of full intensity at that depth: 255, 65535, or 1 for float data
+
+    fftconv::Shape shape() const { return planes.front().shape(); }
+    std::size_t channels() const { return planes.size(); }
+    /// "512x512 gray 8-bit", "400x600 3-channel 16-bit".
+    std::string describe() const;
+};
+
+/// @throws ProcessError  when the file is missing or not an image OpenCV can decode.
+Picture read_picture(const std::string& path);
+
+/// The channels averaged into one gray plane (the planes themselves for a gray picture).
+fftconv::Image<float> gray_of(const Picture& p);
+
+/// How results are stored.
+struct WriteOptions {
+    bool raw = false;          // float samples, unscaled (TIFF, EXR, PFM only)
+    double white = 255;        // the input's full intensity, for "values kept" outputs
+    bool sixteen_bit = false;  // the input was 16-bit: keep 16 bits where the format can
+};
+
+/// Checks, before any work, that `path` can be written: an extension OpenCV writes (a float one
+/// for --raw), an existing directory, and not the same file as any of `inputs`.
+/// @throws UsageError  otherwise.
+void check_output(const std::string& path, const std::vector<std::string>& inputs, bool raw);
+
+/// Writes the planes to `path` and returns what was done with the values, e.g.
+/// "8-bit, values kept (0..255)" or "8-bit, signed: 0 -> 128, ±412.5 -> 0/255".
+/// Scaling for integer outputs: data within the input's range (2% slack, then clipped) is kept
+/// as is; data with negative values maps symmetrically around mid-gray; other data maps
+/// 0..max onto the full range. The file appears only when complete.
+/// @throws ProcessError  when writing fails; nothing is left at `path` then.
+std::string write_picture(const std::string& path, const Planes& planes, const WriteOptions& options);
+
+/// Writes a file through `write(temporary_path)`, then renames it to `path`; removes the
+/// temporary file when `write` fails or throws.  @throws ProcessError  on failure.
+void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write);
+
+}  // namespace app

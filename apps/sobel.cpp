@@ -1,0 +1,57 @@
+// fftconv sobel: image derivatives (cv::Sobel) or the gradient magnitude.
+#include "commands.hpp"
+#include "jobs.hpp"
+
+namespace app {
+
+namespace {
+
+int run(const Args& args) {
+    const bool magnitude = args.has("magnitude");
+    if (magnitude && (args.has("dx") || args.has("dy"))) throw UsageError("--magnitude takes no --dx or --dy");
+    const int dx = static_cast<int>(args.integer("dx", magnitude ? 1 : (args.has("dy") ? 0 : 1), 0, 30));
+    const int dy = static_cast<int>(args.integer("dy", 0, 0, 30));
+    const int ksize = static_cast<int>(args.integer("ksize", 3, -1, 31));
+    try {
+        (void)fftconv::sobel_kernels(magnitude ? 1 : dx, magnitude ? 0 : dy, ksize);
+        if (magnitude) (void)fftconv::sobel_kernels(0, 1, ksize);
+    } catch (const fftconv::Error& e) {
+        throw UsageError(e.what());
+    }
+    const fftconv::Border border = border_of(args, fftconv::Border::reflect101);
+    const fftconv::Method method = method_of(args);
+    std::vector<std::string> extra;
+    const auto jobs = jobs_of(args, 0, "IN OUT", extra);
+    return run_jobs(args, jobs, [&](const Picture& in, int threads) {
+        return map_planes(in.planes, threads, [&](const fftconv::Image<float>& p) {
+            return magnitude ? fftconv::sobel_magnitude(p, ksize, border, method)
+                             : fftconv::sobel(p, dx, dy, ksize, border, method);
+        });
+    });
+}
+
+}  // namespace
+
+Command sobel_command() {
+    CommandSpec spec{
+        "sobel",
+        "IN OUT [--dx 1 --dy 0 | --magnitude] [--ksize 3] [--border reflect101] [--method auto]",
+        "image derivatives and gradient magnitude (cv::Sobel)",
+        "Image derivatives by the Sobel operator, equal to cv::Sobel(src, dst, CV_32F, dx, dy, ksize, 1, 0, border);\n"
+        "or the gradient magnitude sqrt(gx^2 + gy^2). Colour images are filtered per channel.",
+        {{"dx", "N", "derivative order along x (to the right); default 1"},
+         {"dy", "N", "derivative order along y (downwards); default 0"},
+         {"magnitude", "", "write sqrt(gx^2 + gy^2) of the first derivatives instead"},
+         {"ksize", "K", "kernel size: 1, 3 (default), 5, ..., 31, or -1 for the 3x3 Scharr operator"},
+         border_option("reflect101"),
+         method_option()},
+        "Derivatives are signed: in 8-bit outputs 0 maps to mid-gray (the mapping is printed).\n"
+        "Several inputs: fftconv sobel IN... --outdir DIR [options].",
+        "  fftconv sobel samples/camera.png edges.png --magnitude\n"
+        "  fftconv sobel samples/camera.png dx.tif --dx 1 --dy 0 --raw",
+    };
+    for (const OptionSpec& o : output_options()) spec.options.push_back(o);
+    return {spec, run};
+}
+
+}  // namespace app
