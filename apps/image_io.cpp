@@ -145,6 +145,9 @@ void write_atomically(const std::string& path, const std::function<bool(const st
 }
 
 std::string write_picture(const std::string& path, const Planes& planes, const WriteOptions& options) {
+    if (planes.size() == 2 || planes.size() > 4)
+        throw ProcessError("cannot write '" + path + "': image files hold 1, 3 or 4 channels, the result has " +
+                           std::to_string(planes.size()));
     cv::Mat m = fftconv::to_mat(planes);  // CV_32F, channels merged
     const std::string ext = lower_extension(path);
     std::string mapping;
@@ -175,7 +178,10 @@ std::string write_picture(const std::string& path, const Planes& planes, const W
         m = out;
         mapping = (sixteen ? "16-bit, " : "8-bit, ") + mapping;
     }
-    write_atomically(path, [&](const std::string& tmp) { return cv::imwrite(tmp, m); });
+    // OpenCV stores 3-channel float TIFFs in the lossy LogLuv encoding unless a compression is named.
+    std::vector<int> params;
+    if (ext == ".tif" || ext == ".tiff") params = {cv::IMWRITE_TIFF_COMPRESSION, 5 /* LZW, lossless */};
+    write_atomically(path, [&](const std::string& tmp) { return cv::imwrite(tmp, m, params); });
     return mapping;
 }
 

@@ -1,0 +1,295 @@
+// End-to-end tests of the fftconv binary: every subcommand on samples/, outputs readable and of
+// the right size, numbers equal to the library's; bad usage (exit 2) and failed work (exit 1)
+// with one message and no output left behind; existing files and inputs never overwritten.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "fftconv/fftconv.hpp"
+#include "fftconv/opencv.hpp"
+
+extern char** environ;
+namespace fs = std::filesystem;
+using namespace fftconv;
+
+namespace {
+
+struct Result {
+    int status = -1;
+    std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// A scratch directory per test case, removed afterwards.
+struct Scratch {
+    fs::path dir;
+    Scratch() {
+        std::string t = (fs::temp_directory_path() / "fftconv-apps-XXXXXX").string();
+        REQUIRE(mkdtemp(t.data()) != nullptr);
+        dir = t;
+    }
+    ~Scratch() {
+        std::error_code ec;
+        fs::remove_all(dir, ec);
+    }
+    std::string operator/(const std::string& name) const { return (dir / name).string(); }
+};
+
+// Runs the binary with `args`, capturing its exit status, stdout and stderr.
+Result run(const std::vector<std::string>& args, const Scratch& s) {
+    const char* bin = std::getenv("FFTCONV_BIN");
+    REQUIRE_MESSAGE(bin != nullptr, "FFTCONV_BIN must name the fftconv binary");
+    std::vector<std::string> all{bin};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const std::string out = s / ".stdout", err = s / ".stderr";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, bin, &actions, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    Result r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+}
+
+const std::string camera = FFTCONV_SAMPLES_DIR "/camera.png";
+
+Image<float> camera_image() {
+    return to_image<float>(cv::imread(camera, cv::IMREAD_UNCHANGED));
+}
+
+// A float TIFF written with --raw, as an image.
+Image<float> read_raw(const std::string& path) {
+    const cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
+    REQUIRE_MESSAGE(!m.empty(), "cannot read " << path);
+    REQUIRE(m.type() == CV_32FC1);
+    return to_image<float>(m);
+}
+
+double max_diff(const Image<float>& a, const Image<float>& b) {
+    REQUIRE(a.shape() == b.shape());
+    double d = 0;
+    for (std::ptrdiff_t i = 0; i < a.size(); ++i) d = std::max(d, double(std::abs(a.values()[i] - b.values()[i])));
+    return d;
+}
+
+cv::Mat read_any(const std::string& path) {
+    return cv::imread(path, cv::IMREAD_UNCHANGED);
+}
+
+}  // namespace
+
+TEST_CASE("every subcommand has --help with an example; unknown commands and options are usage errors") {
+    Scratch s;
+    for (const char* c : {"sobel", "blur", "lowpass", "match", "conv", "compare"}) {
+        const Result r = run({c, "--help"}, s);
+        CAPTURE(c);
+        CHECK(r.status == 0);
+        CHECK(r.out.find(std::string("usage: fftconv ") + c) == 0);
+        CHECK(r.out.find("example:\n  fftconv " + std::string(c)) != std::string::npos);
+    }
+    CHECK(run({"--help"}, s).status == 0);
+    CHECK(run({}, s).status == 2);
+    const Result unknown = run({"frobnicate"}, s);
+    CHECK(unknown.status == 2);
+    CHECK(unknown.err.find("unknown command 'frobnicate'") != std::string::npos);
+    const Result bad = run({"blur", camera, s / "o.png", "--sigma", "2", "--bogus"}, s);
+    CHECK(bad.status == 2);
+    CHECK(bad.err == "fftconv blur: error: unknown option --bogus (see fftconv blur --help)\n");
+    CHECK_FALSE(fs::exists(s / "o.png"));
+}
+
+TEST_CASE("sobel: 8-bit output of the right size; --raw equals the library") {
+    Scratch s;
+    const Result r = run({"sobel", camera, s / "dx.png"}, s);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("signed: 0 -> 128") != std::string::npos);  // the scaling is printed
+    const cv::Mat png = read_any(s / "dx.png");
+    CHECK(png.type() == CV_8UC1);
+    CHECK(png.size() == cv::Size(512, 512));
+
+    REQUIRE(run({"sobel", camera, s / "dy.tif", "--dx", "0", "--dy", "1", "--ksize", "5", "--raw"}, s).status == 0);
+    CHECK(max_diff(read_raw(s / "dy.tif"), sobel(camera_image(), 0, 1, 5)) == 0);
+    REQUIRE(run({"sobel", camera, s / "mag.tif", "--magnitude", "--raw", "--method", "fft"}, s).status == 0);
+    CHECK(max_diff(read_raw(s / "mag.tif"), sobel_magnitude(camera_image())) < 1e-3);
+    CHECK(run({"sobel", camera, s / "x.png", "--magnitude", "--dx", "1"}, s).status == 2);
+    CHECK(run({"sobel", camera, s / "x.png", "--ksize", "4"}, s).status == 2);
+}
+
+TEST_CASE("blur: equals gaussian_blur; 8-bit values kept; colour per channel; 16-bit stays 16-bit") {
+    Scratch s;
+    REQUIRE(run({"blur", camera, s / "b.tif", "--sigma", "2.5", "--raw"}, s).status == 0);
+    CHECK(max_diff(read_raw(s / "b.tif"), gaussian_blur(camera_image(), 2.5)) < 1e-3);
+    const Result r = run({"blur", camera, s / "b.png", "--sigma", "2.5", "--border", "wrap"}, s);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("values kept (0..255)") != std::string::npos);
+
+    cv::Mat colour(40, 60, CV_8UC3);
+    cv::randu(colour, 0, 255);
+    REQUIRE(cv::imwrite(s / "colour.png", colour));
+    REQUIRE(run({"blur", s / "colour.png", s / "colour_blur.tif", "--sigma", "1.5", "--raw"}, s).status == 0);
+    const cv::Mat got = read_any(s / "colour_blur.tif");
+    REQUIRE(got.type() == CV_32FC3);
+    const cv::Mat want = per_channel(colour, [](ImageView<const float> c) { return gaussian_blur<float>(c, 1.5); });
+    CHECK(cv::norm(got, want, cv::NORM_INF) < 1e-3);
+
+    cv::Mat deep(30, 30, CV_16UC1);
+    cv::randu(deep, 0, 65535);
+    REQUIRE(cv::imwrite(s / "deep.png", deep));
+    REQUIRE(run({"blur", s / "deep.png", s / "deep_blur.png", "--sigma", "1"}, s).status == 0);
+    CHECK(read_any(s / "deep_blur.png").type() == CV_16UC1);
+    CHECK(run({"blur", camera, s / "x.png"}, s).status == 2);  // --sigma is required
+}
+
+TEST_CASE("lowpass: equals the library; --highpass; --spectrum") {
+    Scratch s;
+    REQUIRE(run({"lowpass", camera, s / "lp.tif", "--cutoff", "0.1", "--shape", "butterworth", "--order", "3", "--raw",
+                 "--spectrum", s / "spec.png"},
+                s)
+                .status == 0);
+    CHECK(max_diff(read_raw(s / "lp.tif"), lowpass(camera_image(), 0.1, FilterShape::butterworth, 3)) < 1e-3);
+    const cv::Mat spec = read_any(s / "spec.png");
+    CHECK(spec.size() == cv::Size(512, 512));
+    REQUIRE(run({"lowpass", camera, s / "hp.tif", "--cutoff", "0.2", "--highpass", "--border", "wrap", "--raw"}, s)
+                .status == 0);
+    CHECK(max_diff(read_raw(s / "hp.tif"), highpass(camera_image(), 0.2, FilterShape::ideal, 2, Border::wrap)) < 1e-3);
+    CHECK(run({"lowpass", camera, s / "x.png", "--cutoff", "-1"}, s).status == 2);
+    CHECK(run({"lowpass", camera, s / "x.png", "--cutoff", "0.1", "--shape", "square"}, s).status == 2);
+}
+
+TEST_CASE("match: finds a template cut from the sample; text, JSON, annotation and score map") {
+    Scratch s;
+    const cv::Mat photo = read_any(camera);
+    REQUIRE(cv::imwrite(s / "face.png", photo(cv::Rect(190, 70, 48, 56))));
+    const Result r = run(
+        {"match", camera, s / "face.png", "--top", "3", "--annotate", s / "found.png", "--scores", s / "scores.png"},
+        s);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("   1    190     70            1\n") != std::string::npos);
+    CHECK(read_any(s / "found.png").size() == cv::Size(512, 512));
+    CHECK(read_any(s / "scores.png").size() == cv::Size(512 - 48 + 1, 512 - 56 + 1));
+
+    const Result j = run({"match", camera, s / "face.png", "--top", "1", "--json", "--method", "sqdiff_normed"}, s);
+    REQUIRE(j.status == 0);
+    CHECK(j.out.find("\"method\": \"sqdiff_normed\", \"lower_is_better\": true") != std::string::npos);
+    CHECK(j.out.find("\"matches\": [{\"rank\": 1, \"x\": 190, \"y\": 70, \"score\": 0}]}") != std::string::npos);
+
+    // The score map equals the library's.
+    REQUIRE(run({"match", camera, s / "face.png", "--scores", s / "scores.tif", "--raw", "--method", "ccorr_normed"}, s)
+                .status == 0);
+    const Image<float> want =
+        match_template(camera_image(), to_image<float>(read_any(s / "face.png")), MatchMethod::ccorr_normed);
+    CHECK(max_diff(read_raw(s / "scores.tif"), want) < 1e-6);
+    CHECK(run({"match", s / "face.png", camera}, s).status == 1);  // template larger than the image
+}
+
+TEST_CASE("conv: named, inline and file kernels; modes; equals the library") {
+    Scratch s;
+    REQUIRE(run({"conv", camera, "gaussian:2", s / "g.tif", "--mode", "same", "--raw"}, s).status == 0);
+    const std::vector<double> g = gaussian_kernel<double>(2);
+    Image<float> k2(static_cast<long>(g.size()), static_cast<long>(g.size()));
+    for (long i = 0; i < k2.rows(); ++i)
+        for (long j = 0; j < k2.cols(); ++j) k2(i, j) = static_cast<float>(g[i] * g[j]);
+    CHECK(max_diff(read_raw(s / "g.tif"), convolve(camera_image(), k2, Mode::same)) < 1e-3);
+
+    REQUIRE(run({"conv", camera, "1,2,1;0,0,0;-1,-2,-1", s / "v.tif", "--mode", "valid", "--correlate", "--raw"}, s)
+                .status == 0);
+    const Image<float> sobel_y{{1, 2, 1}, {0, 0, 0}, {-1, -2, -1}};
+    CHECK(max_diff(read_raw(s / "v.tif"), correlate(camera_image(), sobel_y, Mode::valid)) < 1e-3);
+
+    std::ofstream(s / "k.txt") << "# a 2x3 kernel\n1 2 3\n4, 5, 6\n";
+    const Result r = run({"conv", camera, s / "k.txt", s / "f.png"}, s);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("k.txt (2x3 matrix)") != std::string::npos);
+    CHECK(read_any(s / "f.png").size() == cv::Size(514, 513));  // full: (512+2-1) rows x (512+3-1) cols
+    CHECK(run({"conv", camera, "gaussian:-1", s / "x.png"}, s).status == 2);
+    CHECK(run({"conv", camera, "1,2;3", s / "x.png"}, s).status == 2);
+}
+
+TEST_CASE("compare: prints the errors, timings and the automatic choice; --diff heat map") {
+    Scratch s;
+    const Result r =
+        run({"compare", camera, "random:9x9", "--mode", "same", "--repeat", "2", "--diff", s / "d.png"}, s);
+    REQUIRE(r.status == 0);
+    for (const char* line :
+         {"output      512x512, mode same", "max |fft - direct|", "max error / max |out|", "RMS error",
+          "direct      median", "fft         median", "speed-up", "automatic   would choose"})
+        CHECK_MESSAGE(r.out.find(line) != std::string::npos, line);
+    // The relative error it reports is small.
+    const auto at = r.out.find("max error / max |out|");
+    CHECK(std::stod(r.out.substr(at + 21)) < 1e-5);
+    CHECK(read_any(s / "d.png").type() == CV_8UC3);
+    CHECK(run({"compare", camera}, s).status == 2);
+}
+
+TEST_CASE("batches: several inputs with --outdir") {
+    Scratch s;
+    fs::create_directory(s / "out");
+    fs::copy_file(camera, s / "a.png");
+    fs::copy_file(camera, s / "b.png");
+    const Result r = run(
+        {"blur", s / "a.png", s / "b.png", "--outdir", s / "out", "--sigma", "1", "--threads", "2", "--ext", "tif"}, s);
+    REQUIRE(r.status == 0);
+    CHECK(read_any(s / "out/a.tif").size() == cv::Size(512, 512));
+    CHECK(read_any(s / "out/b.tif").size() == cv::Size(512, 512));
+    // One bad input fails the run (exit 1) but not the others.
+    const Result partial = run({"sobel", s / "a.png", s / "missing.png", "--outdir", s / "out"}, s);
+    CHECK(partial.status == 1);
+    CHECK(partial.err.find("cannot read '" + s / "missing.png" + "': no such file") != std::string::npos);
+    CHECK(fs::exists(s / "out/a.png"));
+    CHECK_FALSE(fs::exists(s / "out/missing.png"));
+}
+
+TEST_CASE("failures leave nothing behind and never overwrite: outputs, inputs, unreadable files") {
+    Scratch s;
+    // An existing output survives a failed run untouched.
+    std::ofstream(s / "keep.png") << "precious";
+    std::ofstream(s / "broken.png") << "not an image";
+    const Result unreadable = run({"blur", s / "broken.png", s / "keep.png", "--sigma", "2"}, s);
+    CHECK(unreadable.status == 1);
+    CHECK(unreadable.err.find("cannot read '" + s / "broken.png" + "' as an image") != std::string::npos);
+    CHECK(slurp(s / "keep.png") == "precious");
+
+    // Never over an input, even through another path to it.
+    fs::copy_file(camera, s / "in.png");
+    const std::string before = slurp(s / "in.png");
+    const Result self = run({"blur", s / "in.png", s.dir.string() + "/./in.png", "--sigma", "2"}, s);
+    CHECK(self.status == 2);
+    CHECK(self.err.find("refusing to write over the input") != std::string::npos);
+    CHECK(slurp(s / "in.png") == before);
+
+    // Bad values are usage errors with no output; missing inputs are processing errors.
+    CHECK(run({"blur", camera, s / "new.png", "--sigma", "abc"}, s).status == 2);
+    CHECK(run({"blur", camera, s / "new.png", "--sigma", "2", "--raw"}, s).status == 2);
+    CHECK(run({"blur", camera, s / "nodir/new.png", "--sigma", "2"}, s).status == 2);
+    CHECK(run({"blur", s / "nothing.png", s / "new.png", "--sigma", "2"}, s).status == 1);
+    CHECK_FALSE(fs::exists(s / "new.png"));
+    // No temporary files linger.
+    for (const auto& e : fs::directory_iterator(s.dir))
+        CHECK_MESSAGE(e.path().filename().string().find(".tmp") == std::string::npos, e.path().string());
+}
