@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what is missing, build, and run the demo on the sample image: the same convolution
-# computed directly and through the FFT, with their difference and their timings.
+# Install what is missing, build, and run every fftconv subcommand on samples/, writing into out/,
+# then print a one-screen summary: what was written, where the template was found, and how the
+# direct and FFT results compare.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/common.sh
@@ -8,10 +9,33 @@ source scripts/common.sh
 ensure_packages
 if [ -f build/build.ninja ]; then
     echo "== building in build"
-    meson compile -C build
+    meson compile -C build >/dev/null
 else
-    configure_and_build build --buildtype=release
+    configure_and_build build --buildtype=release >/dev/null
 fi
 
-echo "== fftconv-compare samples/camera.png"
-build/samples/fftconv-compare samples/camera.png 3 7 15 31 63
+fftconv=build/apps/fftconv
+mkdir -p out
+log=out/demo.log
+: >"$log"
+step() {  # step NAME COMMAND...: run one subcommand, keep its output in the log
+    echo "\$ fftconv ${*:2}" >>"$log"
+    "$fftconv" "${@:2}" >>"$log" 2>&1 || { echo "demo: fftconv $1 failed:" >&2; tail -5 "$log" >&2; exit 1; }
+}
+
+step sobel sobel samples/camera.png out/camera_edges.png --magnitude
+step blur blur samples/chelsea.png out/chelsea_blur.png --sigma 3
+step lowpass lowpass samples/camera.png out/camera_lowpass.png --cutoff 0.1 --shape butterworth \
+    --spectrum out/camera_spectrum.png
+step match match samples/camera.png samples/camera_face.png --top 3 --annotate out/camera_match.png \
+    --scores out/camera_scores.png
+step conv conv samples/camera.png laplacian out/camera_laplacian.png --mode same
+step compare compare samples/camera.png gaussian:4 --mode same --diff out/camera_diff.png
+
+echo
+echo "fftconv on samples/ (full output in $log):"
+grep '^wrote ' "$log" | sed 's/^wrote /  wrote /'
+best=$(grep -A1 '^rank' "$log" | tail -1 | awk '{print "x=" $2 " y=" $3 " score " $4}')
+echo "  match: samples/camera_face.png found in samples/camera.png at $best (top-left corner)"
+echo "  compare (gaussian:4, 33x33, same mode):"
+sed -n 's/^\(max |fft - direct|\|max error \/ max |out|\|direct      median\|fft         median\|speed-up\|automatic \)/    &/p' "$log"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what is missing, build with warnings as errors, run every test suite: the unit tests,
-# the scipy cross-check and the install-and-link check; then the unit tests again under
+# the app tests, the scipy cross-check and the install-and-link check; then the unit and app tests again under
 # AddressSanitizer and UndefinedBehaviorSanitizer (skip those with SANITIZE=0).
 # Exit status: 0 when everything passed.
 set -euo pipefail
@@ -20,7 +20,7 @@ if [ "${SANITIZE:-1}" != 0 ]; then
         -Db_lundef=false -Dwerror=true -Dsamples=false
     echo "== meson test (address and undefined-behaviour sanitizers)"
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        meson test -C build-sanitize --suite unit --print-errorlogs --num-processes 2 || status=1
+        meson test -C build-sanitize --suite unit --suite apps --print-errorlogs --num-processes 2 || status=1
     summary+=$'\n'$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): ' build-sanitize/meson-logs/testlog.txt || true)
 fi
 

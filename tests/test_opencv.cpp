@@ -56,4 +56,9 @@ TEST_CASE("per_channel: one line for OpenCV users") {
     const cv::Mat out = per_channel(bgr, [](ImageView<const float> c) { return gaussian_blur<float>(c, 1.0); });
     CHECK(out.type() == CV_32FC3);
     CHECK(out.at<cv::Vec3f>(2, 2)[2] == doctest::Approx(30.0f));  // blurring a constant keeps it
+
+    // The README's line, verbatim.
+    const cv::Mat photo = bgr;
+    cv::Mat soft = fftconv::per_channel(photo, [](auto c) { return fftconv::gaussian_blur<float>(c, 2.5); });
+    CHECK(soft.size() == photo.size());
 }
