@@ -166,6 +166,25 @@ TEST_CASE("blur: equals gaussian_blur; 8-bit values kept; colour per channel; 16
     CHECK(run({"blur", camera, s / "x.png"}, s).status == 2);  // --sigma is required
 }
 
+TEST_CASE("float inputs: TIFF, EXR and PFM are read with their values") {
+    Scratch s;
+    setenv("OPENCV_IO_ENABLE_OPENEXR", "1", 1);  // for this process's own cv::imwrite of EXR
+    cv::Mat f(37, 53, CV_32FC1);
+    cv::randu(f, -2.0, 3.0);
+    const Image<float> want = gaussian_blur(to_image<float>(f), 1.2);
+    for (const char* ext : {".tif", ".exr", ".pfm"}) {
+        CAPTURE(ext);
+        REQUIRE(cv::imwrite(s / (std::string("in") + ext), f));
+        const Result r = run({"blur", s / (std::string("in") + ext), s / "out.tif", "--sigma", "1.2", "--raw"}, s);
+        REQUIRE(r.status == 0);
+        CHECK(max_diff(read_raw(s / "out.tif"), want) < 1e-5);
+        // Without --raw, float data outside 0..1 is mapped, and the mapping says how.
+        const Result scaled = run({"blur", s / (std::string("in") + ext), s / "out.png", "--sigma", "1.2"}, s);
+        REQUIRE(scaled.status == 0);
+        CHECK(scaled.out.find("signed: 0 -> 128") != std::string::npos);
+    }
+}
+
 TEST_CASE("lowpass: equals the library; --highpass; --spectrum") {
     Scratch s;
     REQUIRE(run({"lowpass", camera, s / "lp.tif", "--cutoff", "0.1", "--shape", "butterworth", "--order", "3", "--raw",
