@@ -16,10 +16,8 @@ int run(const Args& args) {
     const fftconv::Method method = method_of(args);
     std::vector<std::string> extra;
     const auto jobs = jobs_of(args, 0, "IN OUT", extra);
-    return run_jobs(args, jobs, [&](const Picture& in, int threads) {
-        return map_planes(in.planes, threads, [&](const fftconv::Image<float>& p) {
-            return fftconv::gaussian_blur(p, sigma, border, method, truncate);
-        });
+    return run_per_plane(args, jobs, [&](const fftconv::Image<float>& p) {
+        return fftconv::gaussian_blur(p, sigma, border, method, truncate);
     });
 }
 

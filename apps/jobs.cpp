@@ -126,4 +126,9 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs,
     return failures > 0 ? 1 : 0;
 }
 
+int run_per_plane(const Args& args, const std::vector<Job>& jobs,
+                  const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter) {
+    return run_jobs(args, jobs, [&](const Picture& in, int threads) { return map_planes(in.planes, threads, filter); });
+}
+
 }  // namespace app

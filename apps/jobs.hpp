@@ -36,4 +36,8 @@ Planes map_planes(const Planes& planes, int threads,
 int run_jobs(const Args& args, const std::vector<Job>& jobs,
              const std::function<Planes(const Picture&, int threads)>& process);
 
+/// run_jobs for the common case: `filter` applied to every channel of every input.
+int run_per_plane(const Args& args, const std::vector<Job>& jobs,
+                  const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter);
+
 }  // namespace app

@@ -26,11 +26,9 @@ int run(const Args& args) {
         check_output(spectrum, {jobs.front().input, jobs.front().output}, false);
         if (spectrum == jobs.front().output) throw UsageError("--spectrum and OUT are the same file");
     }
-    const int status = run_jobs(args, jobs, [&](const Picture& in, int threads) {
-        return map_planes(in.planes, threads, [&](const fftconv::Image<float>& p) {
-            return high ? fftconv::highpass(p, cutoff, shape, order, border, method)
-                        : fftconv::lowpass(p, cutoff, shape, order, border, method);
-        });
+    const int status = run_per_plane(args, jobs, [&](const fftconv::Image<float>& p) {
+        return high ? fftconv::highpass(p, cutoff, shape, order, border, method)
+                    : fftconv::lowpass(p, cutoff, shape, order, border, method);
     });
     if (status == 0 && !spectrum.empty()) {
         // The input's log spectrum, dimmed to a third where the filter removes everything.
