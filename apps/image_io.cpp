@@ -1,7 +1,5 @@
 #include "image_io.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,7 +8,6 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <random>
-#include <sstream>
 #include <system_error>
 
 #include "cli.hpp"
