@@ -26,17 +26,23 @@ int run(const Args& args) {
         check_output(spectrum, {jobs.front().input, jobs.front().output}, false);
         if (spectrum == jobs.front().output) throw UsageError("--spectrum and OUT are the same file");
     }
-    const int status = run_per_plane(args, jobs, [&](const fftconv::Image<float>& p) {
+    const auto filter = [&](const fftconv::Image<float>& p) {
         return high ? fftconv::highpass(p, cutoff, shape, order, border, method)
                     : fftconv::lowpass(p, cutoff, shape, order, border, method);
+    };
+    fftconv::Image<float> spectrum_image;
+    const int status = run_jobs(args, jobs, [&](const Picture& in, int threads) {
+        if (!spectrum.empty()) {
+            // The input's log spectrum, dimmed to a third where the filter removes everything.
+            spectrum_image = fftconv::log_spectrum(gray_of(in));
+            const fftconv::Image<float> h =
+                fftconv::transfer_function<float>(spectrum_image.shape(), cutoff, shape, order, high);
+            for (std::ptrdiff_t i = 0; i < h.size(); ++i) spectrum_image.values()[i] *= 0.35f + 0.65f * h.values()[i];
+        }
+        return map_planes(in.planes, threads, filter);
     });
     if (status == 0 && !spectrum.empty()) {
-        // The input's log spectrum, dimmed to a third where the filter removes everything.
-        const Picture in = read_picture(jobs.front().input);
-        fftconv::Image<float> s = fftconv::log_spectrum(gray_of(in));
-        const fftconv::Image<float> h = fftconv::transfer_function<float>(s.shape(), cutoff, shape, order, high);
-        for (std::ptrdiff_t i = 0; i < s.size(); ++i) s.values()[i] *= 0.35f + 0.65f * h.values()[i];
-        const std::string mapping = write_picture(spectrum, {s}, {false, 1.0, false});
+        const std::string mapping = write_picture(spectrum, {spectrum_image}, {false, 1.0, false});
         std::printf("wrote %s (log spectrum, zero frequency at the centre, bright where the filter passes; %s)\n",
                     spectrum.c_str(), mapping.c_str());
     }
