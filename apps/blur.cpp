@@ -16,7 +16,7 @@ int run(const Args& args) {
     const fftconv::Method method = method_of(args);
     std::vector<std::string> extra;
     const auto jobs = jobs_of(args, 0, "IN OUT", extra);
-    return run_per_plane(args, jobs, [&](const fftconv::Image<float>& p) {
+    return run_per_plane(args, jobs, Scaling::keep, [&](const fftconv::Image<float>& p) {
         return fftconv::gaussian_blur(p, sigma, border, method, truncate);
     });
 }

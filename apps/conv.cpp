@@ -18,7 +18,7 @@ int run(const Args& args) {
     for (std::ptrdiff_t i = 0; i < kf.size(); ++i) kf.values()[i] = static_cast<float>(kernel.values.values()[i]);
     std::printf("kernel %s, %s, mode %s\n", kernel.description.c_str(), correlate ? "correlation" : "convolution",
                 fftconv::to_string(mode));
-    return run_per_plane(args, jobs, [&](const fftconv::Image<float>& p) {
+    return run_per_plane(args, jobs, Scaling::automatic, [&](const fftconv::Image<float>& p) {
         return correlate ? fftconv::correlate(p, kf, mode, method) : fftconv::convolve(p, kf, mode, method);
     });
 }

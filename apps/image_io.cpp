@@ -80,6 +80,15 @@ Picture read_picture(const std::string& path) {
               : p.depth == CV_16S ? 32767
                                   : 1;
     p.planes = fftconv::to_planes<float>(m);
+    p.high = p.white;
+    if (p.depth == CV_32F || p.depth == CV_64F) {
+        double lo = 0, hi = 0;
+        cv::minMaxLoc(m.reshape(1), &lo, &hi);
+        p.low = std::min(lo, 0.0);
+        p.high = std::max(hi, 1.0);
+    } else if (p.depth == CV_8S || p.depth == CV_16S || p.depth == CV_32S) {
+        p.low = p.depth == CV_8S ? -128 : p.depth == CV_16S ? -32768 : -2147483648.0;
+    }
     return p;
 }
 
@@ -155,20 +164,38 @@ std::string write_picture(const std::string& path, const Planes& planes, const W
         cv::minMaxLoc(m.reshape(1), &lo, &hi);
         const bool sixteen = options.sixteen_bit && sixteen_bit_format(ext);
         const double top = sixteen ? 65535 : 255;
-        const double w = options.white, slack = 0.02 * w;
+        const double range_lo = options.low, range_hi = options.high, slack = 0.02 * (range_hi - range_lo);
+        Scaling scaling = options.scaling;
+        std::size_t outside = 0, clipped = 0;  // beyond the input's range with and without the slack
+        const cv::Mat flat = m.reshape(1, 1);
+        for (int i = 0; i < flat.cols; ++i) {
+            const float v = flat.at<float>(0, i);
+            outside += v < range_lo - slack || v > range_hi + slack;
+            clipped += v < range_lo || v > range_hi;
+        }
+        if (scaling == Scaling::automatic)
+            scaling = static_cast<double>(outside) <= 0.005 * static_cast<double>(flat.cols) ? Scaling::keep
+                      : lo < 0 ? Scaling::signed_around_zero
+                               : Scaling::stretch;
         double scale = 1, offset = 0;
-        if (lo >= -slack && hi <= w + slack) {
-            scale = top / w;
-            mapping = format("values kept (0..%g", w) + (top != w ? format(" -> 0..%g", top) : "") +
-                      (lo < 0 || hi > w ? ", clipped" : "") + ")";
-        } else if (lo < 0) {
-            const double a = std::max(-lo, hi);
+        if (scaling == Scaling::keep) {
+            scale = top / (range_hi - range_lo);
+            offset = -range_lo * scale;
+            mapping = format("values kept (%g..%g", range_lo, range_hi) +
+                      (range_lo != 0 || range_hi != top ? format(" -> 0..%g", top) : "") +
+                      (clipped ? format(", %.3g%% of samples clipped", 100.0 * static_cast<double>(clipped) / flat.cols)
+                               : "") +
+                      ")";
+        } else if (scaling == Scaling::signed_around_zero) {
+            const double a = std::max({-lo, hi, 1e-30});
             scale = (top / 2) / a;
             offset = top / 2;
             mapping = format("signed: 0 -> %g, ±%.6g -> 0/%g", std::round(top / 2), a, top);
         } else {
-            scale = top / hi;
-            mapping = format("scaled: 0..%.6g -> 0..%g", hi, top);
+            const double from = std::min(lo, 0.0), span = std::max(hi - from, 1e-30);
+            scale = top / span;
+            offset = -from * scale;
+            mapping = format("stretched: %.6g..%.6g -> 0..%g", from, from + span, top);
         }
         cv::Mat out;
         m.convertTo(out, sixteen ? CV_16U : CV_8U, scale, offset);  // rounds and saturates

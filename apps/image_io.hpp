@@ -19,6 +19,10 @@ struct Picture {
     Planes planes;       // one per channel, in the file's order (OpenCV's B, G, R, A)
     int depth = 0;       // the file's sample depth (CV_8U, CV_16U, CV_32F, ...)
     double white = 255;  // the value of full intensity at that depth: 255, 65535, or 1 for float data
+    // The range the values live in: 0..white for integer data; for float data 0..1 widened to
+    // the data's own minimum and maximum (HDR and signed data are not squeezed into 0..1).
+    double low = 0;
+    double high = 255;
 
     fftconv::Shape shape() const { return planes.front().shape(); }
     std::size_t channels() const { return planes.size(); }
@@ -32,11 +36,21 @@ Picture read_picture(const std::string& path);
 /// The channels averaged into one gray plane (the planes themselves for a gray picture).
 fftconv::Image<float> gray_of(const Picture& p);
 
+/// How float results become 8- or 16-bit samples (the `top` value is 255 or 65535).
+///   keep       an image in the input's range low..high: mapped onto 0..top, clipped (blur, low-pass)
+///   signed     a response around 0: 0 -> top/2, ±max|v| -> 0 / top (derivatives, high-pass)
+///   stretch    0..max -> 0..top, or min..max -> 0..top when there are negative values (magnitudes)
+///   automatic  keep when 99.5% of the values lie within the input's range (2% slack), else
+///              signed when some are negative, else stretch
+enum class Scaling { automatic, keep, signed_around_zero, stretch };
+
 /// How results are stored.
 struct WriteOptions {
-    bool raw = false;          // float samples, unscaled (TIFF, EXR, PFM only)
-    double white = 255;        // the input's full intensity, for "values kept" outputs
+    bool raw = false;  // float samples, unscaled (TIFF, EXR, PFM only)
+    double low = 0;    // the input's range (Picture::low, high), for "values kept" outputs
+    double high = 255;
     bool sixteen_bit = false;  // the input was 16-bit: keep 16 bits where the format can
+    Scaling scaling = Scaling::automatic;
 };
 
 /// Checks, before any work, that `path` can be written: an extension OpenCV writes (a float one
@@ -45,10 +59,8 @@ struct WriteOptions {
 void check_output(const std::string& path, const std::vector<std::string>& inputs, bool raw);
 
 /// Writes the planes to `path` and returns what was done with the values, e.g.
-/// "8-bit, values kept (0..255)" or "8-bit, signed: 0 -> 128, ±412.5 -> 0/255".
-/// Scaling for integer outputs: data within the input's range (2% slack, then clipped) is kept
-/// as is; data with negative values maps symmetrically around mid-gray; other data maps
-/// 0..max onto the full range. The file appears only when complete.
+/// "8-bit, values kept (0..255)" or "8-bit, signed: 0 -> 128, ±412.5 -> 0/255" (see Scaling).
+/// The file appears only when complete.
 /// @throws ProcessError  when writing fails; nothing is left at `path` then.
 std::string write_picture(const std::string& path, const Planes& planes, const WriteOptions& options);
 

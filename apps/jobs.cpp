@@ -17,6 +17,9 @@ namespace app {
 std::vector<OptionSpec> output_options() {
     return {
         {"raw", "", "write float samples unscaled (output must be .tif, .tiff, .exr or .pfm)"},
+        {"scale", "S",
+         "8/16-bit outputs: keep (the input's range, clipped), signed (0 at mid-gray), stretch (0..max), "
+         "or auto (by the data); the default suits the command"},
         {"outdir", "DIR", "process several inputs: IN... --outdir DIR writes DIR/<input name>"},
         {"ext", "EXT", "with --outdir: the outputs' extension (default: each input's own)"},
         threads_option(),
@@ -81,8 +84,18 @@ Planes map_planes(const Planes& planes, int threads,
     return out;
 }
 
-int run_jobs(const Args& args, const std::vector<Job>& jobs,
+Scaling scaling_of(const Args& args, Scaling fallback) {
+    return args.choice<Scaling>("scale",
+                                {{"auto", Scaling::automatic},
+                                 {"keep", Scaling::keep},
+                                 {"signed", Scaling::signed_around_zero},
+                                 {"stretch", Scaling::stretch}},
+                                fallback);
+}
+
+int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
              const std::function<Planes(const Picture&, int threads)>& process) {
+    scaling = scaling_of(args, scaling);
     const int threads = threads_of(args);
     const bool progress = jobs.size() > 1 && isatty(STDERR_FILENO);
     // Several files: one per thread; one file: its channels share the threads.
@@ -100,7 +113,7 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs,
                 const Picture in = read_picture(job.input);
                 const Planes out = process(in, plane_threads);
                 const std::string mapping =
-                    write_picture(job.output, out, {args.has("raw"), in.white, in.depth == CV_16U});
+                    write_picture(job.output, out, {args.has("raw"), in.low, in.high, in.depth == CV_16U, scaling});
                 line = "wrote " + job.output + " (" + fftconv::to_string(out.front().shape()) + ", " + mapping + ")";
             } catch (const std::exception& e) {
                 ok = false;
@@ -126,9 +139,10 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs,
     return failures > 0 ? 1 : 0;
 }
 
-int run_per_plane(const Args& args, const std::vector<Job>& jobs,
+int run_per_plane(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
                   const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter) {
-    return run_jobs(args, jobs, [&](const Picture& in, int threads) { return map_planes(in.planes, threads, filter); });
+    return run_jobs(args, jobs, scaling,
+                    [&](const Picture& in, int threads) { return map_planes(in.planes, threads, filter); });
 }
 
 }  // namespace app

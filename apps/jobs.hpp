@@ -33,11 +33,16 @@ Planes map_planes(const Planes& planes, int threads,
 
 /// Runs `process` on every job: read, process, write (the write reporting its value mapping),
 /// printing one line per file written. Returns the exit status: 0, or 1 if any file failed.
-int run_jobs(const Args& args, const std::vector<Job>& jobs,
+/// `scaling` says what the results are (an image, a signed response, a magnitude); --scale
+/// overrides it.
+int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
              const std::function<Planes(const Picture&, int threads)>& process);
 
 /// run_jobs for the common case: `filter` applied to every channel of every input.
-int run_per_plane(const Args& args, const std::vector<Job>& jobs,
+int run_per_plane(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
                   const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter);
+
+/// --scale auto|keep|signed|stretch, or `fallback` without it.
+Scaling scaling_of(const Args& args, Scaling fallback);
 
 }  // namespace app

@@ -31,18 +31,20 @@ int run(const Args& args) {
                     : fftconv::lowpass(p, cutoff, shape, order, border, method);
     };
     fftconv::Image<float> spectrum_image;
-    const int status = run_jobs(args, jobs, [&](const Picture& in, int threads) {
-        if (!spectrum.empty()) {
-            // The input's log spectrum, dimmed to a third where the filter removes everything.
-            spectrum_image = fftconv::log_spectrum(gray_of(in));
-            const fftconv::Image<float> h =
-                fftconv::transfer_function<float>(spectrum_image.shape(), cutoff, shape, order, high);
-            for (std::ptrdiff_t i = 0; i < h.size(); ++i) spectrum_image.values()[i] *= 0.35f + 0.65f * h.values()[i];
-        }
-        return map_planes(in.planes, threads, filter);
-    });
+    const int status =
+        run_jobs(args, jobs, high ? Scaling::signed_around_zero : Scaling::keep, [&](const Picture& in, int threads) {
+            if (!spectrum.empty()) {
+                // The input's log spectrum, dimmed to a third where the filter removes everything.
+                spectrum_image = fftconv::log_spectrum(gray_of(in));
+                const fftconv::Image<float> h =
+                    fftconv::transfer_function<float>(spectrum_image.shape(), cutoff, shape, order, high);
+                for (std::ptrdiff_t i = 0; i < h.size(); ++i)
+                    spectrum_image.values()[i] *= 0.35f + 0.65f * h.values()[i];
+            }
+            return map_planes(in.planes, threads, filter);
+        });
     if (status == 0 && !spectrum.empty()) {
-        const std::string mapping = write_picture(spectrum, {spectrum_image}, {false, 1.0, false});
+        const std::string mapping = write_picture(spectrum, {spectrum_image}, {false, 0.0, 1.0, false, Scaling::keep});
         std::printf("wrote %s (log spectrum, zero frequency at the centre, bright where the filter passes; %s)\n",
                     spectrum.c_str(), mapping.c_str());
     }

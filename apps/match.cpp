@@ -129,7 +129,8 @@ int run(const Args& args) {
             std::printf("%4zu %6td %6td %12s\n", i + 1, peaks[i].col, peaks[i].row, number(peaks[i].score).c_str());
     }
     if (!scores_path.empty()) {
-        const std::string mapping = write_picture(scores_path, {scores}, {args.has("raw"), 1.0, false});
+        const std::string mapping =
+            write_picture(scores_path, {scores}, {args.has("raw"), 0.0, 1.0, false, Scaling::automatic});
         std::fprintf(info, "wrote %s (score map %s, %s)\n", scores_path.c_str(),
                      fftconv::to_string(scores.shape()).c_str(), mapping.c_str());
     }

@@ -22,10 +22,11 @@ int run(const Args& args) {
     const fftconv::Method method = method_of(args);
     std::vector<std::string> extra;
     const auto jobs = jobs_of(args, 0, "IN OUT", extra);
-    return run_per_plane(args, jobs, [&](const fftconv::Image<float>& p) {
-        return magnitude ? fftconv::sobel_magnitude(p, ksize, border, method)
-                         : fftconv::sobel(p, dx, dy, ksize, border, method);
-    });
+    return run_per_plane(args, jobs, magnitude ? Scaling::stretch : Scaling::signed_around_zero,
+                         [&](const fftconv::Image<float>& p) {
+                             return magnitude ? fftconv::sobel_magnitude(p, ksize, border, method)
+                                              : fftconv::sobel(p, dx, dy, ksize, border, method);
+                         });
 }
 
 }  // namespace

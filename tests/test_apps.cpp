@@ -178,11 +178,34 @@ TEST_CASE("float inputs: TIFF, EXR and PFM are read with their values") {
         const Result r = run({"blur", s / (std::string("in") + ext), s / "out.tif", "--sigma", "1.2", "--raw"}, s);
         REQUIRE(r.status == 0);
         CHECK(max_diff(read_raw(s / "out.tif"), want) < 1e-5);
-        // Without --raw, float data outside 0..1 is mapped, and the mapping says how.
+        // Without --raw, float data outside 0..1 keeps its own range, and the mapping says so.
         const Result scaled = run({"blur", s / (std::string("in") + ext), s / "out.png", "--sigma", "1.2"}, s);
         REQUIRE(scaled.status == 0);
-        CHECK(scaled.out.find("signed: 0 -> 128") != std::string::npos);
+        CHECK(scaled.out.find("values kept (-1.99") != std::string::npos);
+        CHECK(scaled.out.find(" -> 0..255)") != std::string::npos);
     }
+}
+
+TEST_CASE("--scale: each command's default suits its data; the option overrides it") {
+    Scratch s;
+    const auto mapping = [&](std::vector<std::string> args) {
+        const Result r = run(args, s);
+        REQUIRE(r.status == 0);
+        return r.out;
+    };
+    // An ideal low-pass rings slightly beyond 0..255: still an image, clipped, not rescaled.
+    CHECK(mapping({"lowpass", camera, s / "lp.png", "--cutoff", "0.1"}).find("values kept (0..255, ") !=
+          std::string::npos);
+    CHECK(mapping({"lowpass", camera, s / "hp.png", "--cutoff", "0.1", "--highpass"}).find("signed: 0 -> 128") !=
+          std::string::npos);
+    CHECK(mapping({"sobel", camera, s / "m.png", "--magnitude"}).find("stretched: 0..") != std::string::npos);
+    CHECK(mapping({"conv", camera, "laplacian", s / "l.png", "--mode", "same"}).find("signed: 0 -> 128") !=
+          std::string::npos);
+    CHECK(mapping({"conv", camera, "box:3", s / "b.png", "--mode", "same"}).find("values kept (0..255)") !=
+          std::string::npos);
+    CHECK(mapping({"blur", camera, s / "st.png", "--sigma", "2", "--scale", "stretch"}).find("stretched: 0..") !=
+          std::string::npos);
+    CHECK(run({"blur", camera, s / "x.png", "--sigma", "2", "--scale", "loud"}, s).status == 2);
 }
 
 TEST_CASE("lowpass: equals the library; --highpass; --spectrum") {
