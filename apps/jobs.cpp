@@ -118,7 +118,10 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
             } catch (const std::exception& e) {
                 ok = false;
                 // In a batch, say which file failed unless the message already does.
-                const std::string what = e.what();
+                const auto* cv_error = dynamic_cast<const cv::Exception*>(&e);
+                const std::string what = dynamic_cast<const std::bad_alloc*>(&e) ? std::string("out of memory")
+                                         : cv_error                              ? "OpenCV: " + cv_error->err
+                                                                                 : std::string(e.what());
                 const bool named = what.find(job.input) != std::string::npos;
                 line = "fftconv " + args.spec().name +
                        ": error: " + (jobs.size() > 1 && !named ? job.input + ": " : "") + what;
