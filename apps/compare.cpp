@@ -29,14 +29,9 @@ int compare(const Args& args, const Picture& in, const Kernel& kernel) {
     const fftconv::Mode mode = mode_of(args, fftconv::Mode::full);
     const bool correlate = args.has("correlate");
     const long repeat = args.integer("repeat", 5, 1, 100000);
-    fftconv::Image<T> k(kernel.values.rows(), kernel.values.cols());
-    for (std::ptrdiff_t i = 0; i < k.size(); ++i) k.values()[i] = static_cast<T>(kernel.values.values()[i]);
+    const fftconv::Image<T> k = fftconv::image_cast<T>(kernel.values);
     std::vector<fftconv::Image<T>> planes;
-    for (const auto& p : in.planes) {
-        fftconv::Image<T> q(p.rows(), p.cols());
-        for (std::ptrdiff_t i = 0; i < q.size(); ++i) q.values()[i] = static_cast<T>(p.values()[i]);
-        planes.push_back(std::move(q));
-    }
+    for (const auto& p : in.planes) planes.push_back(fftconv::image_cast<T>(p));
     const auto run_all = [&](fftconv::Method m) {
         std::vector<fftconv::Image<T>> out;
         for (const auto& p : planes)

@@ -14,8 +14,7 @@ int run(const Args& args) {
     std::vector<std::string> extra;
     const auto jobs = jobs_of(args, 1, "IN KERNEL OUT", extra);
     const Kernel kernel = parse_kernel(extra.front());
-    fftconv::Image<float> kf(kernel.values.rows(), kernel.values.cols());
-    for (std::ptrdiff_t i = 0; i < kf.size(); ++i) kf.values()[i] = static_cast<float>(kernel.values.values()[i]);
+    const fftconv::Image<float> kf = fftconv::image_cast<float>(kernel.values);
     std::printf("kernel %s, %s, mode %s\n", kernel.description.c_str(), correlate ? "correlation" : "convolution",
                 fftconv::to_string(mode));
     return run_per_plane(args, jobs, Scaling::automatic, [&](const fftconv::Image<float>& p) {

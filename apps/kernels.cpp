@@ -101,10 +101,9 @@ Kernel parse_kernel(const std::string& spec) {
             return {k, spec + " (" + size_of(k) + " matrix)"};
         }
         const Picture p = read_picture(spec);
-        const fftconv::Image<float> g = gray_of(p);
-        fftconv::Image<double> k(g.rows(), g.cols());
+        fftconv::Image<double> k = fftconv::image_cast<double>(gray_of(p));
         double sum = 0;
-        for (std::ptrdiff_t i = 0; i < k.size(); ++i) sum += k.values()[i] = g.values()[i];
+        for (double v : k.values()) sum += v;
         if (!(sum > 0))
             throw ProcessError("kernel image '" + spec + "' sums to " + std::to_string(sum) + ", cannot normalise");
         for (double& v : k.values()) v /= sum;

@@ -75,3 +75,14 @@ TEST_CASE("a span is a 1xN view") {
     v(0, 2) = 7;
     CHECK(x[2] == 7);
 }
+
+TEST_CASE("image_cast converts element by element, any strides in") {
+    const Image<double> d{{1.5, -2.25}, {3, 1e10}};
+    const Image<float> f = image_cast<float>(d);
+    CHECK(f(0, 1) == -2.25f);
+    CHECK(f(1, 1) == 1e10f);
+    const Image<double> back = image_cast<double>(f.view().transposed());
+    CHECK(back.shape() == Shape{2, 2});
+    CHECK(back(1, 0) == -2.25);
+    CHECK(image_cast<int>(d)(0, 0) == 1);
+}

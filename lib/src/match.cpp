@@ -30,14 +30,6 @@ const char* to_string(MatchMethod method) {
 
 namespace {
 
-template <Real T>
-Image<double> to_double(ImageView<const T> v) {
-    Image<double> out(v.rows, v.cols);
-    for (std::ptrdiff_t r = 0; r < v.rows; ++r)
-        for (std::ptrdiff_t c = 0; c < v.cols; ++c) out(r, c) = static_cast<double>(v(r, c));
-    return out;
-}
-
 // (rows+1) x (cols+1) table of Σ over the rectangle above and left of each entry, of v or of v².
 Image<double> integral(const Image<double>& v, bool squares) {
     Image<double> s(v.rows() + 1, v.cols() + 1);
@@ -101,8 +93,8 @@ Image<T> match_template(std::span<const ImageView<const T>> image, std::span<con
     Image<double> corr(out_shape);
     std::vector<Image<double>> channels;
     for (std::size_t k = 0; k < cn; ++k) {
-        channels.push_back(to_double(image[k]));
-        const Image<double> t = to_double(templ[k]);
+        channels.push_back(image_cast<double>(image[k]));
+        const Image<double> t = image_cast<double>(templ[k]);
         Convolver<double> plan(channels.back().shape(), t, Mode::valid, {.method = conv_method, .correlate = true});
         const Image<double> part = plan.apply(channels.back());
         for (std::ptrdiff_t i = 0; i < corr.size(); ++i) corr.values()[i] += part.values()[i];

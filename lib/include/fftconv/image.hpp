@@ -167,6 +167,19 @@ private:
     std::ptrdiff_t cols_ = 0;
 };
 
+/// A copy of `src` with each element converted to U (static_cast), e.g. Image<float> to Image<double>.
+template <class U, class T>
+[[nodiscard]] Image<U> image_cast(ImageView<const T> src) {
+    Image<U> out(std::max<std::ptrdiff_t>(src.rows, 0), std::max<std::ptrdiff_t>(src.cols, 0));
+    for (std::ptrdiff_t r = 0; r < out.rows(); ++r)
+        for (std::ptrdiff_t c = 0; c < out.cols(); ++c) out(r, c) = static_cast<U>(src(r, c));
+    return out;
+}
+template <class U, class T>
+[[nodiscard]] Image<U> image_cast(const Image<T>& src) {
+    return image_cast<U>(src.view());
+}
+
 namespace detail {
 // Image<T>, ImageView<T> and ImageView<const T> all read as an ImageView<const T>; the element
 // type T is what overloads that accept any of them deduce.
