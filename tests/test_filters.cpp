@@ -345,4 +345,20 @@ TEST_CASE("bad filter arguments name the argument") {
     CHECK_THROWS_WITH_AS((void)lowpass<float>(img.view(), 0.5, FilterShape::butterworth, 0),
                          "lowpass: order must be at least 1, got 0", Error);
     CHECK_THROWS_AS((void)filter2d<float>(img.view(), img.view(), static_cast<Border>(9)), Error);
+    // Every image operation refuses a view with no data before reading it.
+    const ImageView<const float> null_view(nullptr, 3, 3);
+    for (const char* fn : {"filter2d", "lowpass", "log_spectrum", "match_template"}) {
+        CAPTURE(fn);
+        const std::string want = std::string(fn) + ": argument '" +
+                                 (std::string(fn) == "match_template" ? "templ" : "image") +
+                                 "' has no data (null pointer)";
+        const auto call = [&] {
+            const std::string f = fn;
+            if (f == "filter2d") (void)filter2d<float>(null_view, img.view());
+            if (f == "lowpass") (void)lowpass<float>(null_view, 0.5);
+            if (f == "log_spectrum") (void)log_spectrum<float>(null_view);
+            if (f == "match_template") (void)match_template<float>(img.view(), null_view, MatchMethod::ccorr);
+        };
+        CHECK_THROWS_WITH_AS(call(), want.c_str(), Error);
+    }
 }

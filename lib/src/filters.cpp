@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fftconv/convolve.hpp"
+#include "geometry.hpp"
 
 namespace fftconv {
 
@@ -56,9 +57,7 @@ void check_border(const char* fn, Border border) {
 
 template <class T>
 void check_image(const char* fn, const char* arg, ImageView<const T> v) {
-    if (v.rows <= 0 || v.cols <= 0)
-        throw Error(std::string(fn) + ": argument '" + arg + "' is empty (" + to_string(v.shape()) + ")");
-    if (!v.data) throw Error(std::string(fn) + ": argument '" + arg + "' has no data (null pointer)");
+    detail::check_image(fn, arg, v.data, v.shape());
 }
 
 // One 1D pass of the separable filter: a 1 x k (along rows) or k x 1 (down columns) kernel.

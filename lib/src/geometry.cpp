@@ -14,6 +14,12 @@ void check_view(const Names& names, const char* arg, const void* data, Shape sha
                     " view with no data (null pointer)");
 }
 
+void check_image(const char* fn, const char* arg, const void* data, Shape shape) {
+    if (shape.rows <= 0 || shape.cols <= 0)
+        throw Error(std::string(fn) + ": argument '" + arg + "' is empty (" + to_string(shape) + ")");
+    if (!data) throw Error(std::string(fn) + ": argument '" + arg + "' has no data (null pointer)");
+}
+
 Geometry make_geometry(const Names& names, Shape a, Shape b, Mode mode) {
     for (auto [arg, shape] : {std::pair{names.a, a}, std::pair{names.b, b}}) {
         if (shape.rows < 0 || shape.cols < 0)

@@ -41,6 +41,10 @@ Geometry make_geometry(const Names& names, Shape a, Shape b, Mode mode);
 // @throws Error  naming `arg`.
 void check_view(const Names& names, const char* arg, const void* data, Shape shape);
 
+// The check every image operation (filters, spectra, matching) makes of each image argument:
+// not empty, data present.  @throws Error  "FN: argument 'ARG' is empty (RxC)" / "... has no data".
+void check_image(const char* fn, const char* arg, const void* data, Shape shape);
+
 // "length 5" or "5x3", as the call speaks.
 std::string describe(const Names& names, Shape shape);
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fftconv/convolver.hpp"
+#include "geometry.hpp"
 
 namespace fftconv {
 
@@ -53,9 +54,7 @@ void check_channels(const char* arg, std::span<const ImageView<const T>> channel
     if (channels.empty()) throw Error(std::string("match_template: argument '") + arg + "' has no channels");
     for (std::size_t k = 0; k < channels.size(); ++k) {
         const ImageView<const T>& v = channels[k];
-        if (v.rows <= 0 || v.cols <= 0)
-            throw Error(std::string("match_template: argument '") + arg + "' is empty (" + to_string(v.shape()) + ")");
-        if (!v.data) throw Error(std::string("match_template: argument '") + arg + "' has no data (null pointer)");
+        detail::check_image("match_template", arg, v.data, v.shape());
         if (v.shape() != channels[0].shape())
             throw Error(std::string("match_template: channel ") + std::to_string(k) + " of '" + arg + "' is " +
                         to_string(v.shape()) + ", channel 0 is " + to_string(channels[0].shape()));

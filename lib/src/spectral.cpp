@@ -8,6 +8,7 @@
 #include "fftconv/convolve.hpp"
 #include "fftconv/filters.hpp"
 #include "fftw.hpp"
+#include "geometry.hpp"
 
 namespace fftconv {
 
@@ -126,8 +127,7 @@ Image<T> spatial_kernel(Shape s, double cutoff, FilterShape shape, int order, bo
 template <Real T>
 Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutoff, FilterShape shape, int order,
                           Border border, Method method, bool high) {
-    if (image.rows <= 0 || image.cols <= 0)
-        throw Error(std::string(fn) + ": argument 'image' is empty (" + to_string(image.shape()) + ")");
+    detail::check_image(fn, "image", image.data, image.shape());
     check_filter(fn, cutoff, shape, order);
     // Pad by at least half the image on each side, to a length FFTW transforms fast; wrap means
     // the plain periodic filter, no padding.
@@ -180,8 +180,7 @@ Image<T> transfer_function(Shape s, double cutoff, FilterShape shape, int order,
 
 template <Real T>
 Image<T> log_spectrum(ImageView<const T> image) {
-    if (image.rows <= 0 || image.cols <= 0)
-        throw Error("log_spectrum: argument 'image' is empty (" + to_string(image.shape()) + ")");
+    detail::check_image("log_spectrum", "image", image.data, image.shape());
     const Shape s = image.shape();
     RealTransform<T> t(s);
     for (std::ptrdiff_t r = 0; r < s.rows; ++r)
