@@ -24,11 +24,16 @@ struct Timed {
     }
 };
 
+struct Options {
+    fftconv::Mode mode;
+    bool correlate;
+    long repeat;
+    std::string diff_path;
+};
+
 template <class T>
-int compare(const Args& args, const Picture& in, const Kernel& kernel) {
-    const fftconv::Mode mode = mode_of(args, fftconv::Mode::full);
-    const bool correlate = args.has("correlate");
-    const long repeat = args.integer("repeat", 5, 1, 100000);
+int compare(const Options& o, const Picture& in, const Kernel& kernel) {
+    const auto [mode, correlate, repeat, diff_path] = o;
     const fftconv::Image<T> k = fftconv::image_cast<T>(kernel.values);
     std::vector<fftconv::Image<T>> planes;
     for (const auto& p : in.planes) planes.push_back(fftconv::image_cast<T>(p));
@@ -85,7 +90,6 @@ int compare(const Args& args, const Picture& in, const Kernel& kernel) {
     std::printf("automatic   would choose %s (estimated: direct %.3f ms, fft %.3f ms per channel)\n",
                 fftconv::to_string(pick), ed * 1e3, ef * 1e3);
 
-    const std::string diff_path = args.text("diff");
     if (!diff_path.empty()) {
         cv::Mat m = fftconv::to_mat(diff), u8, heat;
         m.convertTo(u8, CV_8U, max_abs > 0 ? 255.0 / max_abs : 0.0);
@@ -99,14 +103,14 @@ int compare(const Args& args, const Picture& in, const Kernel& kernel) {
 
 int run(const Args& args) {
     args.expect_positional(2, 2, "IN KERNEL");
-    const std::string diff_path = args.text("diff");
-    if (args.has("diff")) check_output(diff_path, {args.positional()[0], args.positional()[1]}, false);
+    // Every option is read, and a bad one refused, before any work.
+    const Options o{mode_of(args, fftconv::Mode::full), args.has("correlate"), args.integer("repeat", 5, 1, 100000),
+                    args.text("diff")};
+    if (args.has("diff")) check_output(o.diff_path, {args.positional()[0], args.positional()[1]}, false);
     const bool dbl = args.choice<bool>("precision", {{"single", false}, {"double", true}}, false);
     const Kernel kernel = parse_kernel(args.positional()[1]);
-    (void)mode_of(args, fftconv::Mode::full);  // a bad --mode is a usage error before any work
-    (void)args.integer("repeat", 5, 1, 100000);
     const Picture in = read_picture(args.positional()[0]);
-    return dbl ? compare<double>(args, in, kernel) : compare<float>(args, in, kernel);
+    return dbl ? compare<double>(o, in, kernel) : compare<float>(o, in, kernel);
 }
 
 }  // namespace

@@ -148,11 +148,15 @@ Kernel parse_kernel(const std::string& spec) {
         return {k, spec + " (" + size_of(k) + ")"};
     }
     if (colon == std::string::npos) {
-        const std::vector<double> smooth{1, 2, 1}, diff{-1, 0, 1}, scharr{3, 10, 3};
-        if (name == "sobel-x") return {outer(smooth, diff), "sobel-x (3x3)"};
-        if (name == "sobel-y") return {outer(diff, smooth), "sobel-y (3x3)"};
-        if (name == "scharr-x") return {outer(scharr, diff), "scharr-x (3x3)"};
-        if (name == "scharr-y") return {outer(diff, scharr), "scharr-y (3x3)"};
+        // The Sobel and Scharr kernels are the library's (cv::getDerivKernels'), as outer products.
+        const auto derivative = [&](int dx, int ksize) {
+            const fftconv::SobelKernels k = fftconv::sobel_kernels(dx, 1 - dx, ksize);
+            return Kernel{outer(k.y, k.x), name + " (3x3)"};
+        };
+        if (name == "sobel-x") return derivative(1, 3);
+        if (name == "sobel-y") return derivative(0, 3);
+        if (name == "scharr-x") return derivative(1, -1);
+        if (name == "scharr-y") return derivative(0, -1);
         if (name == "laplacian") return {fftconv::Image<double>{{0, 1, 0}, {1, -4, 1}, {0, 1, 0}}, "laplacian (3x3)"};
     }
 

@@ -269,6 +269,11 @@ TEST_CASE("conv: named, inline and file kernels; modes; equals the library") {
     REQUIRE(r.status == 0);
     CHECK(r.out.find("k.txt (2x3 matrix)") != std::string::npos);
     CHECK(read_any(s / "f.png").size() == cv::Size(514, 513));  // full: (512+2-1) rows x (512+3-1) cols
+    // Named derivative kernels under --correlate are cv::Sobel's (a zero border in same mode).
+    REQUIRE(run({"conv", camera, "sobel-x", s / "sx.tif", "--mode", "same", "--correlate", "--raw"}, s).status == 0);
+    CHECK(max_diff(read_raw(s / "sx.tif"), sobel(camera_image(), 1, 0, 3, Border::constant)) < 1e-3);
+    REQUIRE(run({"conv", camera, "scharr-y", s / "sy.tif", "--mode", "same", "--correlate", "--raw"}, s).status == 0);
+    CHECK(max_diff(read_raw(s / "sy.tif"), sobel(camera_image(), 0, 1, -1, Border::constant)) < 1e-3);
     CHECK(run({"conv", camera, "gaussian:-1", s / "x.png"}, s).status == 2);
     CHECK(run({"conv", camera, "1,2;3", s / "x.png"}, s).status == 2);
 }
