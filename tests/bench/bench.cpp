@@ -1,0 +1,534 @@
+// fftconv against its peers, in one run, one thread: OpenCV's filters, raw FFTW on the best padded
+// size we can find (the physical bound of any FFT convolution), and memcpy (the memory bound).
+//
+//   bench                     every workload, then the goal lines
+//   bench W3 W4               only these workloads
+//   bench --sweep             also time Method::automatic against direct and fft over a sweep
+//   bench --threads N         also time fftconv with N threads (W2, W3) against one thread
+//   bench --csv DIR           write DIR/workloads.csv (and DIR/sweep.csv with --sweep)
+//   bench --quick             fewer repetitions (a smoke run; the ratios get noisier)
+//
+// Each time is the median of repeated runs after a warm-up; "first" is the first call in the
+// process (plans made, caches cold), which is what a one-shot command-line run pays.
+#include <fftw3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fftconv/fftconv.hpp"
+#include "fftconv/opencv.hpp"
+
+using namespace fftconv;
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+bool quick = false;
+
+struct Timing {
+    double first = 0;   // the first call, planning and cold caches included
+    double median = 0;  // steady state
+};
+
+// First call timed on its own, one warm-up, then the median of runs filling ~1 s (5 to 25 runs).
+Timing time_it(const std::function<void()>& fn) {
+    Timing t;
+    auto t0 = clock_type::now();
+    fn();
+    t.first = seconds_since(t0);
+    fn();
+    std::vector<double> runs;
+    const double budget = quick ? 0.2 : 1.0;
+    const std::size_t min_runs = quick ? 3 : 5, max_runs = quick ? 5 : 25;
+    const auto start = clock_type::now();
+    while (runs.size() < min_runs || (seconds_since(start) < budget && runs.size() < max_runs)) {
+        t0 = clock_type::now();
+        fn();
+        runs.push_back(seconds_since(t0));
+    }
+    std::nth_element(runs.begin(), runs.begin() + static_cast<std::ptrdiff_t>(runs.size() / 2), runs.end());
+    t.median = runs[runs.size() / 2];
+    return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data: the camera sample resized (bilinear) to the workload's size; kernels random, fixed seed.
+
+cv::Mat camera_gray() {
+    static const cv::Mat m = [] {
+        const std::string path = std::string(FFTCONV_SAMPLES_DIR) + "/camera.png";
+        cv::Mat g = cv::imread(path, cv::IMREAD_GRAYSCALE);
+        if (g.empty()) throw std::runtime_error("bench: cannot read " + path);
+        return g;
+    }();
+    return m;
+}
+
+template <Real T>
+Image<T> camera(std::ptrdiff_t rows, std::ptrdiff_t cols) {
+    cv::Mat resized, converted;
+    cv::resize(camera_gray(), resized, cv::Size(static_cast<int>(cols), static_cast<int>(rows)), 0, 0,
+               cv::INTER_LINEAR);
+    resized.convertTo(converted, std::is_same_v<T, float> ? CV_32F : CV_64F, 1.0 / 255);
+    return to_image<T>(converted);
+}
+
+template <Real T>
+Image<T> random_image(std::ptrdiff_t rows, std::ptrdiff_t cols, std::uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(-1, 1);
+    Image<T> img(rows, cols);
+    for (T& v : img.values()) v = static_cast<T>(u(rng));
+    return img;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw FFTW, the bound: the same convolution written straight against FFTW with no library around
+// it, padded to the fastest size found by trying candidates, plans made with FFTW_MEASURE.
+
+template <class R>
+struct Raw;
+template <>
+struct Raw<double> {
+    using plan = fftw_plan;
+    using cpx = fftw_complex;
+    static void* alloc(std::size_t bytes) { return fftw_malloc(bytes); }
+    static void free(void* p) { fftw_free(p); }
+    static plan r2c(int rank, const int* n, double* i, cpx* o, unsigned f) {
+        return fftw_plan_dft_r2c(rank, n, i, o, f);
+    }
+    static plan c2r(int rank, const int* n, cpx* i, double* o, unsigned f) {
+        return fftw_plan_dft_c2r(rank, n, i, o, f);
+    }
+    static void run(plan p) { fftw_execute(p); }
+    static void destroy(plan p) { fftw_destroy_plan(p); }
+    static void forget() { fftw_forget_wisdom(); }
+};
+template <>
+struct Raw<float> {
+    using plan = fftwf_plan;
+    using cpx = fftwf_complex;
+    static void* alloc(std::size_t bytes) { return fftwf_malloc(bytes); }
+    static void free(void* p) { fftwf_free(p); }
+    static plan r2c(int rank, const int* n, float* i, cpx* o, unsigned f) {
+        return fftwf_plan_dft_r2c(rank, n, i, o, f);
+    }
+    static plan c2r(int rank, const int* n, cpx* i, float* o, unsigned f) {
+        return fftwf_plan_dft_c2r(rank, n, i, o, f);
+    }
+    static void run(plan p) { fftwf_execute(p); }
+    static void destroy(plan p) { fftwf_destroy_plan(p); }
+    static void forget() { fftwf_forget_wisdom(); }
+};
+
+// r2c → (optional product with a fixed spectrum) → c2r on a rows x cols real array, in place in
+// one FFTW buffer pair. `load` fills the real array before each run.
+template <class R>
+class RawFft {
+public:
+    using F = Raw<R>;
+    RawFft(std::ptrdiff_t rows, std::ptrdiff_t cols, unsigned flags) : rows_(rows), cols_(cols) {
+        half_ = static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols / 2 + 1);
+        real_ = static_cast<R*>(F::alloc(sizeof(R) * static_cast<std::size_t>(rows * cols)));
+        spec_ = static_cast<typename F::cpx*>(F::alloc(sizeof(typename F::cpx) * half_));
+        int dims[2] = {static_cast<int>(rows), static_cast<int>(cols)};
+        const int rank = rows > 1 ? 2 : 1;
+        const int* d = rows > 1 ? dims : dims + 1;
+        fwd_ = F::r2c(rank, d, real_, spec_, flags | FFTW_DESTROY_INPUT);
+        inv_ = F::c2r(rank, d, spec_, real_, flags | FFTW_DESTROY_INPUT);
+        std::fill_n(real_, rows * cols, R(0));
+    }
+    RawFft(const RawFft&) = delete;
+    RawFft& operator=(const RawFft&) = delete;
+    ~RawFft() {
+        F::destroy(fwd_);
+        F::destroy(inv_);
+        F::free(real_);
+        F::free(spec_);
+    }
+    R* real() { return real_; }
+    std::complex<R>* spectrum() { return reinterpret_cast<std::complex<R>*>(spec_); }
+    std::size_t half() const { return half_; }
+    std::ptrdiff_t rows() const { return rows_; }
+    std::ptrdiff_t cols() const { return cols_; }
+    void forward() { F::run(fwd_); }
+    void inverse() { F::run(inv_); }
+
+    // Zero-padded copy of `src` into the top-left corner (the padding stays zero between runs
+    // only if nothing else is written there; c2r overwrites it, so re-zero).
+    void load(ImageView<const R> src) {
+        for (std::ptrdiff_t r = 0; r < rows_; ++r) {
+            R* row = real_ + r * cols_;
+            if (r < src.rows) {
+                std::copy_n(&src(r, 0), src.cols, row);
+                std::fill(row + src.cols, row + cols_, R(0));
+            } else {
+                std::fill_n(row, cols_, R(0));
+            }
+        }
+    }
+    void multiply(const std::complex<R>* k) {
+        R* __restrict s = reinterpret_cast<R*>(spec_);
+        const R* __restrict kk = reinterpret_cast<const R*>(k);
+        for (std::size_t i = 0; i < half_; ++i) {
+            const R sr = s[2 * i], si = s[2 * i + 1];
+            s[2 * i] = sr * kk[2 * i] - si * kk[2 * i + 1];
+            s[2 * i + 1] = sr * kk[2 * i + 1] + si * kk[2 * i];
+        }
+    }
+
+private:
+    std::ptrdiff_t rows_, cols_;
+    std::size_t half_ = 0;
+    R* real_ = nullptr;
+    typename F::cpx* spec_ = nullptr;
+    typename F::plan fwd_{}, inv_{};
+};
+
+bool smooth7(std::ptrdiff_t n) {
+    for (std::ptrdiff_t p : {2, 3, 5, 7})
+        while (n % p == 0) n /= p;
+    return n == 1;
+}
+
+// Up to `count` 7-smooth sizes from n up (the candidates for the bound's padding).
+std::vector<std::ptrdiff_t> smooth_sizes(std::ptrdiff_t n, std::size_t count) {
+    std::vector<std::ptrdiff_t> out;
+    for (std::ptrdiff_t m = n; out.size() < count; ++m)
+        if (smooth7(m)) out.push_back(m);
+    return out;
+}
+
+// The fastest raw FFTW full 2D convolution of image and kernel: candidate square paddings screened
+// with FFTW_ESTIMATE, the best three planned with FFTW_MEASURE; returns the best time and size.
+template <class R>
+std::pair<Timing, std::ptrdiff_t> raw_fft_convolution(const Image<R>& image, const Image<R>& kernel) {
+    const std::ptrdiff_t full_r = image.rows() + kernel.rows() - 1, full_c = image.cols() + kernel.cols() - 1;
+    const auto cands = smooth_sizes(std::max(full_r, full_c), 8);
+    const auto time_size = [&](std::ptrdiff_t n, unsigned flags) {
+        RawFft<R> f(full_r == 1 ? 1 : n, n, flags);
+        std::vector<std::complex<R>> kspec(f.half());
+        f.load(kernel.view());
+        f.forward();
+        std::copy_n(f.spectrum(), f.half(), kspec.data());
+        const Timing t = time_it([&] {
+            f.load(image.view());
+            f.forward();
+            f.multiply(kspec.data());
+            f.inverse();
+        });
+        return t;
+    };
+    std::vector<std::pair<double, std::ptrdiff_t>> screened;
+    for (std::ptrdiff_t n : cands) screened.push_back({time_size(n, FFTW_ESTIMATE).median, n});
+    std::sort(screened.begin(), screened.end());
+    Timing best{0, 1e30};
+    std::ptrdiff_t best_n = 0;
+    for (std::size_t i = 0; i < std::min<std::size_t>(3, screened.size()); ++i) {
+        const auto t0 = clock_type::now();
+        const std::ptrdiff_t n = screened[i].second;
+        Timing t = time_size(n, FFTW_MEASURE);
+        t.first += seconds_since(t0) - t.first;  // not meaningful for the bound; keep planning visible
+        if (t.median < best.median) best = t, best_n = n;
+    }
+    Raw<R>::forget();
+    return {best, best_n};
+}
+
+// Overlap-save with raw FFTW: blocks of N (a power of two or 7-smooth), kernel spectrum once,
+// N tried over a range and the fastest kept. Full 1D convolution of x (length n) with h (k taps).
+template <class R>
+std::pair<Timing, std::ptrdiff_t> raw_overlap_save(const std::vector<R>& x, const std::vector<R>& h,
+                                                   std::vector<R>& out) {
+    const auto n = static_cast<std::ptrdiff_t>(x.size()), k = static_cast<std::ptrdiff_t>(h.size());
+    const std::ptrdiff_t full = n + k - 1;
+    out.assign(static_cast<std::size_t>(full), R(0));
+    Timing best{0, 1e30};
+    std::ptrdiff_t best_n = 0;
+    for (std::ptrdiff_t N = 1024; N <= 262144; N *= 2) {
+        if (N < 2 * k) continue;
+        RawFft<R> f(1, N, FFTW_MEASURE);
+        std::vector<std::complex<R>> kspec(f.half());
+        std::fill_n(f.real(), N, R(0));
+        std::copy(h.begin(), h.end(), f.real());
+        f.forward();
+        for (std::size_t i = 0; i < f.half(); ++i) kspec[i] = f.spectrum()[i] / static_cast<R>(N);
+        const std::ptrdiff_t step = N - (k - 1);
+        const Timing t = time_it([&] {
+            // Output block [s, s + step) needs x[s - (k-1), s + step).
+            for (std::ptrdiff_t s = 0; s < full; s += step) {
+                R* buf = f.real();
+                const std::ptrdiff_t lo = s - (k - 1);
+                for (std::ptrdiff_t i = 0; i < N; ++i) {
+                    const std::ptrdiff_t j = lo + i;
+                    buf[i] = (j >= 0 && j < n) ? x[static_cast<std::size_t>(j)] : R(0);
+                }
+                f.forward();
+                f.multiply(kspec.data());
+                f.inverse();
+                const std::ptrdiff_t len = std::min(step, full - s);
+                std::copy_n(buf + (k - 1), len, out.data() + s);
+            }
+        });
+        if (t.median < best.median) best = t, best_n = N;
+    }
+    Raw<R>::forget();
+    return {best, best_n};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+struct Row {
+    std::string workload, contender;
+    Timing t;
+    std::string note;
+};
+std::vector<Row> rows;
+
+struct Goal {
+    std::string text;  // what is compared
+    double ratio;      // measured
+    double target;     // at least (faster_than) or at most (within)
+    bool at_least;
+};
+std::vector<Goal> goals;
+
+void record(const std::string& w, const std::string& who, Timing t, const std::string& note = "") {
+    rows.push_back({w, who, t, note});
+    std::printf("  %-34s %10.2f ms   first %10.2f ms  %s\n", who.c_str(), t.median * 1e3, t.first * 1e3,
+                note.c_str());
+    std::fflush(stdout);
+}
+
+// peer / fftconv: above 1 means fftconv is faster.
+void faster_than(const std::string& w, const std::string& peer, double peer_s, double ours_s, double target) {
+    goals.push_back({w + ": " + peer + " / fftconv", peer_s / ours_s, target, true});
+}
+// fftconv / bound: at most `target`.
+void within(const std::string& w, const std::string& bound, double bound_s, double ours_s, double target) {
+    goals.push_back({w + ": fftconv / " + bound, ours_s / bound_s, target, false});
+}
+
+void header(const char* id, const char* what) {
+    std::printf("\n%s  %s\n", id, what);
+    std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workloads
+
+void memcpy_row(const std::string& w, std::size_t bytes) {
+    std::vector<char> src(bytes, 1), dst(bytes);
+    record(w, "memcpy (memory bound)", time_it([&] { std::memcpy(dst.data(), src.data(), bytes); }));
+}
+
+void w1() {
+    header("W1", "Sobel dx=1, 3x3, same size, reflect101, 2048x2048 float");
+    const auto img = camera<float>(2048, 2048);
+    const cv::Mat src = to_mat(img);
+    const Timing ours = time_it([&] { (void)sobel(img, 1, 0, 3, Border::reflect101); });
+    record("W1", "fftconv::sobel", ours);
+    cv::Mat dst;
+    const Timing cv = time_it([&] { cv::Sobel(src, dst, CV_32F, 1, 0, 3, 1, 0, cv::BORDER_REFLECT_101); });
+    record("W1", "cv::Sobel", cv);
+    memcpy_row("W1", sizeof(float) * 2048 * 2048);
+    faster_than("W1", "cv::Sobel", cv.median, ours.median, 1.3);
+}
+
+void w2() {
+    header("W2", "Gaussian blur sigma 4 (33x33), same size, reflect, 4096x4096 float");
+    const auto img = camera<float>(4096, 4096);
+    const cv::Mat src = to_mat(img);
+    const Timing ours = time_it([&] { (void)gaussian_blur(img, 4.0, Border::reflect); });
+    record("W2", "fftconv::gaussian_blur", ours);
+    cv::Mat dst;
+    const Timing cv = time_it([&] { cv::GaussianBlur(src, dst, cv::Size(33, 33), 4, 4, cv::BORDER_REFLECT); });
+    record("W2", "cv::GaussianBlur", cv);
+    memcpy_row("W2", sizeof(float) * 4096 * 4096);
+    faster_than("W2", "cv::GaussianBlur", cv.median, ours.median, 1.5);
+}
+
+template <Real T>
+void w3() {
+    const char* type = std::is_same_v<T, float> ? "float" : "double";
+    const std::string id = std::string("W3 ") + type;
+    header("W3", (std::string("full 2D convolution, 127x127 random kernel, 2048x2048 ") + type).c_str());
+    const auto img = camera<T>(2048, 2048);
+    const auto ker = random_image<T>(127, 127, 3);
+    const Timing ours = time_it([&] { (void)convolve(img, ker, Mode::full); });
+    record(id, "fftconv::convolve", ours);
+    // cv::filter2D is a same-size correlation with a border (it switches to its DFT path for
+    // kernels this large): a different output window, but the same work, so it shows the class.
+    const cv::Mat src = to_mat(img), k = to_mat(ker);
+    cv::Mat dst;
+    const Timing cv = time_it([&] { cv::filter2D(src, dst, -1, k, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT); });
+    record(id, "cv::filter2D (same size)", cv);
+    const auto [raw, n] = raw_fft_convolution(img, ker);
+    record(id, "raw FFTW r2c*c2r (bound)", raw, "padded " + std::to_string(n) + "x" + std::to_string(n));
+    faster_than(id, "cv::filter2D", cv.median, ours.median, 1.0);
+    within(id, "raw FFTW", raw.median, ours.median, 1.15);
+}
+
+void w4() {
+    header("W4", "full 1D convolution, 513 taps, 4,194,304 doubles");
+    const std::size_t n = 4194304, k = 513;
+    const auto xi = random_image<double>(1, static_cast<std::ptrdiff_t>(n), 4);
+    const auto hi = random_image<double>(1, static_cast<std::ptrdiff_t>(k), 5);
+    const std::vector<double> x(xi.values().begin(), xi.values().end()), h(hi.values().begin(), hi.values().end());
+    const Timing ours = time_it([&] { (void)convolve(std::span<const double>(x), std::span<const double>(h)); });
+    record("W4", "fftconv::convolve", ours);
+    std::vector<double> out;
+    const auto [ols, block] = raw_overlap_save(x, h, out);
+    record("W4", "raw FFTW overlap-save (bound)", ols, "block " + std::to_string(block));
+    // One transform over the whole signal: what scipy.signal.fftconvolve does.
+    {
+        const std::ptrdiff_t N = 4194304 + 1024;  // 7-smooth >= n + k - 1 = 4194816
+        RawFft<double> f(1, N, FFTW_ESTIMATE);
+        std::vector<std::complex<double>> kspec(f.half());
+        f.load(ImageView<const double>(h.data(), 1, static_cast<std::ptrdiff_t>(k)));
+        f.forward();
+        std::copy_n(f.spectrum(), f.half(), kspec.data());
+        const Timing one = time_it([&] {
+            f.load(ImageView<const double>(x.data(), 1, static_cast<std::ptrdiff_t>(n)));
+            f.forward();
+            f.multiply(kspec.data());
+            f.inverse();
+        });
+        record("W4", "raw FFTW, one transform", one, "padded " + std::to_string(N));
+    }
+    within("W4", "raw FFTW overlap-save", ols.median, ours.median, 1.2);
+}
+
+void w5() {
+    header("W5", "match_template ccoeff_normed, 64x64 template, 1024x1024 float");
+    const auto img = camera<float>(1024, 1024);
+    const Image<float> templ(img.view().subview(400, 500, 64, 64));
+    const Timing ours = time_it([&] { (void)match_template(img, templ, MatchMethod::ccoeff_normed); });
+    record("W5", "fftconv::match_template", ours);
+    const cv::Mat src = to_mat(img), t = to_mat(templ);
+    cv::Mat dst;
+    const Timing cv = time_it([&] { cv::matchTemplate(src, t, dst, cv::TM_CCOEFF_NORMED); });
+    record("W5", "cv::matchTemplate", cv);
+    faster_than("W5", "cv::matchTemplate", cv.median, ours.median, 1.5);
+}
+
+void w6() {
+    header("W6", "ideal low-pass, radius 0.1*min(H,W), real output, 2048x2048 float");
+    const auto img = camera<float>(2048, 2048);
+    // Radius 204.8 frequency bins of 1024 to Nyquist: cutoff 0.2. Border::wrap is the plain
+    // periodic filter on the image's own size, as a DFT-based low-pass in OpenCV or numpy is.
+    const Timing ours = time_it([&] { (void)lowpass(img, 0.2, FilterShape::ideal, 2, Border::wrap); });
+    record("W6", "fftconv::lowpass (wrap)", ours);
+    const Timing padded = time_it([&] { (void)lowpass(img, 0.2, FilterShape::ideal, 2, Border::reflect); });
+    record("W6", "fftconv::lowpass (reflect padding)", padded);
+    const cv::Mat src = to_mat(img);
+    {
+        cv::Mat mask(2048, 2048, CV_32FC2, cv::Scalar(0, 0));
+        for (int r = 0; r < 2048; ++r)
+            for (int c = 0; c < 2048; ++c) {
+                const double u = r <= 1024 ? r : r - 2048, v = c <= 1024 ? c : c - 2048;
+                if (std::hypot(u, v) <= 204.8) mask.at<cv::Vec2f>(r, c) = cv::Vec2f(1, 0);
+            }
+        cv::Mat spec, back;
+        const Timing cv = time_it([&] {
+            cv::dft(src, spec, cv::DFT_COMPLEX_OUTPUT);
+            cv::mulSpectrums(spec, mask, spec, 0);
+            cv::idft(spec, back, cv::DFT_REAL_OUTPUT | cv::DFT_SCALE);
+        });
+        record("W6", "cv::dft * mask, cv::idft", cv);
+        faster_than("W6", "cv::dft", cv.median, ours.median, 1.0);
+    }
+    RawFft<float> f(2048, 2048, FFTW_MEASURE);
+    const Timing raw = time_it([&] {
+        f.load(img.view());
+        f.forward();
+        f.inverse();
+    });
+    Raw<float>::forget();
+    record("W6", "raw FFTW r2c+c2r (bound)", raw, "FFTW_MEASURE");
+    within("W6", "raw FFTW r2c+c2r", raw.median, ours.median, 1.2);
+}
+
+void print_goals() {
+    std::printf("\nGoals (ratios from this run, one thread):\n");
+    int met = 0;
+    for (const Goal& g : goals) {
+        const bool ok = g.at_least ? g.ratio >= g.target : g.ratio <= g.target;
+        met += ok;
+        std::printf("  %-50s %6.2fx   goal %s %.2fx   %s\n", g.text.c_str(), g.ratio, g.at_least ? ">=" : "<=",
+                    g.target, ok ? "met" : "NOT MET");
+    }
+    std::printf("%d of %zu goals met\n", met, goals.size());
+}
+
+void write_csv(const std::string& dir) {
+    const std::string path = dir + "/workloads.csv";
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) throw std::runtime_error("bench: cannot write " + path);
+    std::fprintf(f, "workload,contender,median_ms,first_ms,note\n");
+    for (const Row& r : rows)
+        std::fprintf(f, "%s,%s,%.4f,%.4f,%s\n", r.workload.c_str(), r.contender.c_str(), r.t.median * 1e3,
+                     r.t.first * 1e3, r.note.c_str());
+    std::fprintf(f, "\ngoal,ratio,target,kind\n");
+    for (const Goal& g : goals)
+        std::fprintf(f, "%s,%.3f,%.2f,%s\n", g.text.c_str(), g.ratio, g.target, g.at_least ? "at_least" : "at_most");
+    std::fclose(f);
+    std::printf("wrote %s\n", path.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::set<std::string> only;
+    std::string csv_dir;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--quick")
+            quick = true;
+        else if (a == "--csv" && i + 1 < argc)
+            csv_dir = argv[++i];
+        else if (a.rfind("W", 0) == 0)
+            only.insert(a);
+        else {
+            std::fprintf(stderr, "bench: unknown argument '%s'\n", a.c_str());
+            return 2;
+        }
+    }
+    cv::setNumThreads(1);
+    const auto want = [&](const char* id) { return only.empty() || only.count(id); };
+    try {
+        if (want("W1")) w1();
+        if (want("W2")) w2();
+        if (want("W3")) {
+            w3<double>();
+            w3<float>();
+        }
+        if (want("W4")) w4();
+        if (want("W5")) w5();
+        if (want("W6")) w6();
+        print_goals();
+        if (!csv_dir.empty()) write_csv(csv_dir);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
