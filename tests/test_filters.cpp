@@ -362,3 +362,95 @@ TEST_CASE("bad filter arguments name the argument") {
         CHECK_THROWS_WITH_AS(call(), want.c_str(), Error);
     }
 }
+
+// ---- The separable path: rank-1 kernels run as a column pass and a row pass with the border read
+// in place (no padded copy), two rows at a time, symmetric row kernels folded.
+
+TEST_CASE_TEMPLATE("filter2d with a rank-1 kernel (two 1D passes) equals cv::filter2D, every border", T, float,
+                   double) {
+    const int depth = fftconv::detail::cv_depth<T>();
+    cv::Mat photo;
+    cvref::camera(131, 203).convertTo(photo, depth, 1.0 / 255);
+    // Widths below, at and past the vector blocks; a kernel larger than the image; one column.
+    const std::vector<cv::Mat> images = {photo, cvref::random_mat(5, 7, depth, 11), cvref::random_mat(40, 1, depth, 12),
+                                         cvref::random_mat(33, 70, depth, 13)};
+    for (auto [kr, kc] : {std::pair{3, 3}, {2, 5}, {6, 4}, {9, 9}, {17, 11}}) {
+        const cv::Mat u = cvref::random_mat(kr, 1, depth, 200 + kr), v = cvref::random_mat(1, kc, depth, 300 + kc);
+        const cv::Mat kernel = u * v;  // rank 1
+        for (const cv::Mat& img : images)
+            for (Border b : all_borders)
+                for (Method m : {Method::automatic, Method::direct}) {
+                    CAPTURE(kr);
+                    CAPTURE(kc);
+                    CAPTURE(img.rows);
+                    CAPTURE(img.cols);
+                    const Image<T> got = filter2d<T>(view_of<T>(img), view_of<T>(kernel), b, m);
+                    cvref::check_close(name("filter2d rank-1", b, m, type_name<T>()), got, cv_filter2d(img, kernel, b),
+                                       std::is_same_v<T, float> ? 2e-5 : 1e-12);
+                }
+    }
+}
+
+TEST_CASE("the separable path keeps integer results exact (Sobel's 2D kernel splits into integers)") {
+    std::mt19937_64 rng(21);
+    std::uniform_int_distribution<int> digit(0, 9);
+    Image<double> img(37, 90);
+    for (double& v : img.values()) v = digit(rng);
+    const Image<double> k{{1, 0, -1}, {2, 0, -2}, {1, 0, -1}};
+    const Image<double> two_pass = filter2d(img, k, Border::reflect101, Method::direct);
+    const Image<double> padded = extend_border(img, 1, 1, 1, 1, Border::reflect101);
+    for (std::ptrdiff_t r = 0; r < img.rows(); ++r)
+        for (std::ptrdiff_t c = 0; c < img.cols(); ++c) {
+            double want = 0;
+            for (int i = 0; i < 3; ++i)
+                for (int j = 0; j < 3; ++j) want += k(i, j) * padded(r + i, c + j);
+            REQUIRE(two_pass(r, c) == want);
+        }
+}
+
+TEST_CASE("filters give bit-identical results for any thread count") {
+    cv::Mat photo;
+    cvref::camera(381, 389).convertTo(photo, CV_32F);
+    const ImageView<const float> img = view_of<float>(photo);
+    const auto run = [&](int n) {
+        set_threads(n);
+        std::vector<Image<float>> out;
+        out.push_back(gaussian_blur(img, 3.0, Border::reflect, Method::direct));
+        out.push_back(sobel(img, 1, 0, 5, Border::reflect101, Method::direct));
+        out.push_back(sep_filter2d<float>(img, std::vector<float>{1, -2, 3, 0.5f}, std::vector<float>{0.25f, 2, -1},
+                                          Border::wrap, Method::direct));
+        set_threads(1);
+        return out;
+    };
+    const auto one = run(1);
+    for (int n : {2, 3, 8}) {
+        CAPTURE(n);
+        const auto many = run(n);
+        for (std::size_t i = 0; i < one.size(); ++i)
+            CHECK(std::equal(one[i].values().begin(), one[i].values().end(), many[i].values().begin()));
+    }
+    CHECK_THROWS_WITH_AS(set_threads(-1), "set_threads: thread count must be 0 (all cores) or more, got -1", Error);
+}
+
+TEST_CASE("filters into a caller's buffer: the same result, and bad buffers refused") {
+    cv::Mat photo;
+    cvref::camera(64, 96).convertTo(photo, CV_64F);
+    const Image<double> img = to_image<double>(photo);
+    Image<double> out(img.shape());
+    gaussian_blur(img, out.view(), 2.0);
+    CHECK(ref::rel_err(out, gaussian_blur(img, 2.0)) == 0);
+    sobel(img, out.view(), 0, 1);
+    CHECK(ref::rel_err(out, sobel(img, 0, 1)) == 0);
+    const Image<double> k{{1, 2}, {3, 5}};
+    filter2d(img, out.view(), k);
+    CHECK(ref::rel_err(out, filter2d(img, k)) == 0);
+
+    Image<double> small(63, 96);
+    CHECK_THROWS_WITH_AS(gaussian_blur(img, small.view(), 2.0),
+                         "sep_filter2d: argument 'out' is 63x96, the image is 64x96", Error);
+    Image<double> same = img;
+    CHECK_THROWS_WITH_AS(sobel(same.view(), same.view(), 1, 0),
+                         "sep_filter2d: argument 'out' shares memory with 'image'; the result needs its own", Error);
+    CHECK_THROWS_WITH_AS(filter2d(same.view(), same.view().subview(1, 1, 10, 10), k),
+                         "filter2d: argument 'out' is 10x10, the image is 64x96", Error);
+}

@@ -19,22 +19,6 @@ struct Convolver<T>::Impl {
     std::optional<detail::FftCore<T>> fft;  // fft: plans and the scaled kernel spectrum
 };
 
-namespace {
-
-// Lowest and one-past-highest element address a non-empty view touches.
-template <class T>
-std::pair<const char*, const char*> extent(ImageView<T> v) {
-    const auto* first = reinterpret_cast<const char*>(v.data);
-    const std::ptrdiff_t lo = std::min<std::ptrdiff_t>(0, (v.rows - 1) * v.row_stride) +
-                              std::min<std::ptrdiff_t>(0, (v.cols - 1) * v.col_stride);
-    const std::ptrdiff_t hi = std::max<std::ptrdiff_t>(0, (v.rows - 1) * v.row_stride) +
-                              std::max<std::ptrdiff_t>(0, (v.cols - 1) * v.col_stride);
-    return {first + lo * static_cast<std::ptrdiff_t>(sizeof(T)),
-            first + (hi + 1) * static_cast<std::ptrdiff_t>(sizeof(T))};
-}
-
-}  // namespace
-
 template <Scalar T>
 Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options, bool one_d)
     : impl_(std::make_unique<Impl>()) {
@@ -103,9 +87,7 @@ void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
     if (out.shape() != s.g.out())
         throw Error("Convolver::apply: argument 'out' is " + detail::describe(names, out.shape()) + ", the output is " +
                     detail::describe(names, s.g.out()));
-    const auto [in_lo, in_hi] = extent(input);
-    const auto [out_lo, out_hi] = extent(out);
-    if (in_lo < out_hi && out_lo < in_hi)
+    if (detail::views_overlap(input, out))
         throw Error("Convolver::apply: argument 'out' shares memory with 'input'; the result needs its own");
     if (s.method == Method::direct)
         detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);

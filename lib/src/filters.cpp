@@ -4,8 +4,11 @@
 #include <cmath>
 #include <string>
 
+#include "cost_model.hpp"
 #include "fftconv/convolve.hpp"
+#include "fftconv/settings.hpp"
 #include "geometry.hpp"
+#include "separable.hpp"
 
 namespace fftconv {
 
@@ -58,6 +61,36 @@ void check_border(const char* fn, Border border) {
 template <class T>
 void check_image(const char* fn, const char* arg, ImageView<const T> v) {
     detail::check_image(fn, arg, v.data, v.shape());
+}
+
+// An `out` argument: the image's shape, and memory of its own.
+template <class T>
+void check_out(const char* fn, ImageView<const T> image, ImageView<T> out) {
+    detail::check_image(fn, "out", out.data, out.shape());
+    if (out.shape() != image.shape())
+        throw Error(std::string(fn) + ": argument 'out' is " + to_string(out.shape()) + ", the image is " +
+                    to_string(image.shape()));
+    if (detail::views_overlap(image, ImageView<const T>(out)))
+        throw Error(std::string(fn) + ": argument 'out' shares memory with 'image'; the result needs its own");
+}
+
+void copy_into(ImageView<const double> from, ImageView<double> to) {
+    for (std::ptrdiff_t r = 0; r < to.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < to.cols; ++c) to(r, c) = from(r, c);
+}
+void copy_into(ImageView<const float> from, ImageView<float> to) {
+    for (std::ptrdiff_t r = 0; r < to.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < to.cols; ++c) to(r, c) = from(r, c);
+}
+
+// Seconds for the separable direct path: one multiply-add per non-zero tap per pixel and pass.
+template <Real T>
+double separable_seconds(Shape image, std::span<const T> kx, std::span<const T> ky) {
+    const auto nonzero = [](std::span<const T> k) {
+        return static_cast<double>(std::count_if(k.begin(), k.end(), [](T v) { return v != T(0); }));
+    };
+    return detail::cost_constants(element_type_v<T>).mac * static_cast<double>(image.size()) *
+           (nonzero(kx) + nonzero(ky));
 }
 
 // One 1D pass of the separable filter: a 1 x k (along rows) or k x 1 (down columns) kernel.
@@ -116,43 +149,73 @@ Image<T> extend_border(ImageView<const T> image, std::ptrdiff_t top, std::ptrdif
 }
 
 template <Real T>
-Image<T> filter2d(ImageView<const T> image, ImageView<const T> kernel, Border border, Method method) {
+void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> kernel, Border border, Method method) {
     check_image("filter2d", "image", image);
     check_image("filter2d", "kernel", kernel);
     check_border("filter2d", border);
+    check_out("filter2d", image, out);
     // Anchor at (rows/2, cols/2): for an even kernel it sits right of centre, as in OpenCV.
     const std::ptrdiff_t ar = kernel.rows / 2, ac = kernel.cols / 2;
+    // A rank-1 kernel runs as two 1D passes (Sobel, box, Gaussian, any outer product), unless
+    // the caller asked for the FFT or one 2D FFT product is cheaper still.
+    if (method != Method::fft && kernel.rows > 1 && kernel.cols > 1) {
+        const double tolerance = std::is_same_v<T, float> ? 1e-6 : 1e-12;
+        if (const auto f = detail::rank_one(kernel, tolerance)) {
+            const std::span<const T> kx(f->kx), ky(f->ky);
+            const Shape padded{image.rows + kernel.rows - 1, image.cols + kernel.cols - 1};
+            if (method == Method::direct ||
+                separable_seconds(image.shape(), kx, ky) <=
+                    estimate_seconds(padded, kernel.shape(), Mode::valid, element_type_v<T>, Method::fft)) {
+                detail::separable_correlate(image, kx, ky, -ar, -ac, border, out, threads());
+                return;
+            }
+            method = Method::fft;
+        }
+    }
     const Image<T> padded = extend_border(image, ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac, border);
-    return correlate<T>(padded.view(), kernel, Mode::valid, method);
+    copy_into(correlate<T>(padded.view(), kernel, Mode::valid, method).view(), out);
+}
+
+template <Real T>
+Image<T> filter2d(ImageView<const T> image, ImageView<const T> kernel, Border border, Method method) {
+    Image<T> out(image.shape());
+    filter2d(image, out.view(), kernel, border, method);
+    return out;
+}
+
+template <Real T>
+void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T> kx, std::span<const T> ky,
+                  Border border, Method method) {
+    check_image("sep_filter2d", "image", image);
+    check_border("sep_filter2d", border);
+    check_out("sep_filter2d", image, out);
+    if (kx.empty() || ky.empty())
+        throw Error("sep_filter2d: argument '" + std::string(kx.empty() ? "kx" : "ky") + "' is empty (length 0)");
+    const auto kr = static_cast<std::ptrdiff_t>(ky.size()), kc = static_cast<std::ptrdiff_t>(kx.size());
+    const Shape padded_shape{image.rows + kr - 1, image.cols + kc - 1};
+    if (method == Method::automatic) {
+        // Two 1D direct passes against one 2D FFT product, whichever the cost model prefers.
+        const double fft = estimate_seconds(padded_shape, {kr, kc}, Mode::valid, element_type_v<T>, Method::fft);
+        method = separable_seconds(image.shape(), kx, ky) <= fft ? Method::direct : Method::fft;
+    }
+    if (method == Method::direct) {
+        detail::separable_correlate(image, kx, ky, -(kr / 2), -(kc / 2), border, out, threads());
+        return;
+    }
+    const Image<T> padded = extend_border(image, kr / 2, kr - 1 - kr / 2, kc / 2, kc - 1 - kc / 2, border);
+    Image<T> k2(kr, kc);
+    for (std::ptrdiff_t i = 0; i < kr; ++i)
+        for (std::ptrdiff_t j = 0; j < kc; ++j)
+            k2(i, j) = ky[static_cast<std::size_t>(i)] * kx[static_cast<std::size_t>(j)];
+    copy_into(correlate<T>(padded.view(), k2.view(), Mode::valid, method).view(), out);
 }
 
 template <Real T>
 Image<T> sep_filter2d(ImageView<const T> image, std::span<const T> kx, std::span<const T> ky, Border border,
                       Method method) {
-    check_image("sep_filter2d", "image", image);
-    check_border("sep_filter2d", border);
-    if (kx.empty() || ky.empty())
-        throw Error("sep_filter2d: argument '" + std::string(kx.empty() ? "kx" : "ky") + "' is empty (length 0)");
-    const auto kr = static_cast<std::ptrdiff_t>(ky.size()), kc = static_cast<std::ptrdiff_t>(kx.size());
-    const Image<T> padded = extend_border(image, kr / 2, kr - 1 - kr / 2, kc / 2, kc - 1 - kc / 2, border);
-    const Shape row_pass_out{padded.rows(), image.cols};
-    if (method == Method::automatic) {
-        // Two 1D direct passes against one 2D FFT product, whichever the cost model prefers.
-        const ElementType t = element_type_v<T>;
-        const double direct = estimate_seconds(padded.shape(), {1, kc}, Mode::valid, t, Method::direct) +
-                              estimate_seconds(row_pass_out, {kr, 1}, Mode::valid, t, Method::direct);
-        const double fft = estimate_seconds(padded.shape(), {kr, kc}, Mode::valid, t, Method::fft);
-        method = direct <= fft ? Method::direct : Method::fft;
-    }
-    if (method == Method::direct) {
-        const Image<T> rows_done = correlate<T>(padded.view(), row_kernel(kx), Mode::valid, Method::direct);
-        return correlate<T>(rows_done.view(), column_kernel(ky), Mode::valid, Method::direct);
-    }
-    Image<T> k2(kr, kc);
-    for (std::ptrdiff_t i = 0; i < kr; ++i)
-        for (std::ptrdiff_t j = 0; j < kc; ++j)
-            k2(i, j) = ky[static_cast<std::size_t>(i)] * kx[static_cast<std::size_t>(j)];
-    return correlate<T>(padded.view(), k2.view(), Mode::valid, method);
+    Image<T> out(image.shape());
+    sep_filter2d(image, out.view(), kx, ky, border, method);
+    return out;
 }
 
 template <Real T>
@@ -172,6 +235,13 @@ std::vector<T> gaussian_kernel(double sigma, double truncate) {
     std::vector<T> out(w.size());
     for (std::size_t i = 0; i < w.size(); ++i) out[i] = static_cast<T>(w[i] / sum);
     return out;
+}
+
+template <Real T>
+void gaussian_blur(ImageView<const T> image, ImageView<T> out, double sigma, Border border, Method method,
+                   double truncate) {
+    const std::vector<T> g = gaussian_kernel<T>(sigma, truncate);
+    sep_filter2d<T>(image, out, g, g, border, method);
 }
 
 template <Real T>
@@ -197,6 +267,13 @@ SobelKernels sobel_kernels(int dx, int dy, int ksize) {
 }
 
 template <Real T>
+void sobel(ImageView<const T> image, ImageView<T> out, int dx, int dy, int ksize, Border border, Method method) {
+    const SobelKernels k = sobel_kernels(dx, dy, ksize);
+    const std::vector<T> kx(k.x.begin(), k.x.end()), ky(k.y.begin(), k.y.end());
+    sep_filter2d<T>(image, out, kx, ky, border, method);
+}
+
+template <Real T>
 Image<T> sobel(ImageView<const T> image, int dx, int dy, int ksize, Border border, Method method) {
     const SobelKernels k = sobel_kernels(dx, dy, ksize);
     const std::vector<T> kx(k.x.begin(), k.x.end()), ky(k.y.begin(), k.y.end());
@@ -211,14 +288,19 @@ Image<T> sobel_magnitude(ImageView<const T> image, int ksize, Border border, Met
     return gx;
 }
 
-#define INSTANTIATE(T)                                                                                             \
-    template Image<T> extend_border<T>(ImageView<const T>, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t,         \
-                                       std::ptrdiff_t, Border);                                                    \
-    template Image<T> filter2d<T>(ImageView<const T>, ImageView<const T>, Border, Method);                         \
-    template Image<T> sep_filter2d<T>(ImageView<const T>, std::span<const T>, std::span<const T>, Border, Method); \
-    template std::vector<T> gaussian_kernel<T>(double, double);                                                    \
-    template Image<T> gaussian_blur<T>(ImageView<const T>, double, Border, Method, double);                        \
-    template Image<T> sobel<T>(ImageView<const T>, int, int, int, Border, Method);                                 \
+#define INSTANTIATE(T)                                                                                              \
+    template Image<T> extend_border<T>(ImageView<const T>, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t,          \
+                                       std::ptrdiff_t, Border);                                                     \
+    template Image<T> filter2d<T>(ImageView<const T>, ImageView<const T>, Border, Method);                          \
+    template void filter2d<T>(ImageView<const T>, ImageView<T>, ImageView<const T>, Border, Method);                \
+    template void sep_filter2d<T>(ImageView<const T>, ImageView<T>, std::span<const T>, std::span<const T>, Border, \
+                                  Method);                                                                          \
+    template void gaussian_blur<T>(ImageView<const T>, ImageView<T>, double, Border, Method, double);               \
+    template void sobel<T>(ImageView<const T>, ImageView<T>, int, int, int, Border, Method);                        \
+    template Image<T> sep_filter2d<T>(ImageView<const T>, std::span<const T>, std::span<const T>, Border, Method);  \
+    template std::vector<T> gaussian_kernel<T>(double, double);                                                     \
+    template Image<T> gaussian_blur<T>(ImageView<const T>, double, Border, Method, double);                         \
+    template Image<T> sobel<T>(ImageView<const T>, int, int, int, Border, Method);                                  \
     template Image<T> sobel_magnitude<T>(ImageView<const T>, int, Border, Method);
 INSTANTIATE(float)
 INSTANTIATE(double)

@@ -1,9 +1,12 @@
 // Shapes shared by both cores: which window of the full result a mode keeps, and input checks.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <utility>
 
+#include "fftconv/image.hpp"
 #include "fftconv/types.hpp"
 
 namespace fftconv::detail {
@@ -57,5 +60,23 @@ std::ptrdiff_t wrap_free_length(std::ptrdiff_t full, Window w);
 // the number of (input, kernel) index pairs overlapping at each output index. The 2D count is the
 // product of the row and column counts.
 double overlap_count(std::ptrdiff_t n, std::ptrdiff_t k, Window w);
+
+// Whether two non-empty views may touch the same memory: their address ranges (lowest to highest
+// element, whatever the strides' signs) intersect.
+template <class A, class B>
+bool views_overlap(ImageView<A> a, ImageView<B> b) {
+    const auto range = [](const auto& v) {
+        const auto* first = reinterpret_cast<const char*>(v.data);
+        const std::ptrdiff_t lo = std::min<std::ptrdiff_t>(0, (v.rows - 1) * v.row_stride) +
+                                  std::min<std::ptrdiff_t>(0, (v.cols - 1) * v.col_stride);
+        const std::ptrdiff_t hi = std::max<std::ptrdiff_t>(0, (v.rows - 1) * v.row_stride) +
+                                  std::max<std::ptrdiff_t>(0, (v.cols - 1) * v.col_stride);
+        const auto size = static_cast<std::ptrdiff_t>(sizeof(*v.data));
+        return std::pair{first + lo * size, first + (hi + 1) * size};
+    };
+    const auto [a_lo, a_hi] = range(a);
+    const auto [b_lo, b_hi] = range(b);
+    return a_lo < b_hi && b_lo < a_hi;
+}
 
 }  // namespace fftconv::detail

@@ -313,8 +313,7 @@ std::vector<Goal> goals;
 
 void record(const std::string& w, const std::string& who, Timing t, const std::string& note = "") {
     rows.push_back({w, who, t, note});
-    std::printf("  %-34s %10.2f ms   first %10.2f ms  %s\n", who.c_str(), t.median * 1e3, t.first * 1e3,
-                note.c_str());
+    std::printf("  %-34s %10.2f ms   first %10.2f ms  %s\n", who.c_str(), t.median * 1e3, t.first * 1e3, note.c_str());
     std::fflush(stdout);
 }
 
@@ -344,8 +343,11 @@ void w1() {
     header("W1", "Sobel dx=1, 3x3, same size, reflect101, 2048x2048 float");
     const auto img = camera<float>(2048, 2048);
     const cv::Mat src = to_mat(img);
-    const Timing ours = time_it([&] { (void)sobel(img, 1, 0, 3, Border::reflect101); });
-    record("W1", "fftconv::sobel", ours);
+    // Into a caller's buffer, as cv::Sobel's dst is reused below; the allocating form also shown.
+    Image<float> out(img.shape());
+    const Timing ours = time_it([&] { sobel(img.view(), out.view(), 1, 0, 3, Border::reflect101); });
+    record("W1", "fftconv::sobel (into out)", ours);
+    record("W1", "fftconv::sobel (returns Image)", time_it([&] { (void)sobel(img, 1, 0, 3, Border::reflect101); }));
     cv::Mat dst;
     const Timing cv = time_it([&] { cv::Sobel(src, dst, CV_32F, 1, 0, 3, 1, 0, cv::BORDER_REFLECT_101); });
     record("W1", "cv::Sobel", cv);
@@ -357,8 +359,11 @@ void w2() {
     header("W2", "Gaussian blur sigma 4 (33x33), same size, reflect, 4096x4096 float");
     const auto img = camera<float>(4096, 4096);
     const cv::Mat src = to_mat(img);
-    const Timing ours = time_it([&] { (void)gaussian_blur(img, 4.0, Border::reflect); });
-    record("W2", "fftconv::gaussian_blur", ours);
+    Image<float> out(img.shape());
+    const Timing ours = time_it([&] { gaussian_blur(img.view(), out.view(), 4.0, Border::reflect); });
+    record("W2", "fftconv::gaussian_blur (into out)", ours);
+    record("W2", "fftconv::gaussian_blur (returns Image)",
+           time_it([&] { (void)gaussian_blur(img, 4.0, Border::reflect); }));
     cv::Mat dst;
     const Timing cv = time_it([&] { cv::GaussianBlur(src, dst, cv::Size(33, 33), 4, 4, cv::BORDER_REFLECT); });
     record("W2", "cv::GaussianBlur", cv);
@@ -473,8 +478,8 @@ void print_goals() {
     for (const Goal& g : goals) {
         const bool ok = g.at_least ? g.ratio >= g.target : g.ratio <= g.target;
         met += ok;
-        std::printf("  %-50s %6.2fx   goal %s %.2fx   %s\n", g.text.c_str(), g.ratio, g.at_least ? ">=" : "<=",
-                    g.target, ok ? "met" : "NOT MET");
+        std::printf("  %-50s %6.2fx   goal %s %.2fx   %s\n", g.text.c_str(), g.ratio,
+                    g.at_least ? ">=" : "<=", g.target, ok ? "met" : "NOT MET");
     }
     std::printf("%d of %zu goals met\n", met, goals.size());
 }

@@ -9,6 +9,7 @@
 //   filters.hpp    Border, extend_border, filter2d, sep_filter2d, gaussian_blur, sobel,
 //                  lowpass / highpass (FilterShape), transfer_function, log_spectrum
 //   match.hpp      MatchMethod, match_template, find_peaks
+//   settings.hpp   set_threads, set_planner_effort, load_wisdom / save_wisdom
 //
 // The library needs FFTW3 alone; <fftconv/opencv.hpp>, the one header that includes OpenCV, is
 // not included here.
@@ -19,4 +20,5 @@
 #include "fftconv/filters.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/match.hpp"
+#include "fftconv/settings.hpp"
 #include "fftconv/types.hpp"

@@ -1,0 +1,38 @@
+// Process-wide settings: threads per call, and what FFTW's planner may spend on one-shot calls.
+#pragma once
+
+#include <string>
+
+#include "fftconv/types.hpp"
+
+namespace fftconv {
+
+/// Threads one fftconv call may use: FFTW's own threads inside each transform, and rows of the
+/// direct and separable paths split across threads. 1 (the default) keeps every call on the
+/// caller's thread; 0 means std::thread::hardware_concurrency(). Results do not depend on it:
+/// the direct and separable paths give bit-identical output for any count; FFT results may differ
+/// by rounding (FFTW may pick another algorithm). Safe to call at any time; calls already running
+/// keep the count they started with.  @throws Error  n < 0.
+void set_threads(int n);
+/// The count set_threads chose (hardware_concurrency() already substituted for 0).
+[[nodiscard]] int threads();
+
+/// The planner effort of calls that do not take one (convolve, correlate, the filters, matching);
+/// Convolver takes its own in Options. The default, estimate, plans instantly. measure plans
+/// run ~1.5x faster at sizes FFTW has no hard-coded algorithm for, but planning a large
+/// transform takes seconds (a 2240x2240 float transform: ~2 s) — worth it for programs that
+/// convolve the same shapes many times, or with a wisdom file that keeps the plans.
+void set_planner_effort(PlannerEffort effort);
+[[nodiscard]] PlannerEffort planner_effort();
+
+/// FFTW wisdom: what measure/patient planning learned, saved to a file and loaded by later runs so
+/// they skip the measuring (FFTW's fftw_export_wisdom_to_filename, for both precisions in one
+/// file). load_wisdom returns false when the file does not exist; both throw Error for a file
+/// that cannot be read, parsed or written. save_wisdom writes a temporary file and renames it.
+bool load_wisdom(const std::string& path);
+void save_wisdom(const std::string& path);
+
+/// The instruction set the direct and separable inner loops run with: "avx2+fma" or "generic".
+[[nodiscard]] const char* simd_instruction_set();
+
+}  // namespace fftconv
