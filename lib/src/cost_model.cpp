@@ -45,7 +45,8 @@ double direct_seconds(const Geometry& g, ElementType type) {
 }
 
 FftWork fft_work(const Geometry& g, ElementType type) {
-    const double n = static_cast<double>(fft_shape(g).size());
+    const bool real = type == ElementType::float32 || type == ElementType::float64;
+    const double n = static_cast<double>(fft_shape(g, real).size());
     const double element = type == ElementType::float32 ? 4 : type == ElementType::complex128 ? 16 : 8;
     // Past L2 each butterfly pass streams from further out; the slowdown grows with the number
     // of times the data outgrows the cache (measured: ~2x at 8x L2 for complex128).
@@ -54,6 +55,9 @@ FftWork fft_work(const Geometry& g, ElementType type) {
 
 double fft_seconds(const Geometry& g, ElementType type, int transforms) {
     const CostConstants& k = cost_constants(type);
+    // One-shot 1D calls may run overlap-save (fft_core.hpp), priced by the same constants.
+    if (transforms == 3 && overlap_save_block(g, type) > 0)
+        return k.fft_fixed + k.fft_nlogn * fft_cost_units(g, type, 3);
     const FftWork w = fft_work(g, type);
     const double nlogn = w.n * std::log2(std::max(w.n, 2.0));
     return k.fft_fixed + transforms * nlogn * (k.fft_nlogn + k.fft_spill * w.spill);

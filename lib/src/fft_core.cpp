@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <string>
 
+#include "cost_model.hpp"
 #include "instantiate.hpp"
 
 namespace fftconv::detail {
@@ -22,13 +24,24 @@ std::ptrdiff_t next_fast_length(std::ptrdiff_t n) {
     return best;
 }
 
-Shape fft_shape(const Geometry& g) {
+std::ptrdiff_t next_fast_even_length(std::ptrdiff_t n) {
+    return n <= 1 ? 1 : 2 * next_fast_length((n + 1) / 2);
+}
+
+Shape fft_shape(const Geometry& g, bool real) {
     // Holding both operands matters only when the kernel outgrows the window's needs (a short
     // input in Mode::same with a long kernel); it keeps the padding a plain copy.
-    const auto length = [](std::ptrdiff_t full, Window w, std::ptrdiff_t n, std::ptrdiff_t k) {
-        return next_fast_length(std::max({wrap_free_length(full, w), n, k}));
+    const auto need = [](std::ptrdiff_t full, Window w, std::ptrdiff_t n, std::ptrdiff_t k) {
+        return std::max({wrap_free_length(full, w), n, k});
     };
-    return {length(g.full.rows, g.rows, g.a.rows, g.b.rows), length(g.full.cols, g.cols, g.a.cols, g.b.cols)};
+    const std::ptrdiff_t rows = need(g.full.rows, g.rows, g.a.rows, g.b.rows);
+    const std::ptrdiff_t cols = need(g.full.cols, g.cols, g.a.cols, g.b.cols);
+    // A real transform halves along its last dimension (FFTW's: the columns, or the rows of an
+    // Nx1 array), and FFTW does that step as a half-length complex transform only for even
+    // lengths: odd ones measured ~2x slower (2187 = 3^7 against 2240, float r2c).
+    if (real && cols > 1) return {next_fast_length(rows), next_fast_even_length(cols)};
+    if (real) return {next_fast_even_length(rows), 1};
+    return {next_fast_length(rows), next_fast_length(cols)};
 }
 
 std::vector<int> fft_dims(Shape padded) {
@@ -48,7 +61,7 @@ std::size_t half_spectrum_size(const std::vector<int>& dims) {
 
 template <Scalar T>
 FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort effort)
-    : g_(g), padded_(fft_shape(g)), dims_(fft_dims(padded_)) {
+    : g_(g), padded_(fft_shape(g, !is_complex_v<T>)), dims_(fft_dims(padded_)) {
     const auto n = static_cast<std::size_t>(padded_.size());
     spectrum_size_ = is_complex_v<T> ? n : half_spectrum_size(dims_);
 
@@ -118,7 +131,94 @@ void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out) {
     }
 }
 
-#define INSTANTIATE(T) template class FftCore<T>;
+namespace {
+
+// Seconds-free cost of one transform of n elements: n·log2 n, times the slowdown once the data
+// outgrows the cache (the cost model's fft_spill relative to fft_nlogn).
+double transform_units(double n, ElementType type) {
+    const CostConstants& k = cost_constants(type);
+    const double element = type == ElementType::float32 ? 4 : type == ElementType::complex128 ? 16 : 8;
+    const double spill = std::max(0.0, std::log2(n * element / fft_cache_bytes));
+    return n * std::log2(std::max(n, 2.0)) * (1.0 + spill * k.fft_spill / k.fft_nlogn);
+}
+
+// Per block: the transforms plus the fixed cost of a call, in the same units.
+double block_units(double n, ElementType type) {
+    const CostConstants& k = cost_constants(type);
+    return 2 * transform_units(n, type) + k.fft_fixed / k.fft_nlogn;
+}
+
+}  // namespace
+
+std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type) {
+    if (g.a.rows != 1 || g.b.rows != 1) return 0;
+    const std::ptrdiff_t n = std::max(g.a.cols, g.b.cols), k = std::min(g.a.cols, g.b.cols);
+    const auto outputs = static_cast<double>(g.cols.size);
+    const bool real = type == ElementType::float32 || type == ElementType::float64;
+    const double single = 2 * transform_units(static_cast<double>(fft_shape(g, real).cols), type);
+    double best = single;
+    std::ptrdiff_t best_block = 0;
+    // Powers of two from 4k: a block much shorter wastes most of each transform on the overlap.
+    for (std::ptrdiff_t block = 64; block <= (std::ptrdiff_t{1} << 22) && block < n; block *= 2) {
+        if (block < 4 * k) continue;
+        const double step = static_cast<double>(block - k + 1);
+        const double cost = std::ceil(outputs / step) * block_units(static_cast<double>(block), type);
+        if (cost < 0.9 * best) best = cost, best_block = block;  // 10% margin against model error
+    }
+    return best_block;
+}
+
+double fft_cost_units(const Geometry& g, ElementType type, int transforms) {
+    const bool real = type == ElementType::float32 || type == ElementType::float64;
+    const double single = transforms * transform_units(static_cast<double>(fft_shape(g, real).size()), type);
+    const std::ptrdiff_t block = overlap_save_block(g, type);
+    if (block == 0) return single;
+    const std::ptrdiff_t k = std::min(g.a.cols, g.b.cols);
+    const double step = static_cast<double>(block - k + 1);
+    return std::ceil(static_cast<double>(g.cols.size) / step) * block_units(static_cast<double>(block), type) +
+           (transforms - 2) * transform_units(static_cast<double>(block), type);
+}
+
+template <Scalar T>
+void fft_convolve_1d(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, std::ptrdiff_t block,
+                     PlannerEffort effort, ImageView<T> out) {
+    if (block == 0) {
+        FftCore<T>(g, kernel, effort).apply(a, out);
+        return;
+    }
+    // Convolution commutes: the long operand is cut into blocks, the short one is the kernel.
+    ImageView<const T> x = a, h = kernel;
+    if (h.cols > x.cols) std::swap(x, h);
+    const std::ptrdiff_t n = x.cols, k = h.cols, step = block - k + 1;
+    // One block: the valid part of a `block`-point segment, which starts k − 1 before its outputs.
+    const Geometry bg = make_geometry({"convolve", "a", "b", true}, {1, block}, {1, k}, Mode::valid);
+    FftCore<T> core(bg, h, effort);
+    Image<T> segment(1, block), tail(1, step);
+    for (std::ptrdiff_t s = g.cols.offset; s < g.cols.offset + g.cols.size; s += step) {
+        const std::ptrdiff_t first = s - (k - 1);  // input index of segment[0]
+        ImageView<const T> in;
+        if (first >= 0 && first + block <= n) {
+            in = x.subview(0, first, 1, block);  // inside the input: no copy
+        } else {
+            for (std::ptrdiff_t i = 0; i < block; ++i)
+                segment(0, i) = (first + i >= 0 && first + i < n) ? x(0, first + i) : T{};
+            in = segment.view();
+        }
+        const std::ptrdiff_t len = std::min(step, g.cols.offset + g.cols.size - s);
+        ImageView<T> dst = out.subview(0, s - g.cols.offset, 1, len);
+        if (len == step) {
+            core.apply(in, dst);
+        } else {
+            core.apply(in, tail.view());
+            for (std::ptrdiff_t i = 0; i < len; ++i) dst(0, i) = tail(0, i);
+        }
+    }
+}
+
+#define INSTANTIATE(T)                                                                                        \
+    template class FftCore<T>;                                                                                \
+    template void fft_convolve_1d<T>(const Geometry&, ImageView<const T>, ImageView<const T>, std::ptrdiff_t, \
+                                     PlannerEffort, ImageView<T>);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
 
 }  // namespace fftconv::detail

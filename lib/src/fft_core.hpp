@@ -17,9 +17,13 @@ namespace fftconv::detail {
 // (2100 instead of 4096).
 std::ptrdiff_t next_fast_length(std::ptrdiff_t n);
 
+// The smallest even fast length >= n (1 for n <= 1).
+std::ptrdiff_t next_fast_even_length(std::ptrdiff_t n);
+
 // The transform size for a call: per dimension the smallest fast length that holds both operands
-// and lets nothing wrap into the kept window (wrap_free_length).
-Shape fft_shape(const Geometry& g);
+// and lets nothing wrap into the kept window (wrap_free_length); for a real transform (`real`)
+// the last dimension's length is even.
+Shape fft_shape(const Geometry& g, bool real);
 
 // FFTW's rank and sizes for a row-major transform of `padded`: unit dimensions dropped, so a
 // 1xN or Nx1 array is a rank-1 transform.  @throws Error  a size beyond FFTW's int.
@@ -56,5 +60,19 @@ private:
     FftwBuffer<T> buf_;
     FftwBuffer<C> spectrum_, kernel_spectrum_;
 };
+
+// Overlap-save for a long 1D input and a short kernel: blocks of `block` points, each giving
+// block − k + 1 outputs, the kernel transformed once. Returns the block length the cost model
+// prefers for g (a 1xN by 1xK call), or 0 when one transform over the whole input is cheaper.
+std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type);
+
+// Relative cost (in units of N·log2 N per transform, with the cache-spill factor) of the FFT
+// core for g: one transform over the whole padded input, or overlap-save blocks if cheaper.
+double fft_cost_units(const Geometry& g, ElementType type, int transforms);
+
+// The 1D FFT path: overlap-save in blocks of `block`, or FftCore when block is 0. a is 1xN.
+template <Scalar T>
+void fft_convolve_1d(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, std::ptrdiff_t block,
+                     PlannerEffort effort, ImageView<T> out);
 
 }  // namespace fftconv::detail

@@ -2,11 +2,19 @@
 
 #include <compare>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <new>
 #include <numeric>
+#include <sstream>
 #include <string>
+#include <thread>
+#include <type_traits>
+
+#include "fftconv/settings.hpp"
 
 namespace fftconv::detail {
 
@@ -56,8 +64,34 @@ struct Key {
     Transform transform;
     std::vector<int> dims;
     PlannerEffort effort;
+    int threads;
     auto operator<=>(const Key&) const = default;
 };
+
+// FFTW's threads pay off only for transforms big enough to outweigh waking them (FFTW's own
+// advice: thousands of elements at least; below 2^15 points one thread was faster here).
+int plan_threads(const std::vector<int>& dims) {
+    const int wanted = threads();
+    if (wanted <= 1) return 1;
+    const double n = std::accumulate(dims.begin(), dims.end(), 1.0, std::multiplies<>());
+    return n >= 32768 ? wanted : 1;
+}
+
+// Called with the planner lock held.
+template <class R>
+void set_plan_threads(int n) {
+    static bool initialised = [] {
+        if constexpr (std::is_same_v<R, double>)
+            return fftw_init_threads() != 0;
+        else
+            return fftwf_init_threads() != 0;
+    }();
+    if (!initialised) return;  // planning stays single-threaded
+    if constexpr (std::is_same_v<R, double>)
+        fftw_plan_with_nthreads(n);
+    else
+        fftwf_plan_with_nthreads(n);
+}
 
 template <class R>
 struct Cache {
@@ -112,15 +146,17 @@ std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<i
     // Declared before the lock so evicted plans are destroyed after it is released: their
     // destructors take the same lock.
     std::shared_ptr<const Plan<R>> evicted;
+    const int n_threads = plan_threads(dims);
     std::scoped_lock lock(planner_mutex());
     Cache<R>& c = cache<R>();
     for (int e = static_cast<int>(PlannerEffort::patient); e >= static_cast<int>(effort); --e) {
-        auto it = c.entries.find(Key{transform, dims, static_cast<PlannerEffort>(e)});
+        auto it = c.entries.find(Key{transform, dims, static_cast<PlannerEffort>(e), n_threads});
         if (it != c.entries.end()) {
             it->second.last_used = ++c.clock;
             return it->second.plan;
         }
     }
+    set_plan_threads<R>(n_threads);
     auto raw = make_plan<R>(transform, dims, planner_flags(effort));
     if (!raw) {
         std::string shape;
@@ -137,7 +173,7 @@ std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<i
         Fftw<R>::destroy(raw);
         throw;
     }
-    c.entries.insert_or_assign(Key{transform, dims, effort}, typename Cache<R>::Entry{plan, ++c.clock});
+    c.entries.insert_or_assign(Key{transform, dims, effort, n_threads}, typename Cache<R>::Entry{plan, ++c.clock});
     if (c.entries.size() > max_cached_plans) {
         auto oldest = c.entries.begin();
         for (auto it = c.entries.begin(); it != c.entries.end(); ++it)
@@ -151,9 +187,75 @@ std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<i
 template std::shared_ptr<const Plan<float>> get_plan<float>(Transform, const std::vector<int>&, PlannerEffort);
 template std::shared_ptr<const Plan<double>> get_plan<double>(Transform, const std::vector<int>&, PlannerEffort);
 
+namespace {
+
+std::string read_file(const std::string& path, bool& exists) {
+    std::ifstream in(path, std::ios::binary);
+    exists = static_cast<bool>(in);
+    std::ostringstream text;
+    if (in) text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
 std::size_t cached_plan_count() {
     std::scoped_lock lock(planner_mutex());
     return cache<float>().entries.size() + cache<double>().entries.size();
 }
 
 }  // namespace fftconv::detail
+
+namespace fftconv {
+
+// One file holds both precisions' wisdom, double first: FFTW's two exports one after the other.
+bool load_wisdom(const std::string& path) {
+    bool exists = false;
+    const std::string text = detail::read_file(path, exists);
+    if (!exists) {
+        std::error_code ec;
+        if (!std::filesystem::exists(path, ec)) return false;
+        throw Error("load_wisdom: cannot read '" + path + "'");
+    }
+    const std::size_t split = text.find("(fftw-", 1);
+    const std::string doubles = text.substr(0, split), floats = split == std::string::npos ? "" : text.substr(split);
+    std::scoped_lock lock(detail::planner_mutex());
+    const bool ok = fftw_import_wisdom_from_string(doubles.c_str()) != 0 &&
+                    (floats.empty() || fftwf_import_wisdom_from_string(floats.c_str()) != 0);
+    if (!ok)
+        throw Error("load_wisdom: '" + path + "' is not an FFTW wisdom file (" + std::to_string(text.size()) +
+                    " bytes)");
+    return true;
+}
+
+void save_wisdom(const std::string& path) {
+    std::string text;
+    {
+        std::scoped_lock lock(detail::planner_mutex());
+        char* d = fftw_export_wisdom_to_string();
+        char* f = fftwf_export_wisdom_to_string();
+        if (d) text += d;
+        if (f) text += f;
+        std::free(d);
+        std::free(f);
+    }
+    const std::string temp = path + ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.close();
+        if (!out) {
+            std::error_code ec;
+            std::filesystem::remove(temp, ec);
+            throw Error("save_wisdom: cannot write '" + path + "'");
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, path, ec);
+    if (ec) {
+        std::filesystem::remove(temp, ec);
+        throw Error("save_wisdom: cannot write '" + path + "': " + ec.message());
+    }
+}
+
+}  // namespace fftconv

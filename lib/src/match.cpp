@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fftconv/convolver.hpp"
+#include "fftconv/settings.hpp"
 #include "geometry.hpp"
 
 namespace fftconv {
@@ -94,7 +95,8 @@ Image<T> match_template(std::span<const ImageView<const T>> image, std::span<con
     for (std::size_t k = 0; k < cn; ++k) {
         channels.push_back(image_cast<double>(image[k]));
         const Image<double> t = image_cast<double>(templ[k]);
-        Convolver<double> plan(channels.back().shape(), t, Mode::valid, {.method = conv_method, .correlate = true});
+        Convolver<double> plan(channels.back().shape(), t, Mode::valid,
+                               {.method = conv_method, .effort = planner_effort(), .correlate = true});
         const Image<double> part = plan.apply(channels.back());
         for (std::ptrdiff_t i = 0; i < corr.size(); ++i) corr.values()[i] += part.values()[i];
     }

@@ -8,6 +8,7 @@
 #include "direct.hpp"
 #include "fft_core.hpp"
 #include "fftconv/image.hpp"
+#include "fftconv/settings.hpp"
 #include "fftconv/types.hpp"
 #include "geometry.hpp"
 
@@ -52,8 +53,10 @@ template <Scalar T>
 void run_core(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, Method method, ImageView<T> out) {
     if (method == Method::direct)
         direct_convolve(a, kernel, g.rows, g.cols, out);
+    else if (g.a.rows == 1 && g.b.rows == 1)
+        fft_convolve_1d(g, a, kernel, overlap_save_block(g, element_type_v<T>), planner_effort(), out);
     else
-        FftCore<T>(g, kernel, PlannerEffort::estimate).apply(a, out);
+        FftCore<T>(g, kernel, planner_effort()).apply(a, out);
 }
 
 }  // namespace fftconv::detail

@@ -7,6 +7,7 @@
 #include "fft_core.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/filters.hpp"
+#include "fftconv/settings.hpp"
 #include "fftw.hpp"
 #include "geometry.hpp"
 
@@ -50,8 +51,8 @@ public:
     explicit RealTransform(Shape shape)
         : shape_(shape),
           dims_(detail::fft_dims(shape)),
-          forward_(detail::get_plan<T>(detail::Transform::r2c, dims_, PlannerEffort::estimate)),
-          inverse_(detail::get_plan<T>(detail::Transform::c2r, dims_, PlannerEffort::estimate)),
+          forward_(detail::get_plan<T>(detail::Transform::r2c, dims_, planner_effort())),
+          inverse_(detail::get_plan<T>(detail::Transform::c2r, dims_, planner_effort())),
           real_(static_cast<std::size_t>(shape.size())),
           spectrum_(detail::half_spectrum_size(dims_)) {}
 
@@ -82,23 +83,53 @@ struct HalfSpectrum {
     std::ptrdiff_t cols() const { return shape.cols == 1 ? 1 : shape.cols / 2 + 1; }
 };
 
-// Filters `padded` in place: H(u, v) times its spectrum.
+// H(u, v) for a whole half spectrum from per-row and per-column terms: gain depends on
+// ρ² = u² + v² only, so nothing per bin but a few multiplies (hypot and exp per bin cost more
+// than the FFTs of a 2048x2048 image).
 template <Real T>
-void apply_transfer(Image<T>& padded, double cutoff, FilterShape shape, int order, bool high) {
-    const Shape s = padded.shape();
-    RealTransform<T> t(s);
-    std::copy_n(padded.data(), padded.size(), t.real());
-    t.forward();
-    const HalfSpectrum half{s};
-    const double scale = 1.0 / static_cast<double>(s.size());
+void multiply_by_gain(std::complex<T>* spectrum, const HalfSpectrum& half, double cutoff, FilterShape shape, int order,
+                      bool high, double scale) {
+    const Shape s = half.shape;
+    std::vector<double> u2(static_cast<std::size_t>(half.rows())), v2(static_cast<std::size_t>(half.cols()));
     for (std::ptrdiff_t r = 0; r < half.rows(); ++r)
-        for (std::ptrdiff_t c = 0; c < half.cols(); ++c) {
-            const double u = nyquist_fraction(r, s.rows), v = nyquist_fraction(c, s.cols);
-            t.spectrum()[r * half.cols() + c] *=
-                static_cast<T>(scale * gain(std::hypot(u, v), cutoff, shape, order, high));
+        u2[static_cast<std::size_t>(r)] = std::pow(nyquist_fraction(r, s.rows), 2);
+    for (std::ptrdiff_t c = 0; c < half.cols(); ++c)
+        v2[static_cast<std::size_t>(c)] = std::pow(nyquist_fraction(c, s.cols), 2);
+    const double c2 = cutoff * cutoff;
+    std::vector<T> row_gain(static_cast<std::size_t>(half.cols()));
+    std::vector<double> ev(v2.size());
+    if (shape == FilterShape::gaussian)
+        for (std::size_t c = 0; c < v2.size(); ++c) ev[c] = std::exp(-v2[c] / (2 * c2));
+    for (std::ptrdiff_t r = 0; r < half.rows(); ++r) {
+        const double u = u2[static_cast<std::size_t>(r)];
+        const double eu = shape == FilterShape::gaussian ? std::exp(-u / (2 * c2)) : 0.0;
+        for (std::size_t c = 0; c < v2.size(); ++c) {
+            const double rho2 = u + v2[c];
+            double h = 0;
+            switch (shape) {
+                case FilterShape::ideal: h = rho2 <= c2 ? 1.0 : 0.0; break;
+                case FilterShape::gaussian: h = eu * ev[c]; break;
+                case FilterShape::butterworth: {
+                    const double q = rho2 / c2;  // (ρ/ρ0)^(2·order) = q^order
+                    double p = 1;
+                    for (int i = 0; i < order; ++i) p *= q;
+                    h = 1.0 / (1.0 + p);
+                    break;
+                }
+            }
+            row_gain[c] = static_cast<T>(scale * (high ? 1.0 - h : h));
         }
+        std::complex<T>* row = spectrum + r * half.cols();
+        for (std::size_t c = 0; c < v2.size(); ++c) row[c] *= row_gain[c];
+    }
+}
+
+// Filters the image (padded or not) in the transform's real buffer, in place.
+template <Real T>
+void apply_transfer(RealTransform<T>& t, Shape s, double cutoff, FilterShape shape, int order, bool high) {
+    t.forward();
+    multiply_by_gain(t.spectrum(), HalfSpectrum{s}, cutoff, shape, order, high, 1.0 / static_cast<double>(s.size()));
     t.inverse();
-    std::copy_n(t.real(), padded.size(), padded.data());
 }
 
 // The spatial kernel of H on a transform of shape s, laid out for filter2d with a wrap border:
@@ -135,20 +166,35 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
         return border == Border::wrap ? 0 : detail::next_fast_length(n + 2 * (n / 2)) - n;
     };
     const std::ptrdiff_t pr = pad(image.rows), pc = pad(image.cols);
-    Image<T> padded = extend_border(image, pr / 2, pr - pr / 2, pc / 2, pc - pc / 2, border);
+    const Shape padded_shape{image.rows + pr, image.cols + pc};
     if (method == Method::automatic)
-        method = choose_method({2 * padded.rows() - 1, 2 * padded.cols() - 1}, padded.shape(), Mode::valid,
+        method = choose_method({2 * padded_shape.rows - 1, 2 * padded_shape.cols - 1}, padded_shape, Mode::valid,
                                element_type_v<T>);
-    Image<T> filtered;
     if (method == Method::direct) {
         // The same circular convolution, summed directly: the reference for the FFT path.
+        const Image<T> padded = extend_border(image, pr / 2, pr - pr / 2, pc / 2, pc - pc / 2, border);
         const Image<T> k = spatial_kernel<T>(padded.shape(), cutoff, shape, order, high);
-        filtered = filter2d<T>(padded.view(), k.view(), Border::wrap, Method::direct);
-    } else {
-        apply_transfer(padded, cutoff, shape, order, high);
-        filtered = std::move(padded);
+        const Image<T> filtered = filter2d<T>(padded.view(), k.view(), Border::wrap, Method::direct);
+        return Image<T>(filtered.view().subview(pr / 2, pc / 2, image.rows, image.cols));
     }
-    return Image<T>(filtered.view().subview(pr / 2, pc / 2, image.rows, image.cols));
+    // The image (with its border, if any) goes straight into the transform's buffer and comes
+    // back out of it: one copy each way.
+    RealTransform<T> t(padded_shape);
+    const auto load = [&](ImageView<const T> src) {
+        for (std::ptrdiff_t r = 0; r < src.rows; ++r)
+            for (std::ptrdiff_t c = 0; c < src.cols; ++c) t.real()[r * src.cols + c] = src(r, c);
+    };
+    if (pr == 0 && pc == 0) {
+        load(image);
+    } else {
+        const Image<T> padded = extend_border(image, pr / 2, pr - pr / 2, pc / 2, pc - pc / 2, border);
+        load(padded.view());
+    }
+    apply_transfer(t, padded_shape, cutoff, shape, order, high);
+    Image<T> out(image.shape());
+    for (std::ptrdiff_t r = 0; r < image.rows; ++r)
+        std::copy_n(t.real() + (r + pr / 2) * padded_shape.cols + pc / 2, image.cols, &out(r, 0));
+    return out;
 }
 
 }  // namespace
