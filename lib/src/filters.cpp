@@ -74,11 +74,8 @@ void check_out(const char* fn, ImageView<const T> image, ImageView<T> out) {
         throw Error(std::string(fn) + ": argument 'out' shares memory with 'image'; the result needs its own");
 }
 
-void copy_into(ImageView<const double> from, ImageView<double> to) {
-    for (std::ptrdiff_t r = 0; r < to.rows; ++r)
-        for (std::ptrdiff_t c = 0; c < to.cols; ++c) to(r, c) = from(r, c);
-}
-void copy_into(ImageView<const float> from, ImageView<float> to) {
+template <Real T>
+void copy_into(const Image<T>& from, ImageView<T> to) {
     for (std::ptrdiff_t r = 0; r < to.rows; ++r)
         for (std::ptrdiff_t c = 0; c < to.cols; ++c) to(r, c) = from(r, c);
 }
@@ -91,16 +88,6 @@ double separable_seconds(Shape image, std::span<const T> kx, std::span<const T> 
     };
     return detail::cost_constants(element_type_v<T>).mac * static_cast<double>(image.size()) *
            (nonzero(kx) + nonzero(ky));
-}
-
-// One 1D pass of the separable filter: a 1 x k (along rows) or k x 1 (down columns) kernel.
-template <Real T>
-ImageView<const T> row_kernel(std::span<const T> k) {
-    return {k.data(), 1, static_cast<std::ptrdiff_t>(k.size())};
-}
-template <Real T>
-ImageView<const T> column_kernel(std::span<const T> k) {
-    return {k.data(), static_cast<std::ptrdiff_t>(k.size()), 1};
 }
 
 // The derivative-and-smoothing kernel of getDerivKernels: the binomial smoothing of length
@@ -173,7 +160,7 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
         }
     }
     const Image<T> padded = extend_border(image, ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac, border);
-    copy_into(correlate<T>(padded.view(), kernel, Mode::valid, method).view(), out);
+    copy_into(correlate<T>(padded.view(), kernel, Mode::valid, method), out);
 }
 
 template <Real T>
@@ -207,7 +194,7 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
     for (std::ptrdiff_t i = 0; i < kr; ++i)
         for (std::ptrdiff_t j = 0; j < kc; ++j)
             k2(i, j) = ky[static_cast<std::size_t>(i)] * kx[static_cast<std::size_t>(j)];
-    copy_into(correlate<T>(padded.view(), k2.view(), Mode::valid, method).view(), out);
+    copy_into(correlate<T>(padded.view(), k2.view(), Mode::valid, method), out);
 }
 
 template <Real T>
@@ -246,8 +233,9 @@ void gaussian_blur(ImageView<const T> image, ImageView<T> out, double sigma, Bor
 
 template <Real T>
 Image<T> gaussian_blur(ImageView<const T> image, double sigma, Border border, Method method, double truncate) {
-    const std::vector<T> g = gaussian_kernel<T>(sigma, truncate);
-    return sep_filter2d<T>(image, g, g, border, method);
+    Image<T> out(image.shape());
+    gaussian_blur(image, out.view(), sigma, border, method, truncate);
+    return out;
 }
 
 SobelKernels sobel_kernels(int dx, int dy, int ksize) {
@@ -275,9 +263,9 @@ void sobel(ImageView<const T> image, ImageView<T> out, int dx, int dy, int ksize
 
 template <Real T>
 Image<T> sobel(ImageView<const T> image, int dx, int dy, int ksize, Border border, Method method) {
-    const SobelKernels k = sobel_kernels(dx, dy, ksize);
-    const std::vector<T> kx(k.x.begin(), k.x.end()), ky(k.y.begin(), k.y.end());
-    return sep_filter2d<T>(image, kx, ky, border, method);
+    Image<T> out(image.shape());
+    sobel(image, out.view(), dx, dy, ksize, border, method);
+    return out;
 }
 
 template <Real T>

@@ -75,6 +75,11 @@ void separable_correlate(ImageView<const T> image, std::span<const T> kx, std::s
                 v_coef[b].push_back(ky[i]);
             }
         };
+        // v_src: where the column pass reads each of row_at[b], from the first slot inside the image.
+        const auto column_sources = [&](int b) {
+            v_src.clear();
+            for (const T* row_ptr : row_at[b]) v_src.push_back(row_ptr + col0 + in_lo);
+        };
         const auto column_pass = [&](int b) {
             T* dst = bufs[b];
             if (in_hi <= in_lo) return;
@@ -82,8 +87,7 @@ void separable_correlate(ImageView<const T> image, std::span<const T> kx, std::s
                 std::fill(dst + in_lo, dst + in_hi, T(0));
                 return;
             }
-            v_src.clear();
-            for (const T* row_ptr : row_at[b]) v_src.push_back(row_ptr + col0 + in_lo);
+            column_sources(b);
             weighted_sum(v_src.data(), v_coef[b].data(), static_cast<std::ptrdiff_t>(v_src.size()), dst + in_lo,
                          in_hi - in_lo, false);
         };
@@ -130,8 +134,7 @@ void separable_correlate(ImageView<const T> image, std::span<const T> kx, std::s
                 ++r;
                 continue;
             }
-            v_src.clear();
-            for (const T* row_ptr : row_at[0]) v_src.push_back(row_ptr + col0 + in_lo);
+            column_sources(0);
             v_src.push_back(row_at[1].back() + col0 + in_lo);
             pair_sum(v_src.data(), v_coef[0].data(), k_r, bufs[0] + in_lo, bufs[1] + in_lo, in_hi - in_lo);
             finish_row(r, 0);
