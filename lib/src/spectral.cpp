@@ -3,6 +3,8 @@
 #include <cmath>
 #include <complex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fft_core.hpp"
 #include "fftconv/convolve.hpp"
@@ -23,15 +25,48 @@ double nyquist_fraction(std::ptrdiff_t i, std::ptrdiff_t n) {
     return static_cast<double>(k) / (static_cast<double>(n) / 2.0);
 }
 
-double gain(double rho, double cutoff, FilterShape shape, int order, bool high) {
-    double h = 0;
-    switch (shape) {
-        case FilterShape::ideal: h = rho <= cutoff ? 1.0 : 0.0; break;
-        case FilterShape::gaussian: h = std::exp(-rho * rho / (2 * cutoff * cutoff)); break;
-        case FilterShape::butterworth: h = 1.0 / (1.0 + std::pow(rho / cutoff, 2.0 * order)); break;
+// H over a grid of frequencies, one row at a time. The gain depends on ρ² = u² + v² only, so a
+// row costs a few multiplies per entry: per-entry hypot and exp cost more than the FFTs of a
+// 2048x2048 image. The FFT path, its spatial-kernel reference and transfer_function all use this
+// one definition, so they agree to the last bit on which frequencies an ideal filter keeps.
+class Gain {
+public:
+    // v2: v² for each column of the grid.
+    Gain(std::vector<double> v2, double cutoff, FilterShape shape, int order, bool high)
+        : v2_(std::move(v2)), c2_(cutoff * cutoff), shape_(shape), order_(order), high_(high) {
+        if (shape_ == FilterShape::gaussian)  // exp(-ρ²/2ρ0²) = exp(-u²/2ρ0²)·exp(-v²/2ρ0²)
+            for (double v2c : v2_) ev_.push_back(std::exp(-v2c / (2 * c2_)));
     }
-    return high ? 1.0 - h : h;
-}
+
+    // out[c] = scale · H(u², v2[c]) for every column.
+    template <class T>
+    void row(double u2, double scale, T* out) const {
+        const double eu = shape_ == FilterShape::gaussian ? std::exp(-u2 / (2 * c2_)) : 0.0;
+        for (std::size_t c = 0; c < v2_.size(); ++c) {
+            const double rho2 = u2 + v2_[c];
+            double h = 0;
+            switch (shape_) {
+                case FilterShape::ideal: h = rho2 <= c2_ ? 1.0 : 0.0; break;
+                case FilterShape::gaussian: h = eu * ev_[c]; break;
+                case FilterShape::butterworth: {
+                    const double q = rho2 / c2_;  // (ρ/ρ0)^(2·order) = q^order
+                    double p = 1;
+                    for (int i = 0; i < order_; ++i) p *= q;
+                    h = 1.0 / (1.0 + p);
+                    break;
+                }
+            }
+            out[c] = static_cast<T>(scale * (high_ ? 1.0 - h : h));
+        }
+    }
+
+private:
+    std::vector<double> v2_, ev_;
+    double c2_;
+    FilterShape shape_;
+    int order_;
+    bool high_;
+};
 
 void check_filter(const char* fn, double cutoff, FilterShape shape, int order) {
     if (!(cutoff > 0) || !std::isfinite(cutoff))
@@ -83,44 +118,24 @@ struct HalfSpectrum {
     std::ptrdiff_t cols() const { return shape.cols == 1 ? 1 : shape.cols / 2 + 1; }
 };
 
-// H(u, v) for a whole half spectrum from per-row and per-column terms: gain depends on
-// ρ² = u² + v² only, so nothing per bin but a few multiplies (hypot and exp per bin cost more
-// than the FFTs of a 2048x2048 image).
+// The half spectrum's squared frequencies (fractions of Nyquist): u² per row, v² per column.
+std::vector<double> squared_fractions(std::ptrdiff_t count, std::ptrdiff_t n) {
+    std::vector<double> out(static_cast<std::size_t>(count));
+    for (std::ptrdiff_t i = 0; i < count; ++i) out[static_cast<std::size_t>(i)] = std::pow(nyquist_fraction(i, n), 2);
+    return out;
+}
+
+// spectrum(r, c) *= scale · H over the half spectrum.
 template <Real T>
 void multiply_by_gain(std::complex<T>* spectrum, const HalfSpectrum& half, double cutoff, FilterShape shape, int order,
                       bool high, double scale) {
-    const Shape s = half.shape;
-    std::vector<double> u2(static_cast<std::size_t>(half.rows())), v2(static_cast<std::size_t>(half.cols()));
-    for (std::ptrdiff_t r = 0; r < half.rows(); ++r)
-        u2[static_cast<std::size_t>(r)] = std::pow(nyquist_fraction(r, s.rows), 2);
-    for (std::ptrdiff_t c = 0; c < half.cols(); ++c)
-        v2[static_cast<std::size_t>(c)] = std::pow(nyquist_fraction(c, s.cols), 2);
-    const double c2 = cutoff * cutoff;
+    const Gain gain(squared_fractions(half.cols(), half.shape.cols), cutoff, shape, order, high);
+    const std::vector<double> u2 = squared_fractions(half.rows(), half.shape.rows);
     std::vector<T> row_gain(static_cast<std::size_t>(half.cols()));
-    std::vector<double> ev(v2.size());
-    if (shape == FilterShape::gaussian)
-        for (std::size_t c = 0; c < v2.size(); ++c) ev[c] = std::exp(-v2[c] / (2 * c2));
     for (std::ptrdiff_t r = 0; r < half.rows(); ++r) {
-        const double u = u2[static_cast<std::size_t>(r)];
-        const double eu = shape == FilterShape::gaussian ? std::exp(-u / (2 * c2)) : 0.0;
-        for (std::size_t c = 0; c < v2.size(); ++c) {
-            const double rho2 = u + v2[c];
-            double h = 0;
-            switch (shape) {
-                case FilterShape::ideal: h = rho2 <= c2 ? 1.0 : 0.0; break;
-                case FilterShape::gaussian: h = eu * ev[c]; break;
-                case FilterShape::butterworth: {
-                    const double q = rho2 / c2;  // (ρ/ρ0)^(2·order) = q^order
-                    double p = 1;
-                    for (int i = 0; i < order; ++i) p *= q;
-                    h = 1.0 / (1.0 + p);
-                    break;
-                }
-            }
-            row_gain[c] = static_cast<T>(scale * (high ? 1.0 - h : h));
-        }
+        gain.row(u2[static_cast<std::size_t>(r)], scale, row_gain.data());
         std::complex<T>* row = spectrum + r * half.cols();
-        for (std::size_t c = 0; c < v2.size(); ++c) row[c] *= row_gain[c];
+        for (std::size_t c = 0; c < row_gain.size(); ++c) row[c] *= row_gain[c];
     }
 }
 
@@ -138,13 +153,8 @@ template <Real T>
 Image<T> spatial_kernel(Shape s, double cutoff, FilterShape shape, int order, bool high) {
     RealTransform<T> t(s);
     const HalfSpectrum half{s};
-    const double scale = 1.0 / static_cast<double>(s.size());
-    for (std::ptrdiff_t r = 0; r < half.rows(); ++r)
-        for (std::ptrdiff_t c = 0; c < half.cols(); ++c) {
-            const double u = nyquist_fraction(r, s.rows), v = nyquist_fraction(c, s.cols);
-            t.spectrum()[r * half.cols() + c] =
-                static_cast<T>(scale * gain(std::hypot(u, v), cutoff, shape, order, high));
-        }
+    std::fill_n(t.spectrum(), half.rows() * half.cols(), std::complex<T>(1));
+    multiply_by_gain(t.spectrum(), half, cutoff, shape, order, high, 1.0 / static_cast<double>(s.size()));
     t.inverse();
     Image<T> k(s);
     const std::ptrdiff_t ar = s.rows / 2, ac = s.cols / 2;
@@ -213,14 +223,18 @@ template <Real T>
 Image<T> transfer_function(Shape s, double cutoff, FilterShape shape, int order, bool high) {
     if (s.empty()) throw Error("transfer_function: shape " + to_string(s) + " is empty");
     check_filter("transfer_function", cutoff, shape, order);
+    // Display order: row r shows frequency index r - rows/2, column c index c - cols/2.
+    const auto squares = [](std::ptrdiff_t n) {
+        std::vector<double> out(static_cast<std::size_t>(n));
+        for (std::ptrdiff_t i = 0; i < n; ++i)
+            out[static_cast<std::size_t>(i)] =
+                n < 2 ? 0.0 : std::pow(static_cast<double>(i - n / 2) / (static_cast<double>(n) / 2), 2);
+        return out;
+    };
+    const Gain gain(squares(s.cols), cutoff, shape, order, high);
+    const std::vector<double> u2 = squares(s.rows);
     Image<T> out(s);
-    for (std::ptrdiff_t r = 0; r < s.rows; ++r)
-        for (std::ptrdiff_t c = 0; c < s.cols; ++c) {
-            // Display order: row r shows frequency index r - rows/2.
-            const double u = s.rows < 2 ? 0.0 : static_cast<double>(r - s.rows / 2) / (static_cast<double>(s.rows) / 2);
-            const double v = s.cols < 2 ? 0.0 : static_cast<double>(c - s.cols / 2) / (static_cast<double>(s.cols) / 2);
-            out(r, c) = static_cast<T>(gain(std::hypot(u, v), cutoff, shape, order, high));
-        }
+    for (std::ptrdiff_t r = 0; r < s.rows; ++r) gain.row(u2[static_cast<std::size_t>(r)], 1.0, &out(r, 0));
     return out;
 }
 
