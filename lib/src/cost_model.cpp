@@ -44,23 +44,63 @@ double direct_seconds(const Geometry& g, ElementType type) {
     return k.mac * w.macs + k.call * w.calls;
 }
 
+namespace {
+
+// Past L2 each butterfly pass streams from further out; the slowdown grows with the number of
+// times the data outgrows the cache (measured: ~2x at 8x L2 for complex128).
+double spill_doublings(double n, ElementType type) {
+    const double element = type == ElementType::float32 ? 4 : type == ElementType::complex128 ? 16 : 8;
+    return std::max(0.0, std::log2(n * element / fft_cache_bytes));
+}
+
+}  // namespace
+
 FftWork fft_work(const Geometry& g, ElementType type) {
     const bool real = type == ElementType::float32 || type == ElementType::float64;
     const double n = static_cast<double>(fft_shape(g, real).size());
-    const double element = type == ElementType::float32 ? 4 : type == ElementType::complex128 ? 16 : 8;
-    // Past L2 each butterfly pass streams from further out; the slowdown grows with the number
-    // of times the data outgrows the cache (measured: ~2x at 8x L2 for complex128).
-    return {n, std::max(0.0, std::log2(n * element / fft_cache_bytes))};
+    return {n, spill_doublings(n, type)};
+}
+
+double transform_seconds(double n, ElementType type) {
+    const CostConstants& k = cost_constants(type);
+    return n * std::log2(std::max(n, 2.0)) * (k.fft_nlogn + k.fft_spill * spill_doublings(n, type));
+}
+
+namespace {
+
+// Overlap-save's blocks for g: each a forward and an inverse transform plus a call's fixed cost.
+double blocks_seconds(const Geometry& g, ElementType type, std::ptrdiff_t block) {
+    const std::ptrdiff_t k = std::min(g.a.cols, g.b.cols);
+    const double step = static_cast<double>(block - k + 1);
+    return std::ceil(static_cast<double>(g.cols.size) / step) *
+           (2 * transform_seconds(static_cast<double>(block), type) + cost_constants(type).fft_fixed);
+}
+
+}  // namespace
+
+std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type) {
+    if (g.a.rows != 1 || g.b.rows != 1) return 0;
+    const std::ptrdiff_t n = std::max(g.a.cols, g.b.cols), k = std::min(g.a.cols, g.b.cols);
+    const bool real = type == ElementType::float32 || type == ElementType::float64;
+    double best = 2 * transform_seconds(static_cast<double>(fft_shape(g, real).cols), type);
+    std::ptrdiff_t best_block = 0;
+    // Powers of two from 4k: a block much shorter wastes most of each transform on the overlap.
+    for (std::ptrdiff_t block = 64; block <= (std::ptrdiff_t{1} << 22) && block < n; block *= 2) {
+        if (block < 4 * k) continue;
+        const double cost = blocks_seconds(g, type, block);
+        if (cost < 0.9 * best) best = cost, best_block = block;  // 10% margin against model error
+    }
+    return best_block;
 }
 
 double fft_seconds(const Geometry& g, ElementType type, int transforms) {
-    const CostConstants& k = cost_constants(type);
-    // One-shot 1D calls may run overlap-save (fft_core.hpp), priced by the same constants.
-    if (transforms == 3 && overlap_save_block(g, type) > 0)
-        return k.fft_fixed + k.fft_nlogn * fft_cost_units(g, type, 3);
-    const FftWork w = fft_work(g, type);
-    const double nlogn = w.n * std::log2(std::max(w.n, 2.0));
-    return k.fft_fixed + transforms * nlogn * (k.fft_nlogn + k.fft_spill * w.spill);
+    const double fixed = cost_constants(type).fft_fixed;
+    // One-shot 1D calls may run overlap-save (fft_core.hpp): its blocks and one kernel transform.
+    if (transforms == 3) {
+        if (const std::ptrdiff_t block = overlap_save_block(g, type))
+            return fixed + blocks_seconds(g, type, block) + transform_seconds(static_cast<double>(block), type);
+    }
+    return fixed + transforms * transform_seconds(fft_work(g, type).n, type);
 }
 
 Method cheaper_method(const Geometry& g, ElementType type, int transforms) {

@@ -34,6 +34,11 @@ struct DirectWork {
 DirectWork direct_work(const Geometry& g);
 
 double direct_seconds(const Geometry& g, ElementType type);
+// One transform of n elements: n·log2(n) at fft_nlogn, plus fft_spill per doubling beyond the cache.
+double transform_seconds(double n, ElementType type);
+// The block length overlap-save should use for g (a 1xN by 1xK call): the power of two, at least
+// 4k, whose blocks cost least, when that beats one transform over the whole input by 10%; else 0.
+std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type);
 // `transforms`: 3 for a one-shot call (input, kernel, inverse), 2 when the kernel spectrum is kept.
 double fft_seconds(const Geometry& g, ElementType type, int transforms);
 Method cheaper_method(const Geometry& g, ElementType type, int transforms);

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <climits>
-#include <cmath>
 #include <string>
 
-#include "cost_model.hpp"
 #include "instantiate.hpp"
 
 namespace fftconv::detail {
@@ -129,54 +127,6 @@ void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out) {
         else
             for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = row[c];
     }
-}
-
-namespace {
-
-// Seconds-free cost of one transform of n elements: n·log2 n, times the slowdown once the data
-// outgrows the cache (the cost model's fft_spill relative to fft_nlogn).
-double transform_units(double n, ElementType type) {
-    const CostConstants& k = cost_constants(type);
-    const double element = type == ElementType::float32 ? 4 : type == ElementType::complex128 ? 16 : 8;
-    const double spill = std::max(0.0, std::log2(n * element / fft_cache_bytes));
-    return n * std::log2(std::max(n, 2.0)) * (1.0 + spill * k.fft_spill / k.fft_nlogn);
-}
-
-// Per block: the transforms plus the fixed cost of a call, in the same units.
-double block_units(double n, ElementType type) {
-    const CostConstants& k = cost_constants(type);
-    return 2 * transform_units(n, type) + k.fft_fixed / k.fft_nlogn;
-}
-
-}  // namespace
-
-std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type) {
-    if (g.a.rows != 1 || g.b.rows != 1) return 0;
-    const std::ptrdiff_t n = std::max(g.a.cols, g.b.cols), k = std::min(g.a.cols, g.b.cols);
-    const auto outputs = static_cast<double>(g.cols.size);
-    const bool real = type == ElementType::float32 || type == ElementType::float64;
-    const double single = 2 * transform_units(static_cast<double>(fft_shape(g, real).cols), type);
-    double best = single;
-    std::ptrdiff_t best_block = 0;
-    // Powers of two from 4k: a block much shorter wastes most of each transform on the overlap.
-    for (std::ptrdiff_t block = 64; block <= (std::ptrdiff_t{1} << 22) && block < n; block *= 2) {
-        if (block < 4 * k) continue;
-        const double step = static_cast<double>(block - k + 1);
-        const double cost = std::ceil(outputs / step) * block_units(static_cast<double>(block), type);
-        if (cost < 0.9 * best) best = cost, best_block = block;  // 10% margin against model error
-    }
-    return best_block;
-}
-
-double fft_cost_units(const Geometry& g, ElementType type, int transforms) {
-    const bool real = type == ElementType::float32 || type == ElementType::float64;
-    const double single = transforms * transform_units(static_cast<double>(fft_shape(g, real).size()), type);
-    const std::ptrdiff_t block = overlap_save_block(g, type);
-    if (block == 0) return single;
-    const std::ptrdiff_t k = std::min(g.a.cols, g.b.cols);
-    const double step = static_cast<double>(block - k + 1);
-    return std::ceil(static_cast<double>(g.cols.size) / step) * block_units(static_cast<double>(block), type) +
-           (transforms - 2) * transform_units(static_cast<double>(block), type);
 }
 
 template <Scalar T>

@@ -61,16 +61,8 @@ private:
     FftwBuffer<C> spectrum_, kernel_spectrum_;
 };
 
-// Overlap-save for a long 1D input and a short kernel: blocks of `block` points, each giving
-// block − k + 1 outputs, the kernel transformed once. Returns the block length the cost model
-// prefers for g (a 1xN by 1xK call), or 0 when one transform over the whole input is cheaper.
-std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type);
-
-// Relative cost (in units of N·log2 N per transform, with the cache-spill factor) of the FFT
-// core for g: one transform over the whole padded input, or overlap-save blocks if cheaper.
-double fft_cost_units(const Geometry& g, ElementType type, int transforms);
-
-// The 1D FFT path: overlap-save in blocks of `block`, or FftCore when block is 0. a is 1xN.
+// The 1D FFT path: overlap-save in blocks of `block` points (the cost model's overlap_save_block),
+// each giving block − k + 1 outputs with the kernel transformed once; or FftCore when block is 0.
 template <Scalar T>
 void fft_convolve_1d(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, std::ptrdiff_t block,
                      PlannerEffort effort, ImageView<T> out);
