@@ -121,6 +121,17 @@ inline void stream(double* p, const Vec<double>::type& v) {
 #endif
 }
 
+// A register block of `unroll` vectors to dst: streamed when asked and dst is vector-aligned
+// (the non-temporal stores need it), stored plainly otherwise.
+template <class T, class V>
+inline void put_block(T* dst, const V (&acc)[unroll], bool streaming) {
+    constexpr std::ptrdiff_t W = vector_bytes / sizeof(T);
+    if (streaming && (reinterpret_cast<std::size_t>(dst) & (vector_bytes - 1)) == 0)
+        for (int u = 0; u < unroll; ++u) stream(dst + u * W, acc[u]);
+    else
+        for (int u = 0; u < unroll; ++u) store(dst + u * W, acc[u]);
+}
+
 template <class T>
 void weighted_sum(const T* const* src, const T* coef, std::ptrdiff_t terms, T* dst, std::ptrdiff_t n, bool streaming) {
     using V = typename Vec<T>::type;
@@ -137,10 +148,7 @@ void weighted_sum(const T* const* src, const T* coef, std::ptrdiff_t terms, T* d
             const T* s = src[t] + c;
             for (int u = 0; u < unroll; ++u) acc[u] += k * load<V>(s + u * W);
         }
-        if (streaming && (reinterpret_cast<std::size_t>(dst + c) & (vector_bytes - 1)) == 0)
-            for (int u = 0; u < unroll; ++u) stream(dst + c + u * W, acc[u]);
-        else
-            for (int u = 0; u < unroll; ++u) store(dst + c + u * W, acc[u]);
+        put_block(dst + c, acc, streaming);
     }
     for (; c + W <= n; c += W) {
         V acc = (V{} + coef[0]) * load<V>(src[0] + c);
@@ -176,10 +184,7 @@ void symmetric_sum(const T* b, const T* coef, std::ptrdiff_t k, T* dst, std::ptr
             const V kj = V{} + coef[j];
             for (int u = 0; u < unroll; ++u) acc[u] += kj * (load<V>(p + j + u * W) + load<V>(p + (k - 1 - j) + u * W));
         }
-        if (streaming && (reinterpret_cast<std::size_t>(dst + c) & (vector_bytes - 1)) == 0)
-            for (int u = 0; u < unroll; ++u) stream(dst + c + u * W, acc[u]);
-        else
-            for (int u = 0; u < unroll; ++u) store(dst + c + u * W, acc[u]);
+        put_block(dst + c, acc, streaming);
     }
     for (; c < n; ++c) {
         const T* p = b + c;
