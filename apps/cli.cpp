@@ -66,32 +66,31 @@ std::string Args::text(std::string_view name, const std::string& fallback) const
     return fallback;
 }
 
-double Args::number(std::string_view name, double fallback, double lo, double hi) const {
-    if (!has(name)) return fallback;
-    const std::string v = text(name);
-    double x = 0;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-    if (ec != std::errc() || end != v.data() + v.size() || !std::isfinite(x))
-        throw UsageError("--" + std::string(name) + " expects a number, got '" + v + "'");
+namespace {
+
+// `text` read whole as an X within [lo, hi]; `kind` names what was expected ("a number").
+template <class X>
+X parse_in_range(std::string_view name, const std::string& text, X lo, X hi, const char* kind) {
+    X x{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), x);
+    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(static_cast<double>(x)))
+        throw UsageError("--" + std::string(name) + " expects " + kind + ", got '" + text + "'");
     if (x < lo || x > hi) {
         std::ostringstream s;
-        s << "--" << name << " must be between " << lo << " and " << hi << ", got " << v;
+        s << "--" << name << " must be between " << lo << " and " << hi << ", got " << text;
         throw UsageError(s.str());
     }
     return x;
 }
 
+}  // namespace
+
+double Args::number(std::string_view name, double fallback, double lo, double hi) const {
+    return has(name) ? parse_in_range(name, text(name), lo, hi, "a number") : fallback;
+}
+
 long Args::integer(std::string_view name, long fallback, long lo, long hi) const {
-    if (!has(name)) return fallback;
-    const std::string v = text(name);
-    long x = 0;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-    if (ec != std::errc() || end != v.data() + v.size())
-        throw UsageError("--" + std::string(name) + " expects a whole number, got '" + v + "'");
-    if (x < lo || x > hi)
-        throw UsageError("--" + std::string(name) + " must be between " + std::to_string(lo) + " and " +
-                         std::to_string(hi) + ", got " + v);
-    return x;
+    return has(name) ? parse_in_range(name, text(name), lo, hi, "a whole number") : fallback;
 }
 
 void Args::expect_positional(std::size_t min, std::size_t max, const std::string& what) const {
