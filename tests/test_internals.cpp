@@ -53,17 +53,47 @@ TEST_CASE("overlap_count equals the multiply-adds counted one by one") {
 
 TEST_CASE("FFT sizes: same and valid need less padding than full") {
     const Names names{"t", "a", "b", false};
-    const auto size = [&](Mode mode) { return fft_shape(make_geometry(names, {1, 1000}, {1, 201}, mode), false).cols; };
-    CHECK(size(Mode::full) == next_fast_length(1200));
-    CHECK(size(Mode::valid) == next_fast_length(1000));  // wrap-around lands in the discarded part
-    CHECK(size(Mode::same) == next_fast_length(1100));
+    const auto size = [&](Mode mode) {
+        return fft_shape(make_geometry(names, {1, 1000}, {1, 201}, mode), false, PlannerEffort::estimate).cols;
+    };
+    CHECK(size(Mode::full) == 1200);
+    CHECK(size(Mode::valid) == 1000);  // wrap-around lands in the discarded part
+    CHECK(size(Mode::same) == 1120);
     // The kernel larger than what the window needs: the buffer still holds it.
-    CHECK(fft_shape(make_geometry(names, {1, 1}, {1, 10}, Mode::same), false).cols == 10);
-    // Real transforms: the last dimension even (2187 = 3^7 is odd; 2240 is the next even fast length).
-    const Geometry big = make_geometry(names, {2048, 2048}, {140, 140}, Mode::full);
-    CHECK(fft_shape(big, false) == Shape{2187, 2187});
-    CHECK(fft_shape(big, true) == Shape{2187, 2240});
-    CHECK(fft_shape(make_geometry(names, {2048, 1}, {140, 1}, Mode::full), true) == Shape{2240, 1});
+    CHECK(fft_shape(make_geometry(names, {1, 1}, {1, 10}, Mode::same), false, PlannerEffort::estimate).cols == 10);
+    // 2174 rounds up to 2240 = 2^6·35, not to 2187 = 3^7, the smallest smooth length: FFTW
+    // transforms an odd length of this size ~2x slower with measured plans.
+    const Geometry big = make_geometry(names, {2048, 2048}, {127, 127}, Mode::full);
+    for (PlannerEffort effort : {PlannerEffort::estimate, PlannerEffort::measure}) {
+        CHECK(fft_shape(big, false, effort) == Shape{2240, 2240});
+        CHECK(fft_shape(big, true, effort) == Shape{2240, 2240});
+    }
+    CHECK(fft_shape(make_geometry(names, {2048, 1}, {127, 1}, Mode::full), true, PlannerEffort::estimate) ==
+          Shape{2240, 1});
+}
+
+TEST_CASE("best_fast_length: the cheapest smooth length up to the next power of two, by brute force") {
+    for (PlannerEffort effort : {PlannerEffort::estimate, PlannerEffort::measure})
+        for (bool even : {false, true})
+            for (std::ptrdiff_t n = 2; n < 3000; ++n) {
+                std::ptrdiff_t pow2 = 1;
+                while (pow2 < n) pow2 *= 2;
+                std::ptrdiff_t want = 0;
+                double want_cost = 0;
+                for (std::ptrdiff_t m = n; m <= pow2; ++m) {
+                    if (!smooth7(m) || (even && m % 2)) continue;
+                    const double c =
+                        static_cast<double>(m) * std::log2(static_cast<double>(m)) * length_weight(m, effort);
+                    if (want == 0 || c < want_cost) want = m, want_cost = c;
+                }
+                if (want <= 16) want = even ? next_fast_even_length(n) : next_fast_length(n);
+                CAPTURE(n);
+                CAPTURE(even);
+                REQUIRE(best_fast_length(n, even, effort) == want);
+            }
+    // Measured plans favour many factors of two more strongly than estimated ones.
+    CHECK(length_weight(2187, PlannerEffort::measure) > length_weight(2187, PlannerEffort::estimate));
+    CHECK(length_weight(2240, PlannerEffort::measure) == length_weight(2240, PlannerEffort::estimate));
     for (std::ptrdiff_t n = 2; n < 3000; ++n) {
         const std::ptrdiff_t e = next_fast_even_length(n);
         REQUIRE((e % 2 == 0 && e >= n && smooth7(e)));
@@ -112,6 +142,39 @@ TEST_CASE_TEMPLATE("overlap-save: long 1D inputs with short kernels run in block
                 const auto slow =
                     corr ? correlate(fa, fb, mode, Method::direct) : convolve(fa, fb, mode, Method::direct);
                 CHECK(ref::rel_err(fast, slow) < ref::tolerance<T>());
+            }
+    }
+}
+
+TEST_CASE_TEMPLATE("2D FFT by rows and column blocks: equal to direct, the same bits on any thread count", T, float,
+                   double, std::complex<float>, std::complex<double>) {
+    // Shapes around the column blocks (16 complex floats, 8 complex doubles: 17 columns leave a
+    // partial block), a kernel taller than the input (its rows fill more of the spectrum than the
+    // input's), one-row and one-column kernels, and windows that keep only some rows.
+    std::mt19937_64 rng(41);
+    for (auto [as, bs] : {std::pair{Shape{40, 33}, Shape{5, 4}},
+                          {Shape{9, 70}, Shape{23, 3}},
+                          {Shape{31, 2}, Shape{1, 7}},
+                          {Shape{64, 64}, Shape{17, 1}},
+                          {Shape{3, 100}, Shape{2, 2}}}) {
+        const auto a = ref::random_image<T>(as.rows, as.cols, rng), b = ref::random_image<T>(bs.rows, bs.cols, rng);
+        for (Mode mode : ref::all_modes)
+            for (bool corr : {false, true}) {
+                if (mode == Mode::valid && (bs.rows > as.rows) != (bs.cols > as.cols)) continue;
+                CAPTURE(as);
+                CAPTURE(bs);
+                CAPTURE(mode);
+                CAPTURE(corr);
+                REQUIRE(fft_dims(fft_shape(make_geometry({"t", "a", "b", false}, as, bs, mode), !is_complex_v<T>,
+                                           PlannerEffort::estimate))
+                            .size() == 2);
+                const auto run = [&](Method m) { return corr ? correlate(a, b, mode, m) : convolve(a, b, mode, m); };
+                const Image<T> fast = run(Method::fft);
+                CHECK(ref::rel_err(fast, run(Method::direct)) < ref::tolerance<T>());
+                set_threads(3);
+                const Image<T> threaded = run(Method::fft);
+                set_threads(1);
+                CHECK(std::equal(fast.values().begin(), fast.values().end(), threaded.values().begin()));
             }
     }
 }

@@ -15,8 +15,9 @@ struct Convolver<T>::Impl {
     Mode mode;
     Method method;
     bool one_d;
-    Image<T> kernel;                        // direct: the core kernel, owned
-    std::optional<detail::FftCore<T>> fft;  // fft: plans and the scaled kernel spectrum
+    Image<T> kernel;                               // direct: the core kernel, owned
+    std::optional<detail::FftCore<T>> fft;         // fft: plans and the scaled kernel spectrum
+    std::optional<detail::OverlapSave<T>> blocks;  // fft on a long 1D input: overlap-save instead
 };
 
 template <Scalar T>
@@ -32,8 +33,14 @@ Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode,
     s.method = detail::resolve_method(names, options.method, s.g, element_type_v<T>, 2);
     Image<T> storage;
     const ImageView<const T> k = detail::core_kernel(kernel, options.correlate, storage);
-    if (s.method == Method::direct)
+    if (s.method == Method::direct) {
         s.kernel = storage.empty() ? Image<T>(k) : std::move(storage);
+        return;
+    }
+    // Overlap-save cuts the input, so it needs the kernel to be the shorter operand.
+    const std::ptrdiff_t block = detail::overlap_save_block(s.g, element_type_v<T>);
+    if (block > 0 && s.g.b.cols <= s.g.a.cols)
+        s.blocks.emplace(s.g, k, block, options.effort);
     else
         s.fft.emplace(s.g, k, options.effort);
 }
@@ -91,6 +98,8 @@ void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
         throw Error("Convolver::apply: argument 'out' shares memory with 'input'; the result needs its own");
     if (s.method == Method::direct)
         detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);
+    else if (impl_->blocks)
+        impl_->blocks->apply(input, out);
     else
         impl_->fft->apply(input, out);
 }

@@ -57,7 +57,7 @@ double spill_doublings(double n, ElementType type) {
 
 FftWork fft_work(const Geometry& g, ElementType type) {
     const bool real = type == ElementType::float32 || type == ElementType::float64;
-    const double n = static_cast<double>(fft_shape(g, real).size());
+    const double n = static_cast<double>(fft_shape(g, real, planner_effort()).size());
     return {n, spill_doublings(n, type)};
 }
 
@@ -82,7 +82,7 @@ std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type) {
     if (g.a.rows != 1 || g.b.rows != 1) return 0;
     const std::ptrdiff_t n = std::max(g.a.cols, g.b.cols), k = std::min(g.a.cols, g.b.cols);
     const bool real = type == ElementType::float32 || type == ElementType::float64;
-    double best = 2 * transform_seconds(static_cast<double>(fft_shape(g, real).cols), type);
+    double best = 2 * transform_seconds(static_cast<double>(fft_shape(g, real, planner_effort()).cols), type);
     std::ptrdiff_t best_block = 0;
     // Powers of two from 4k: a block much shorter wastes most of each transform on the overlap.
     for (std::ptrdiff_t block = 64; block <= (std::ptrdiff_t{1} << 22) && block < n; block *= 2) {
@@ -104,7 +104,11 @@ double fft_seconds(const Geometry& g, ElementType type, int transforms) {
 }
 
 Method cheaper_method(const Geometry& g, ElementType type, int transforms) {
-    return direct_seconds(g, type) <= fft_seconds(g, type, transforms) ? Method::direct : Method::fft;
+    const double direct = direct_seconds(g, type);
+    // Cheaper than an FFT call's fixed cost alone: direct, without sizing a transform (for
+    // calls of a microsecond, working out the FFT's size would cost as much as the call).
+    if (direct <= cost_constants(type).fft_fixed) return Method::direct;
+    return direct <= fft_seconds(g, type, transforms) ? Method::direct : Method::fft;
 }
 
 }  // namespace detail

@@ -1,6 +1,7 @@
 // The cost model behind Method::automatic: predicted seconds for each core on one core.
 #pragma once
 
+#include "fftconv/settings.hpp"
 #include "fftconv/types.hpp"
 #include "geometry.hpp"
 

@@ -1,10 +1,14 @@
 #include "fft_core.hpp"
 
 #include <algorithm>
+#include <array>
 #include <climits>
+#include <cmath>
 #include <string>
 
+#include "fftconv/settings.hpp"
 #include "instantiate.hpp"
+#include "parallel.hpp"
 
 namespace fftconv::detail {
 
@@ -26,7 +30,59 @@ std::ptrdiff_t next_fast_even_length(std::ptrdiff_t n) {
     return n <= 1 ? 1 : 2 * next_fast_length((n + 1) / 2);
 }
 
-Shape fft_shape(const Geometry& g, bool real) {
+double length_weight(std::ptrdiff_t n, PlannerEffort effort) {
+    int twos = 0;
+    for (; n > 1 && n % 2 == 0; n /= 2) ++twos;
+    const bool estimate = effort == PlannerEffort::estimate;
+    if (twos == 0) return estimate ? 1.2 : 2.0;
+    if (twos <= 2) return estimate ? 1.1 : 1.6;
+    return 1.0;
+}
+
+namespace {
+
+std::ptrdiff_t search_fast_length(std::ptrdiff_t n, bool even, PlannerEffort effort) {
+    std::ptrdiff_t limit = 1;
+    while (limit < n) limit *= 2;
+    // Every 7-smooth length in [n, limit] in one pass: odd parts 3^b·5^c·7^d, each times the
+    // powers of two that land in the range. (This runs on every call's cost estimate, so it
+    // stays one pass, not a search over next_fast_length.)
+    std::ptrdiff_t best = limit;
+    double best_cost = 0;
+    const auto consider = [&](std::ptrdiff_t m) {
+        const double x = static_cast<double>(m);
+        const double c = x * std::log2(x) * length_weight(m, effort);
+        if (best_cost == 0 || c < best_cost || (c == best_cost && m < best)) best = m, best_cost = c;
+    };
+    for (std::ptrdiff_t p7 = 1; p7 <= limit; p7 *= 7)
+        for (std::ptrdiff_t p5 = p7; p5 <= limit; p5 *= 5)
+            for (std::ptrdiff_t p3 = p5; p3 <= limit; p3 *= 3) {
+                std::ptrdiff_t m = p3;
+                while (m < n) m *= 2;
+                for (; m <= limit; m *= 2)
+                    if (!even || m % 2 == 0) consider(m);
+            }
+    return best;
+}
+
+}  // namespace
+
+std::ptrdiff_t best_fast_length(std::ptrdiff_t n, bool even, PlannerEffort effort) {
+    if (n <= 16) return even ? next_fast_even_length(n) : next_fast_length(n);  // nothing to choose
+    // The search takes ~1 µs, and Method::automatic sizes the transform on every call: the last
+    // few answers are kept per thread (a program convolves the same shapes again and again).
+    struct Entry {
+        std::ptrdiff_t n = 0, length = 0;
+        bool even = false;
+        PlannerEffort effort{};
+    };
+    thread_local std::array<Entry, 16> recent;
+    Entry& e = recent[static_cast<std::size_t>(n * 2 + even) % recent.size()];
+    if (e.n != n || e.even != even || e.effort != effort) e = {n, search_fast_length(n, even, effort), even, effort};
+    return e.length;
+}
+
+Shape fft_shape(const Geometry& g, bool real, PlannerEffort effort) {
     // Holding both operands matters only when the kernel outgrows the window's needs (a short
     // input in Mode::same with a long kernel); it keeps the padding a plain copy.
     const auto need = [](std::ptrdiff_t full, Window w, std::ptrdiff_t n, std::ptrdiff_t k) {
@@ -37,9 +93,10 @@ Shape fft_shape(const Geometry& g, bool real) {
     // A real transform halves along its last dimension (FFTW's: the columns, or the rows of an
     // Nx1 array), and FFTW does that step as a half-length complex transform only for even
     // lengths: odd ones measured ~2x slower (2187 = 3^7 against 2240, float r2c).
-    if (real && cols > 1) return {next_fast_length(rows), next_fast_even_length(cols)};
-    if (real) return {next_fast_even_length(rows), 1};
-    return {next_fast_length(rows), next_fast_length(cols)};
+    const auto best = [&](std::ptrdiff_t n, bool even) { return best_fast_length(n, even, effort); };
+    if (real && cols > 1) return {best(rows, false), best(cols, true)};
+    if (real) return {best(rows, true), 1};
+    return {best(rows, false), best(cols, false)};
 }
 
 std::vector<int> fft_dims(Shape padded) {
@@ -57,38 +114,110 @@ std::size_t half_spectrum_size(const std::vector<int>& dims) {
     return n * static_cast<std::size_t>(dims.back() / 2 + 1);
 }
 
+namespace {
+
+// Rows and columns handed to FFTW one at a time must all have the alignment the plan was made
+// with (FFTW's new-array rule); fftw_malloc'ed buffers with pitches of whole cache lines do.
+constexpr std::size_t line_bytes = 64;
+
+template <class E>
+std::ptrdiff_t pitch(std::ptrdiff_t n) {
+    const auto per_line = static_cast<std::ptrdiff_t>(line_bytes / sizeof(E));
+    return (n + per_line - 1) / per_line * per_line;
+}
+
+// Columns per block of the column pass: one cache line of each row (8 complex doubles, 8 complex
+// floats twice), so the gather reads whole lines; a block of 2240-point columns is ~300 KB,
+// in L2 with its kernel spectrum.
+template <class C>
+constexpr std::ptrdiff_t column_block = std::is_same_v<C, std::complex<float>> ? 16 : 8;
+
+// Items of work per thread below which another thread does not pay for its start.
+constexpr std::ptrdiff_t min_rows_per_thread = 64;
+
+// Copies row r of src into dst (length n, zero-padded past src.cols).
+template <class T>
+void load_row(ImageView<const T> src, std::ptrdiff_t r, T* dst, std::ptrdiff_t n) {
+    if (src.col_stride == 1)
+        std::copy_n(&src(r, 0), src.cols, dst);
+    else
+        for (std::ptrdiff_t c = 0; c < src.cols; ++c) dst[c] = src(r, c);
+    std::fill(dst + src.cols, dst + n, T{});
+}
+
+// s[i] *= k[i] for n complex values: the textbook product written out so it vectorizes
+// (std::complex's operator* calls a NaN-recovery routine).
+template <class R>
+void multiply_spectra(std::complex<R>* spectrum, const std::complex<R>* kernel, std::size_t n) {
+    R* __restrict s = reinterpret_cast<R*>(spectrum);
+    const R* __restrict k = reinterpret_cast<const R*>(kernel);
+    for (std::size_t i = 0; i < n; ++i) {
+        const R sr = s[2 * i], si = s[2 * i + 1], kr = k[2 * i], ki = k[2 * i + 1];
+        s[2 * i] = sr * kr - si * ki;
+        s[2 * i + 1] = sr * ki + si * kr;
+    }
+}
+
+}  // namespace
+
 template <Scalar T>
 FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort effort)
-    : g_(g), padded_(fft_shape(g, !is_complex_v<T>)), dims_(fft_dims(padded_)) {
+    : g_(g), padded_(fft_shape(g, !is_complex_v<T>, effort)), dims_(fft_dims(padded_)) {
     const auto n = static_cast<std::size_t>(padded_.size());
-    spectrum_size_ = is_complex_v<T> ? n : half_spectrum_size(dims_);
-
-    forward_plan_ = get_plan<R>(is_complex_v<T> ? Transform::c2c_forward : Transform::r2c, dims_, effort);
-    inverse_plan_ = get_plan<R>(is_complex_v<T> ? Transform::c2c_backward : Transform::c2r, dims_, effort);
-    buf_ = FftwBuffer<T>(n);
-    spectrum_ = FftwBuffer<C>(spectrum_size_);
-    kernel_spectrum_ = FftwBuffer<C>(spectrum_size_);
-
-    forward(kernel, kernel_spectrum_.get());
     // FFTW's inverse is unnormalised; folding 1/N into the kernel spectrum saves a pass per apply.
     const R scale = R(1) / static_cast<R>(n);
-    C* k = kernel_spectrum_.get();
-    for (std::size_t i = 0; i < spectrum_size_; ++i) k[i] *= scale;
+    const Transform row_forward = is_complex_v<T> ? Transform::c2c_forward : Transform::r2c;
+    const Transform row_inverse = is_complex_v<T> ? Transform::c2c_backward : Transform::c2r;
+
+    if (dims_.size() == 1) {
+        spectrum_size_ = is_complex_v<T> ? n : half_spectrum_size(dims_);
+        forward_plan_ = get_plan<R>(row_forward, dims_, effort);
+        inverse_plan_ = get_plan<R>(row_inverse, dims_, effort);
+        buf_ = FftwBuffer<T>(n);
+        spectrum_ = FftwBuffer<C>(spectrum_size_);
+        kernel_spectrum_ = FftwBuffer<C>(spectrum_size_);
+        forward_rank1(kernel, kernel_spectrum_.get());
+        C* k = kernel_spectrum_.get();
+        for (std::size_t i = 0; i < spectrum_size_; ++i) k[i] *= scale;
+        return;
+    }
+
+    const std::ptrdiff_t rows = padded_.rows, cols = padded_.cols;
+    half_cols_ = is_complex_v<T> ? cols : cols / 2 + 1;
+    row_pitch_ = pitch<C>(half_cols_);
+    column_pitch_ = pitch<C>(rows);
+    forward_plan_ = get_plan<R>(row_forward, {static_cast<int>(cols)}, effort);
+    inverse_plan_ = get_plan<R>(row_inverse, {static_cast<int>(cols)}, effort);
+    column_forward_ = get_plan<R>(Transform::c2c_forward, {static_cast<int>(rows)}, effort);
+    column_inverse_ = get_plan<R>(Transform::c2c_backward, {static_cast<int>(rows)}, effort);
+    // The spectrum's rows: those the input or the kernel fill, and those the window reads back.
+    const std::ptrdiff_t spectrum_rows = std::max({g.a.rows, g.b.rows, g.rows.offset + g.rows.size});
+    spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(spectrum_rows * row_pitch_));
+    kernel_spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(half_cols_ * column_pitch_));
+
+    // The kernel: its rows, then each column transformed straight into its place, scaled.
+    forward_rows(kernel);
+    using F = Fftw<R>;
+    parallel_for(half_cols_, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
+        FftwBuffer<C> column(static_cast<std::size_t>(column_pitch_));
+        for (std::ptrdiff_t c = first; c < last; ++c) {
+            C* col = column.get();
+            for (std::ptrdiff_t r = 0; r < kernel.rows; ++r) col[r] = spectrum_.get()[r * row_pitch_ + c];
+            std::fill(col + kernel.rows, col + rows, C{});
+            C* dst = kernel_spectrum_.get() + c * column_pitch_;
+            F::execute_c2c(column_forward_->get(), reinterpret_cast<typename F::complex*>(col),
+                           reinterpret_cast<typename F::complex*>(dst));
+            for (std::ptrdiff_t r = 0; r < rows; ++r) dst[r] *= scale;
+        }
+    });
 }
 
 template <Scalar T>
-void FftCore<T>::forward(ImageView<const T> src, C* spectrum) {
+void FftCore<T>::forward_rank1(ImageView<const T> src, C* spectrum) {
     using F = Fftw<R>;
     T* b = buf_.get();
     const std::ptrdiff_t pc = padded_.cols;
-    for (std::ptrdiff_t r = 0; r < src.rows; ++r) {
-        T* row = b + r * pc;
-        if (src.col_stride == 1)
-            std::copy_n(&src(r, 0), src.cols, row);
-        else
-            for (std::ptrdiff_t c = 0; c < src.cols; ++c) row[c] = src(r, c);
-        std::fill(row + src.cols, row + pc, T{});
-    }
+    for (std::ptrdiff_t r = 0; r < src.rows; ++r) load_row(src, r, b + r * pc, pc);
     std::fill(b + src.rows * pc, b + padded_.size(), T{});
     auto* out = reinterpret_cast<typename F::complex*>(spectrum);
     if constexpr (is_complex_v<T>)
@@ -98,27 +227,16 @@ void FftCore<T>::forward(ImageView<const T> src, C* spectrum) {
 }
 
 template <Scalar T>
-void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out) {
+void FftCore<T>::apply_rank1(ImageView<const T> input, ImageView<T> out) {
     using F = Fftw<R>;
-    forward(input, spectrum_.get());
-
-    // The textbook complex product, written out so it vectorizes (std::complex's operator*
-    // calls a NaN-recovery routine).
-    R* __restrict s = reinterpret_cast<R*>(spectrum_.get());
-    const R* __restrict k = reinterpret_cast<const R*>(kernel_spectrum_.get());
-    for (std::size_t i = 0; i < spectrum_size_; ++i) {
-        const R sr = s[2 * i], si = s[2 * i + 1], kr = k[2 * i], ki = k[2 * i + 1];
-        s[2 * i] = sr * kr - si * ki;
-        s[2 * i + 1] = sr * ki + si * kr;
-    }
-
+    forward_rank1(input, spectrum_.get());
+    multiply_spectra(spectrum_.get(), kernel_spectrum_.get(), spectrum_size_);
     T* b = buf_.get();
     auto* spectrum = reinterpret_cast<typename F::complex*>(spectrum_.get());
     if constexpr (is_complex_v<T>)
         F::execute_c2c(inverse_plan_->get(), spectrum, reinterpret_cast<typename F::complex*>(b));
     else
         F::execute_c2r(inverse_plan_->get(), spectrum, b);
-
     const T* origin = b + g_.rows.offset * padded_.cols + g_.cols.offset;
     for (std::ptrdiff_t r = 0; r < out.rows; ++r) {
         const T* row = origin + r * padded_.cols;
@@ -130,43 +248,143 @@ void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out) {
 }
 
 template <Scalar T>
+void FftCore<T>::forward_rows(ImageView<const T> src) {
+    using F = Fftw<R>;
+    const std::ptrdiff_t cols = padded_.cols;
+    parallel_for(src.rows, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
+        FftwBuffer<T> row(static_cast<std::size_t>(pitch<T>(cols)));
+        for (std::ptrdiff_t r = first; r < last; ++r) {
+            load_row(src, r, row.get(), cols);
+            auto* dst = reinterpret_cast<typename F::complex*>(spectrum_.get() + r * row_pitch_);
+            if constexpr (is_complex_v<T>)
+                F::execute_c2c(forward_plan_->get(), reinterpret_cast<typename F::complex*>(row.get()), dst);
+            else
+                F::execute_r2c(forward_plan_->get(), row.get(), dst);
+        }
+    });
+}
+
+template <Scalar T>
+void FftCore<T>::apply_rank2(ImageView<const T> input, ImageView<T> out) {
+    using F = Fftw<R>;
+    using FC = typename F::complex;
+    const std::ptrdiff_t rows = padded_.rows, cols = padded_.cols, block = column_block<C>;
+    const std::ptrdiff_t keep_first = g_.rows.offset, keep_last = g_.rows.offset + g_.rows.size;
+    C* spectrum = spectrum_.get();
+
+    forward_rows(input);
+
+    // Columns in blocks: gather (rows past the input are zero), forward, multiply, inverse, and
+    // scatter back only the rows the window keeps.
+    const std::ptrdiff_t blocks = (half_cols_ + block - 1) / block;
+    parallel_for(blocks, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
+        const auto size = static_cast<std::size_t>(block * column_pitch_);
+        FftwBuffer<C> a(size), b(size);
+        for (std::ptrdiff_t blk = first; blk < last; ++blk) {
+            const std::ptrdiff_t c0 = blk * block, width = std::min(block, half_cols_ - c0);
+            for (std::ptrdiff_t r = 0; r < input.rows; ++r) {
+                const C* src = spectrum + r * row_pitch_ + c0;
+                for (std::ptrdiff_t j = 0; j < width; ++j) a.get()[j * column_pitch_ + r] = src[j];
+            }
+            for (std::ptrdiff_t j = 0; j < width; ++j) {
+                C* col = a.get() + j * column_pitch_;
+                std::fill(col + input.rows, col + rows, C{});
+                C* spec = b.get() + j * column_pitch_;
+                F::execute_c2c(column_forward_->get(), reinterpret_cast<FC*>(col), reinterpret_cast<FC*>(spec));
+                multiply_spectra(spec, kernel_spectrum_.get() + (c0 + j) * column_pitch_,
+                                 static_cast<std::size_t>(rows));
+                F::execute_c2c(column_inverse_->get(), reinterpret_cast<FC*>(spec), reinterpret_cast<FC*>(col));
+            }
+            for (std::ptrdiff_t r = keep_first; r < keep_last; ++r) {
+                C* dst = spectrum + r * row_pitch_ + c0;
+                for (std::ptrdiff_t j = 0; j < width; ++j) dst[j] = a.get()[j * column_pitch_ + r];
+            }
+        }
+    });
+
+    // The kept rows back to the signal domain, and their kept columns out.
+    parallel_for(out.rows, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
+        FftwBuffer<T> row(static_cast<std::size_t>(pitch<T>(cols)));
+        for (std::ptrdiff_t r = first; r < last; ++r) {
+            auto* src = reinterpret_cast<FC*>(spectrum + (keep_first + r) * row_pitch_);
+            if constexpr (is_complex_v<T>)
+                F::execute_c2c(inverse_plan_->get(), src, reinterpret_cast<FC*>(row.get()));
+            else
+                F::execute_c2r(inverse_plan_->get(), src, row.get());
+            const T* from = row.get() + g_.cols.offset;
+            if (out.col_stride == 1)
+                std::copy_n(from, out.cols, &out(r, 0));
+            else
+                for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = from[c];
+        }
+    });
+}
+
+template <Scalar T>
+void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out) {
+    if (dims_.size() == 1)
+        apply_rank1(input, out);
+    else
+        apply_rank2(input, out);
+}
+
+namespace {
+
+// One block: the valid part of a `block`-point segment, which starts k − 1 before its outputs.
+Geometry block_geometry(std::ptrdiff_t block, std::ptrdiff_t k) {
+    return make_geometry({"convolve", "a", "b", true}, {1, block}, {1, k}, Mode::valid);
+}
+
+}  // namespace
+
+template <Scalar T>
+OverlapSave<T>::OverlapSave(const Geometry& g, ImageView<const T> kernel, std::ptrdiff_t block, PlannerEffort effort)
+    : g_(g),
+      k_(kernel.cols),
+      block_(block),
+      step_(block - kernel.cols + 1),
+      core_(block_geometry(block, kernel.cols), kernel, effort),
+      segment_(1, block),
+      tail_(1, block - kernel.cols + 1) {}
+
+template <Scalar T>
+void OverlapSave<T>::apply(ImageView<const T> x, ImageView<T> out) {
+    const std::ptrdiff_t n = x.cols, end = g_.cols.offset + g_.cols.size;
+    for (std::ptrdiff_t s = g_.cols.offset; s < end; s += step_) {
+        const std::ptrdiff_t first = s - (k_ - 1);  // input index of the segment's first point
+        ImageView<const T> in;
+        if (first >= 0 && first + block_ <= n) {
+            in = x.subview(0, first, 1, block_);  // inside the input: no copy
+        } else {
+            for (std::ptrdiff_t i = 0; i < block_; ++i)
+                segment_(0, i) = (first + i >= 0 && first + i < n) ? x(0, first + i) : T{};
+            in = segment_.view();
+        }
+        const std::ptrdiff_t len = std::min(step_, end - s);
+        ImageView<T> dst = out.subview(0, s - g_.cols.offset, 1, len);
+        if (len == step_) {
+            core_.apply(in, dst);
+        } else {
+            core_.apply(in, tail_.view());
+            for (std::ptrdiff_t i = 0; i < len; ++i) dst(0, i) = tail_(0, i);
+        }
+    }
+}
+
+template <Scalar T>
 void fft_convolve_1d(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, std::ptrdiff_t block,
                      PlannerEffort effort, ImageView<T> out) {
     if (block == 0) {
         FftCore<T>(g, kernel, effort).apply(a, out);
         return;
     }
-    // Convolution commutes: the long operand is cut into blocks, the short one is the kernel.
-    ImageView<const T> x = a, h = kernel;
-    if (h.cols > x.cols) std::swap(x, h);
-    const std::ptrdiff_t n = x.cols, k = h.cols, step = block - k + 1;
-    // One block: the valid part of a `block`-point segment, which starts k − 1 before its outputs.
-    const Geometry bg = make_geometry({"convolve", "a", "b", true}, {1, block}, {1, k}, Mode::valid);
-    FftCore<T> core(bg, h, effort);
-    Image<T> segment(1, block), tail(1, step);
-    for (std::ptrdiff_t s = g.cols.offset; s < g.cols.offset + g.cols.size; s += step) {
-        const std::ptrdiff_t first = s - (k - 1);  // input index of segment[0]
-        ImageView<const T> in;
-        if (first >= 0 && first + block <= n) {
-            in = x.subview(0, first, 1, block);  // inside the input: no copy
-        } else {
-            for (std::ptrdiff_t i = 0; i < block; ++i)
-                segment(0, i) = (first + i >= 0 && first + i < n) ? x(0, first + i) : T{};
-            in = segment.view();
-        }
-        const std::ptrdiff_t len = std::min(step, g.cols.offset + g.cols.size - s);
-        ImageView<T> dst = out.subview(0, s - g.cols.offset, 1, len);
-        if (len == step) {
-            core.apply(in, dst);
-        } else {
-            core.apply(in, tail.view());
-            for (std::ptrdiff_t i = 0; i < len; ++i) dst(0, i) = tail(0, i);
-        }
-    }
+    if (kernel.cols > a.cols) std::swap(a, kernel);
+    OverlapSave<T>(g, kernel, block, effort).apply(a, out);
 }
 
 #define INSTANTIATE(T)                                                                                        \
     template class FftCore<T>;                                                                                \
+    template class OverlapSave<T>;                                                                            \
     template void fft_convolve_1d<T>(const Geometry&, ImageView<const T>, ImageView<const T>, std::ptrdiff_t, \
                                      PlannerEffort, ImageView<T>);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
