@@ -36,7 +36,8 @@ Command blur_command() {
          border_option("reflect (scipy's mode='reflect')"),
          method_option()},
         "Several inputs: fftconv blur IN... --outdir DIR --sigma S.",
-        "  fftconv blur samples/camera.png blurred.png --sigma 2.5",
+        "  fftconv blur samples/camera.png blurred.png --sigma 2.5\n"
+        "  fftconv blur a.png b.png c.png --outdir soft --sigma 2",
     };
     for (const OptionSpec& o : output_options()) spec.options.push_back(o);
     return {spec, run};

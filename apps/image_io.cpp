@@ -1,10 +1,17 @@
 #include "image_io.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <iostream>
+#include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <random>
@@ -45,7 +52,83 @@ std::string format(const char* fmt, double a, double b = 0, double c = 0) {
     return buf;
 }
 
+// While alive, file descriptor 2 points at a scratch file: the codec libraries under OpenCV print
+// their complaints there (libpng's "Read Error", libjpeg's "Premature end of JPEG file", OpenCV's
+// own imread_ messages) instead of on the user's terminal, and text() hands them back, so that a
+// failure is reported in fftconv's one line. Holds console_mutex() so that no other thread's
+// message is swallowed meanwhile.
+class CodecMessages {
+public:
+    CodecMessages() : lock_(console_mutex()) {
+        std::cerr.flush();
+        std::fflush(stderr);
+        sink_ = std::tmpfile();
+        if (sink_) saved_ = ::dup(STDERR_FILENO);
+        if (saved_ >= 0 && ::dup2(::fileno(sink_), STDERR_FILENO) < 0) {
+            ::close(saved_);
+            saved_ = -1;
+        }
+    }
+    ~CodecMessages() {
+        restore();
+        if (sink_) std::fclose(sink_);
+    }
+    CodecMessages(const CodecMessages&) = delete;
+    CodecMessages& operator=(const CodecMessages&) = delete;
+
+    /// What was printed so far (the last 4 KiB at most); stderr is the user's again from here on.
+    std::string text() {
+        restore();
+        if (!sink_) return {};
+        std::fseek(sink_, 0, SEEK_END);
+        const long size = std::ftell(sink_);
+        std::fseek(sink_, std::max(0L, size - 4096), SEEK_SET);
+        std::string s(4096, '\0');
+        s.resize(std::fread(s.data(), 1, s.size(), sink_));
+        return s;
+    }
+
+private:
+    void restore() {
+        if (saved_ < 0) return;
+        std::cerr.flush();
+        std::fflush(stderr);
+        ::dup2(saved_, STDERR_FILENO);
+        ::close(saved_);
+        saved_ = -1;
+    }
+
+    std::scoped_lock<std::mutex> lock_;
+    std::FILE* sink_ = nullptr;
+    int saved_ = -1;
+};
+
+// The gist of what a codec printed, for the end of an error message: its last line, with
+// OpenCV's "file:line: error: (-2:...) " and " in function ..." wrapping taken off, or "".
+std::string gist(const std::string& text) {
+    std::string line;
+    const std::size_t end = text.find_last_not_of(" \t\r\n");
+    if (end != std::string::npos) {
+        const std::size_t start = text.find_last_of('\n', end);
+        line = text.substr(start == std::string::npos ? 0 : start + 1,
+                           end + 1 - (start == std::string::npos ? 0 : start + 1));
+    }
+    if (const auto e = line.find("error: ("); e != std::string::npos) {
+        const auto close = line.find(") ", e);
+        line = close == std::string::npos ? "" : line.substr(close + 2);
+        if (const auto f = line.find(" in function"); f != std::string::npos) line.resize(f);
+    }
+    if (line.find("unknown exception") != std::string::npos) line.clear();  // says nothing
+    if (line.size() > 160) line = line.substr(0, 157) + "...";
+    return line;
+}
+
 }  // namespace
+
+std::mutex& console_mutex() {
+    static std::mutex m;
+    return m;
+}
 
 std::string Picture::describe() const {
     const char* depth_name = depth == CV_8U    ? "8-bit"
@@ -61,16 +144,38 @@ std::string Picture::describe() const {
 
 Picture read_picture(const std::string& path) {
     enable_exr();
+    const auto failure = [&](const std::string& why) { return ProcessError("cannot read '" + path + "': " + why); };
     std::error_code ec;
-    if (!fs::exists(path, ec)) throw ProcessError("cannot read '" + path + "': no such file");
-    if (fs::is_directory(path, ec)) throw ProcessError("cannot read '" + path + "': it is a directory");
+    const fs::file_status status = fs::status(path, ec);
+    if (status.type() == fs::file_type::not_found) throw failure("no such file");
+    if (ec) throw failure(ec.message());
+    if (fs::is_directory(status)) throw failure("it is a directory");
+    if (!fs::is_regular_file(status)) throw failure("not a regular file");
+    // Open it once here so that a permission problem is named as one (imread only says "empty").
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw failure(std::strerror(errno));
+    ::close(fd);
+    if (fs::file_size(path, ec) == 0 && !ec) throw failure("the file is empty");
     cv::Mat m;
-    try {
-        m = cv::imread(path, cv::IMREAD_UNCHANGED);
-    } catch (const cv::Exception& e) {
-        throw ProcessError("cannot read '" + path + "': " + e.what());
+    std::string messages;
+    {
+        CodecMessages codec;
+        try {
+            m = cv::imread(path, cv::IMREAD_UNCHANGED);
+        } catch (const cv::Exception& e) {
+            throw failure(e.err);
+        }
+        messages = codec.text();
     }
-    if (m.empty()) throw ProcessError("cannot read '" + path + "' as an image (not a format OpenCV can decode)");
+    if (m.empty()) {
+        const std::string why = gist(messages);
+        throw ProcessError("cannot read '" + path + "' as an image (" +
+                           (why.empty() ? "not a format OpenCV can decode" : why) + ")");
+    }
+    // libjpeg decodes a truncated file "successfully", filling the missing part with gray, and
+    // only warns.
+    if (messages.find("Premature end of JPEG file") != std::string::npos)
+        throw failure("the file is truncated (Premature end of JPEG file)");
     Picture p;
     p.path = path;
     p.depth = m.depth();
@@ -114,29 +219,63 @@ void check_output(const std::string& path, const std::vector<std::string>& input
     std::error_code ec;
     const fs::path dir = fs::path(path).parent_path();
     if (!dir.empty() && !fs::is_directory(dir, ec))
-        throw UsageError("output '" + path + "': directory '" + dir.string() + "' does not exist");
+        throw UsageError("output '" + path + "': " +
+                         (fs::exists(dir, ec) ? "'" + dir.string() + "' is not a directory"
+                                              : "directory '" + dir.string() + "' does not exist"));
     if (fs::is_directory(path, ec)) throw UsageError("output '" + path + "' is a directory");
     for (const std::string& in : inputs)
-        if (fs::exists(path, ec) && fs::equivalent(path, in, ec))
+        if (same_file(path, in))
             throw UsageError("refusing to write over the input '" + in + "' (output '" + path + "')");
+    const std::string d = dir.empty() ? "." : dir.string();
+    if (::access(d.c_str(), W_OK | X_OK) != 0)
+        throw UsageError("output '" + path + "': cannot write into directory '" + d + "' (" + std::strerror(errno) +
+                         ")");
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+    std::error_code ec;
+    if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec);
+    const fs::path ca = fs::weakly_canonical(a, ec);
+    if (ec) return a == b;
+    const fs::path cb = fs::weakly_canonical(b, ec);
+    return ec ? a == b : ca == cb;
 }
 
 void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write) {
-    // A hidden name in the same directory (so rename is atomic) with the real extension (OpenCV
-    // picks the format by it).
+    // A hidden name in the same directory (so that the rename is atomic) with the real extension
+    // (OpenCV picks the format by it), created exclusively so that no existing file is touched.
     const fs::path target(path);
     std::random_device rd;
-    std::string name = ".";
-    name += target.stem().string();
-    name += ".tmp" + std::to_string(rd() % 1000000);
-    name += target.extension().string();
-    const std::string tmp = (target.parent_path() / name).string();
+    std::string tmp;
+    for (int attempt = 0; tmp.empty(); ++attempt) {
+        std::string name = ".";
+        name += target.stem().string();
+        name += ".tmp";
+        name += std::to_string(rd() % 1000000);
+        name += target.extension().string();
+        const std::string candidate = (target.parent_path() / name).string();
+        const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            ::close(fd);
+            tmp = candidate;
+        } else if (errno != EEXIST || attempt == 100) {
+            const std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
+            throw ProcessError("could not write '" + path + "': cannot create a file in '" + dir + "' (" +
+                               std::strerror(errno) + ")");
+        }
+    }
     bool ok = false;
     std::string why;
-    try {
-        ok = write(tmp);
-    } catch (const std::exception& e) {
-        why = e.what();
+    {
+        CodecMessages codec;
+        try {
+            ok = write(tmp);
+        } catch (const cv::Exception& e) {
+            why = e.err;
+        } catch (const std::exception& e) {
+            why = e.what();
+        }
+        if (!ok && why.empty()) why = gist(codec.text());
     }
     std::error_code ec;
     if (!ok) {
@@ -145,8 +284,9 @@ void write_atomically(const std::string& path, const std::function<bool(const st
     }
     fs::rename(tmp, target, ec);
     if (ec) {
+        const std::string message = ec.message();
         fs::remove(tmp, ec);
-        throw ProcessError("could not write '" + path + "': " + ec.message());
+        throw ProcessError("could not write '" + path + "': " + message);
     }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -54,9 +55,18 @@ struct WriteOptions {
 };
 
 /// Checks, before any work, that `path` can be written: an extension OpenCV writes (a float one
-/// for --raw), an existing directory, and not the same file as any of `inputs`.
+/// for --raw), an existing directory this process may write into, and not the same file as any
+/// of `inputs`.
 /// @throws UsageError  otherwise.
 void check_output(const std::string& path, const std::vector<std::string>& inputs, bool raw);
+
+/// Whether two paths name one file: the same file when both exist (links included), else the
+/// same path once made absolute and normalised.
+bool same_file(const std::string& a, const std::string& b);
+
+/// Held by whoever writes to stderr while other threads may be reading or writing images (the
+/// codecs' own messages are kept off stderr meanwhile; see image_io.cpp).
+std::mutex& console_mutex();
 
 /// Writes the planes to `path` and returns what was done with the values, e.g.
 /// "8-bit, values kept (0..255)" or "8-bit, signed: 0 -> 128, ±412.5 -> 0/255" (see Scaling).
@@ -65,7 +75,9 @@ void check_output(const std::string& path, const std::vector<std::string>& input
 std::string write_picture(const std::string& path, const Planes& planes, const WriteOptions& options);
 
 /// Writes a file through `write(temporary_path)`, then renames it to `path`; removes the
-/// temporary file when `write` fails or throws.  @throws ProcessError  on failure.
+/// temporary file when `write` fails or throws. The temporary name is new (created exclusively,
+/// hidden, in the same directory), so no existing file is ever written to.
+/// @throws ProcessError  on failure.
 void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write);
 
 }  // namespace app

@@ -20,7 +20,9 @@ std::vector<OptionSpec> output_options() {
         {"scale", "S",
          "8/16-bit outputs: keep (the input's range, clipped), signed (0 at mid-gray), stretch (0..max), "
          "or auto (by the data); the default suits the command"},
-        {"outdir", "DIR", "process several inputs: IN... --outdir DIR writes DIR/<input name>"},
+        {"outdir", "DIR",
+         "process several inputs: IN... --outdir DIR writes DIR/<input name>; a file that fails is reported "
+         "and the others are still processed (exit status 1)"},
         {"ext", "EXT", "with --outdir: the outputs' extension (default: each input's own)"},
         threads_option(),
     };
@@ -103,7 +105,6 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
     const int plane_threads = jobs.size() == 1 ? threads : 1;
     std::atomic<std::size_t> next{0}, done{0};
     std::atomic<int> failures{0};
-    std::mutex print;
     const auto work = [&] {
         for (std::size_t i; (i = next++) < jobs.size();) {
             const Job& job = jobs[i];
@@ -126,7 +127,7 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
                 line = "fftconv " + args.spec().name +
                        ": error: " + (jobs.size() > 1 && !named ? job.input + ": " : "") + what;
             }
-            std::scoped_lock lock(print);
+            std::scoped_lock lock(console_mutex());
             if (progress) std::fprintf(stderr, "\r\033[K");
             std::fprintf(ok ? stdout : stderr, "%s\n", line.c_str());
             std::fflush(stdout);

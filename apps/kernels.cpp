@@ -84,6 +84,7 @@ std::string size_of(const fftconv::Image<double>& k) {
 
 Kernel parse_kernel(const std::string& spec) {
     std::error_code ec;
+    if (std::filesystem::is_directory(spec, ec)) throw UsageError("KERNEL '" + spec + "' is a directory");
     if (std::filesystem::is_regular_file(spec, ec)) {
         // A text matrix if every non-comment line parses as numbers; otherwise an image.
         std::ifstream in(spec);

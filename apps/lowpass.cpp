@@ -23,8 +23,9 @@ int run(const Args& args) {
     const std::string spectrum = args.text("spectrum");
     if (!spectrum.empty()) {
         if (jobs.size() > 1) throw UsageError("--spectrum goes with a single input");
-        check_output(spectrum, {jobs.front().input, jobs.front().output}, false);
-        if (spectrum == jobs.front().output) throw UsageError("--spectrum and OUT are the same file");
+        if (same_file(spectrum, jobs.front().output))
+            throw UsageError("--spectrum '" + spectrum + "' and OUT '" + jobs.front().output + "' are the same file");
+        check_output(spectrum, {jobs.front().input}, false);
     }
     const auto filter = [&](const fftconv::Image<float>& p) {
         return high ? fftconv::highpass(p, cutoff, shape, order, border, method)

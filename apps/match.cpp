@@ -67,7 +67,8 @@ int run(const Args& args) {
     const std::string annotate = args.text("annotate"), scores_path = args.text("scores");
     if (!annotate.empty()) check_output(annotate, {image_path, templ_path}, false);
     if (!scores_path.empty()) check_output(scores_path, {image_path, templ_path}, args.has("raw"));
-    if (!annotate.empty() && annotate == scores_path) throw UsageError("--annotate and --scores name the same file");
+    if (!annotate.empty() && !scores_path.empty() && same_file(annotate, scores_path))
+        throw UsageError("--annotate '" + annotate + "' and --scores '" + scores_path + "' name the same file");
 
     const Picture image = read_picture(image_path), templ = read_picture(templ_path);
     // Channels must correspond; otherwise both are compared in gray. Data of different depths is
