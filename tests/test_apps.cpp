@@ -4,13 +4,19 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -344,4 +350,322 @@ TEST_CASE("failures leave nothing behind and never overwrite: outputs, inputs, u
     // No temporary files linger.
     for (const auto& e : fs::directory_iterator(s.dir))
         CHECK_MESSAGE(e.path().filename().string().find(".tmp") == std::string::npos, e.path().string());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad files and bad paths: every one is refused with exit status 1 or 2 and one line on stderr
+// that names the file, and leaves every file that was there byte for byte as it was, with no
+// temporary file left over.
+
+namespace {
+
+// Every entry under `dir`, recursively: regular files with their size, modification time and
+// contents; directories, links and other kinds by what they are.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+    std::map<std::string, std::string> all;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        const fs::path rel = fs::relative(e.path(), dir);
+        std::error_code ec;
+        const fs::file_status st = fs::symlink_status(e.path(), ec);
+        std::string what;
+        if (fs::is_symlink(st)) {
+            what = "link to " + fs::read_symlink(e.path(), ec).string();
+        } else if (fs::is_regular_file(st)) {
+            what = std::to_string(fs::file_size(e.path(), ec)) + " bytes, modified " +
+                   std::to_string(fs::last_write_time(e.path(), ec).time_since_epoch().count()) + ": " +
+                   slurp(e.path());
+        } else {
+            what = fs::is_directory(st) ? "directory" : "other";
+        }
+        all[rel.string()] = what;
+    }
+    return all;
+}
+
+// What differs between two snapshots, for a failure message.
+std::string changes(const std::map<std::string, std::string>& before, const std::map<std::string, std::string>& after) {
+    std::string s;
+    for (const auto& [name, what] : before) {
+        const auto it = after.find(name);
+        if (it == after.end())
+            s += " removed " + name + ";";
+        else if (it->second != what)
+            s += " changed " + name + ";";
+    }
+    for (const auto& [name, what] : after)
+        if (!before.count(name)) s += " new " + name + ";";
+    return s;
+}
+
+std::uint32_t crc32(const std::string& bytes) {
+    std::uint32_t c = 0xffffffffu;
+    for (const unsigned char b : bytes) {
+        c ^= b;
+        for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+std::string big_endian(std::uint32_t v) {
+    return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
+}
+
+std::string png_chunk(const std::string& type, const std::string& data) {
+    return big_endian(static_cast<std::uint32_t>(data.size())) + type + data + big_endian(crc32(type + data));
+}
+
+std::string encoded(const cv::Mat& m, const std::string& ext) {
+    std::vector<uchar> bytes;
+    REQUIRE(cv::imencode(ext, m, bytes));
+    return {bytes.begin(), bytes.end()};
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+// 'path', as messages quote it.
+std::string in_quotes(const std::string& path) {
+    std::string q = "'";
+    q += path;
+    q += "'";
+    return q;
+}
+
+// One refused command line: what it tries, its arguments, and the file the message must name.
+struct Refusal {
+    std::string what;
+    std::vector<std::string> args;
+    std::string names;
+};
+
+// Runs each refusal in `s` and checks the outcome; returns how many ran.
+int check_refusals(const Scratch& s, const std::vector<Refusal>& cases) {
+    for (const Refusal& c : cases) {
+        CAPTURE(c.what);
+        const auto before = snapshot(s.dir);
+        const Result r = run(c.args, s);
+        CHECK((r.status == 1 || r.status == 2));
+        CHECK(r.out.find("wrote") == std::string::npos);
+        CHECK_MESSAGE(std::count(r.err.begin(), r.err.end(), '\n') == 1, "stderr: " << r.err);
+        CHECK(r.err.starts_with("fftconv " + c.args.front() + ": error: "));
+        CHECK(r.err.ends_with("\n"));
+        CHECK_MESSAGE(r.err.find(in_quotes(c.names)) != std::string::npos, "stderr: " << r.err);
+        const auto after = snapshot(s.dir);
+        CHECK_MESSAGE(after == before, "files touched:" << changes(before, after));
+    }
+    return static_cast<int>(cases.size());
+}
+
+bool running_as_root() {
+    return geteuid() == 0;
+}
+
+}  // namespace
+
+TEST_CASE("bad input files: corrupt, truncated, empty, zero-sized, non-image, unreadable, directories") {
+    Scratch s;
+    cv::Mat picture(48, 64, CV_8UC1);
+    cv::randu(picture, 0, 255);
+    cv::GaussianBlur(picture, picture, cv::Size(5, 5), 2);  // compressible, like a photograph
+    REQUIRE(cv::imwrite(s / "good.png", picture));
+    cv::Mat kernel(5, 5, CV_8UC1, cv::Scalar(200));
+    REQUIRE(cv::imwrite(s / "kernel.png", kernel));
+    write_bytes(s / "keep.png", "an existing output, not to be touched");
+
+    // Corrupt: one byte of the compressed data changed (the chunk's checksum no longer matches).
+    std::string png = encoded(picture, ".png");
+    const auto idat = png.find("IDAT");
+    REQUIRE(idat != std::string::npos);
+    png[idat + 20] = static_cast<char>(png[idat + 20] ^ 0x55);
+    write_bytes(s / "corrupt.png", png);
+    // Truncated: the first half of a file, in four formats.
+    for (const char* ext : {".png", ".jpg", ".tif", ".bmp"}) {
+        const std::string whole = encoded(picture, ext);
+        write_bytes(s / (std::string("truncated") + ext), whole.substr(0, whole.size() / 2));
+    }
+    write_bytes(s / "empty.png", "");
+    // Zero-sized: a PNG header of 0x0 pixels (checksums right), and a 0x0 PGM.
+    write_bytes(s / "zero.png", "\x89PNG\r\n\x1a\n" +
+                                    png_chunk("IHDR", big_endian(0) + big_endian(0) + std::string("\x08\0\0\0\0", 5)) +
+                                    png_chunk("IEND", ""));
+    write_bytes(s / "zero.pgm", "P5\n0 0\n255\n");
+    write_bytes(s / "text.png", "this is a text file with an image's name\n");
+    std::string noise(4096, '\0');
+    std::mt19937 rng(7);
+    for (char& c : noise) c = static_cast<char>(rng());
+    write_bytes(s / "noise.jpg", noise);
+    fs::create_directory(s / "folder.png");
+    REQUIRE(mkfifo((s / "fifo.png").c_str(), 0644) == 0);
+
+    const std::vector<std::string> sigma = {"--sigma", "1"};
+    const auto blur = [&](const std::string& in) {
+        std::vector<std::string> a = {"blur", s / in, s / "keep.png"};
+        a.insert(a.end(), sigma.begin(), sigma.end());
+        return a;
+    };
+    std::vector<Refusal> cases = {
+        {"corrupt PNG", blur("corrupt.png"), s / "corrupt.png"},
+        {"truncated PNG", blur("truncated.png"), s / "truncated.png"},
+        {"truncated JPEG", blur("truncated.jpg"), s / "truncated.jpg"},
+        {"truncated TIFF", blur("truncated.tif"), s / "truncated.tif"},
+        {"truncated BMP", blur("truncated.bmp"), s / "truncated.bmp"},
+        {"empty file", blur("empty.png"), s / "empty.png"},
+        {"0x0 PNG", blur("zero.png"), s / "zero.png"},
+        {"0x0 PGM", blur("zero.pgm"), s / "zero.pgm"},
+        {"text file", blur("text.png"), s / "text.png"},
+        {"random bytes", blur("noise.jpg"), s / "noise.jpg"},
+        {"directory as input", blur("folder.png"), s / "folder.png"},
+        {"FIFO as input", blur("fifo.png"), s / "fifo.png"},
+        {"missing input", blur("missing.png"), s / "missing.png"},
+        // The same kinds of file through the other commands and argument positions.
+        {"sobel, corrupt input", {"sobel", s / "corrupt.png", s / "keep.png"}, s / "corrupt.png"},
+        {"lowpass, truncated input",
+         {"lowpass", s / "truncated.png", s / "keep.png", "--cutoff", "0.2"},
+         s / "truncated.png"},
+        {"conv, empty input", {"conv", s / "empty.png", "box:3", s / "keep.png"}, s / "empty.png"},
+        {"conv, corrupt kernel image", {"conv", s / "good.png", s / "corrupt.png", s / "keep.png"}, s / "corrupt.png"},
+        {"conv, empty kernel file", {"conv", s / "good.png", s / "empty.png", s / "keep.png"}, s / "empty.png"},
+        {"conv, directory as kernel", {"conv", s / "good.png", s / "folder.png", s / "keep.png"}, s / "folder.png"},
+        {"match, corrupt image",
+         {"match", s / "corrupt.png", s / "kernel.png", "--annotate", s / "keep.png"},
+         s / "corrupt.png"},
+        {"match, truncated template",
+         {"match", s / "good.png", s / "truncated.jpg", "--scores", s / "keep.png"},
+         s / "truncated.jpg"},
+        {"match, directory as template", {"match", s / "good.png", s / "folder.png"}, s / "folder.png"},
+        {"compare, 0x0 input", {"compare", s / "zero.png", "box:3", "--diff", s / "keep.png"}, s / "zero.png"},
+    };
+    if (running_as_root()) {
+        MESSAGE("running as root, which reads any file: the unreadable-file case is skipped");
+    } else {
+        fs::copy_file(s / "good.png", s / "unreadable.png");
+        fs::permissions(s / "unreadable.png", fs::perms::none);
+        cases.push_back({"unreadable file", blur("unreadable.png"), s / "unreadable.png"});
+        cases.push_back({"conv, unreadable kernel",
+                         {"conv", s / "good.png", s / "unreadable.png", s / "keep.png"},
+                         s / "unreadable.png"});
+    }
+    const int n = check_refusals(s, cases);
+    MESSAGE(n << " bad-input cases refused");
+    std::error_code ec;
+    fs::permissions(s / "unreadable.png", fs::perms::owner_all, ec);
+}
+
+TEST_CASE("bad outputs: unsupported formats, missing or read-only directories, outputs equal to inputs") {
+    Scratch s;
+    cv::Mat picture(40, 50, CV_8UC1);
+    cv::randu(picture, 0, 255);
+    REQUIRE(cv::imwrite(s / "good.png", picture));
+    cv::Mat bgra(20, 30, CV_8UC4);
+    cv::randu(bgra, 0, 255);
+    REQUIRE(cv::imwrite(s / "bgra.png", bgra));
+    REQUIRE(cv::imwrite(s / "template.png", picture(cv::Rect(5, 5, 8, 8))));
+    write_bytes(s / "keep.png", "an existing output, not to be touched");
+    write_bytes(s / "keep.pfm", "an existing output, not to be touched");
+    write_bytes(s / "plain", "a regular file");
+    fs::create_directory(s / "folder.png");
+    fs::create_directory(s / "out");
+    fs::create_directory(s / "sub");
+    fs::copy_file(s / "good.png", s / "sub/good.png");
+    fs::create_symlink(s / "good.png", s / "symlink.png");
+    fs::create_hard_link(s / "good.png", s / "hardlink.png");
+
+    const auto blur = [&](const std::string& out) {
+        return std::vector<std::string>{"blur", s / "good.png", out, "--sigma", "1"};
+    };
+    std::vector<Refusal> cases = {
+        {"unknown extension", blur(s / "out.xyz"), s / "out.xyz"},
+        {"no extension", blur(s / "out"), s / "out"},
+        {"--raw into 8-bit PNG", {"blur", s / "good.png", s / "raw.png", "--sigma", "1", "--raw"}, s / "raw.png"},
+        {"output directory missing", blur(s / "missing/out.png"), s / "missing/out.png"},
+        {"output directory is a regular file", blur(s / "plain/out.png"), s / "plain/out.png"},
+        {"output is a directory", blur(s / "folder.png"), s / "folder.png"},
+        {"output is the input", blur(s / "good.png"), s / "good.png"},
+        {"output is the input by another path", blur(s.dir.string() + "/sub/../good.png"), s / "good.png"},
+        {"output is a symbolic link to the input", blur(s / "symlink.png"), s / "symlink.png"},
+        {"output is a hard link to the input", blur(s / "hardlink.png"), s / "hardlink.png"},
+        {"conv output is the kernel file",
+         {"conv", s / "good.png", s / "template.png", s / "template.png"},
+         s / "template.png"},
+        {"lowpass --spectrum is the input",
+         {"lowpass", s / "good.png", s / "keep.png", "--cutoff", "0.1", "--spectrum", s / "good.png"},
+         s / "good.png"},
+        {"lowpass --spectrum is OUT",
+         {"lowpass", s / "good.png", s / "new.png", "--cutoff", "0.1", "--spectrum", s.dir.string() + "/./new.png"},
+         s / "new.png"},
+        {"match --annotate is the template",
+         {"match", s / "good.png", s / "template.png", "--annotate", s / "template.png"},
+         s / "template.png"},
+        {"match --annotate and --scores one file",
+         {"match", s / "good.png", s / "template.png", "--annotate", s / "m.png", "--scores", s / "sub/../m.png"},
+         s / "m.png"},
+        {"compare --diff is the input", {"compare", s / "good.png", "box:3", "--diff", s / "good.png"}, s / "good.png"},
+        // The encoder refuses the data after the work is done (PFM holds 1 or 3 channels).
+        {"encoder fails", {"blur", s / "bgra.png", s / "keep.pfm", "--sigma", "1", "--raw"}, s / "keep.pfm"},
+        // Batches.
+        {"--outdir missing", {"blur", s / "good.png", "--outdir", s / "nowhere", "--sigma", "1"}, s / "nowhere"},
+        {"--outdir is a regular file", {"blur", s / "good.png", "--outdir", s / "plain", "--sigma", "1"}, s / "plain"},
+        {"--outdir with an unknown --ext",
+         {"blur", s / "good.png", "--outdir", s / "out", "--ext", "xyz", "--sigma", "1"},
+         s / "out/good.xyz"},
+        {"--outdir is the inputs' directory",
+         {"blur", s / "good.png", "--outdir", s.dir.string(), "--sigma", "1"},
+         s / "good.png"},
+        {"two inputs of one name",
+         {"blur", s / "good.png", s / "sub/good.png", "--outdir", s / "out", "--sigma", "1"},
+         s / "out/good.png"},
+    };
+    if (fs::is_directory("/proc")) {
+        // A directory nobody can create files in, root included (exit 1 as root, 2 otherwise).
+        cases.push_back({"output in /proc", blur("/proc/fftconv-out.png"), "/proc/fftconv-out.png"});
+    }
+    if (running_as_root()) {
+        MESSAGE("running as root, which writes anywhere: the read-only-directory cases are skipped");
+    } else {
+        fs::create_directory(s / "readonly");
+        fs::permissions(s / "readonly", fs::perms::owner_read | fs::perms::owner_exec);
+        cases.push_back({"read-only output directory", blur(s / "readonly/out.png"), s / "readonly/out.png"});
+        cases.push_back({"read-only --outdir",
+                         {"blur", s / "good.png", "--outdir", s / "readonly", "--sigma", "1"},
+                         s / "readonly/good.png"});
+    }
+    const int n = check_refusals(s, cases);
+    MESSAGE(n << " bad-output cases refused");
+    std::error_code ec;
+    fs::permissions(s / "readonly", fs::perms::owner_all, ec);
+}
+
+TEST_CASE("a batch with bad files among good ones writes the good ones and names each bad one") {
+    Scratch s;
+    cv::Mat picture(30, 40, CV_8UC3);
+    cv::randu(picture, 0, 255);
+    REQUIRE(cv::imwrite(s / "a.png", picture));
+    REQUIRE(cv::imwrite(s / "c.png", picture.t()));
+    std::string png = encoded(picture, ".png");
+    write_bytes(s / "b.png", png.substr(0, png.size() / 2));  // truncated
+    fs::create_directory(s / "d.png");                        // a directory
+    for (const char* threads : {"1", "2"}) {
+        CAPTURE(threads);
+        fs::remove_all(s / "out");
+        fs::create_directory(s / "out");
+        write_bytes(s / "out/b.png", "the output of an earlier run");
+        const auto before = snapshot(s.dir);
+        const Result r = run(
+            {"sobel", s / "a.png", s / "b.png", s / "c.png", s / "d.png", "--outdir", s / "out", "--threads", threads},
+            s);
+        CHECK(r.status == 1);
+        // One line per bad file, each naming it; one "wrote" line per good one.
+        CHECK_MESSAGE(std::count(r.err.begin(), r.err.end(), '\n') == 2, "stderr: " << r.err);
+        CHECK(r.err.find(in_quotes(s / "b.png")) != std::string::npos);
+        CHECK(r.err.find(in_quotes(s / "d.png")) != std::string::npos);
+        CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);
+        CHECK(read_any(s / "out/a.png").size() == cv::Size(40, 30));
+        CHECK(read_any(s / "out/c.png").size() == cv::Size(30, 40));
+        // The inputs and the earlier output are as they were; nothing else appeared.
+        auto after = snapshot(s.dir);
+        after.erase("out/a.png");
+        after.erase("out/c.png");
+        CHECK_MESSAGE(after == before, "files touched:" << changes(before, after));
+    }
 }
