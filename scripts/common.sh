@@ -8,6 +8,7 @@ FFTCONV_PACKAGES=(
     doctest-dev                        # unit tests
     libopencv-dev                      # reading images in the demo program
     python3-numpy python3-scipy        # the scipy.signal cross-check
+    valgrind                           # the end-to-end memory check of the tool
 )
 
 ensure_packages() {

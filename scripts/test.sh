@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, build with warnings as errors, run every test suite: the unit tests,
 # the app tests, the scipy cross-check and the install-and-link check; then the unit and app tests again under
-# AddressSanitizer and UndefinedBehaviorSanitizer (skip those with SANITIZE=0).
+# AddressSanitizer and UndefinedBehaviorSanitizer (skip those with SANITIZE=0); one run of the tool
+# under valgrind when it is installed (skip with VALGRIND=0).
 # Exit status: 0 when everything passed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +23,29 @@ if [ "${SANITIZE:-1}" != 0 ]; then
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-sanitize --suite unit --suite apps --print-errorlogs --num-processes 2 || status=1
     summary+=$'\n'$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): ' build-sanitize/meson-logs/testlog.txt || true)
+fi
+
+# One run of the tool end to end under valgrind (a 64x64 sample, FFT path, then a truncated input):
+# no invalid reads or writes and no definite or indirect leaks (skip with VALGRIND=0).
+if [ "${VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null 2>&1; then
+    echo "== valgrind: fftconv blur, a good and a truncated input"
+    vg_dir=$(mktemp -d)
+    head -c 2000 samples/camera_face.png >"$vg_dir/truncated.png"
+    vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
+    vg_status=0
+    "${vg[@]}" build/apps/fftconv blur samples/camera_face.png "$vg_dir/blur.png" --sigma 2 --method fft ||
+        vg_status=1
+    echo "(one error line expected:)"
+    rc=0
+    "${vg[@]}" build/apps/fftconv blur "$vg_dir/truncated.png" "$vg_dir/none.png" --sigma 2 || rc=$?
+    if [ $rc -ne 1 ]; then
+        echo "valgrind: the truncated input gave exit status $rc, not 1 (99: valgrind found errors)" >&2
+        vg_status=1
+    fi
+    rm -rf "$vg_dir"
+    if [ $vg_status -eq 0 ]; then summary+=$'\nOk: 1'; else summary+=$'\nFail: 1'; status=1; fi
+else
+    echo "== valgrind not installed (or VALGRIND=0): the end-to-end memory check is skipped"
 fi
 
 count() { echo "$summary" | awk -v k="$1" -F': *' '$1 == k { n += $2 } END { print n + 0 }'; }
