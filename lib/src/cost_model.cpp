@@ -11,15 +11,15 @@ namespace fftconv {
 namespace detail {
 
 const CostConstants& cost_constants(ElementType type) {
-    // Fitted by `tests/bench/calibrate` (least squares on relative error) to 53 direct and 53 FFT
-    // timings per type, same-mode 1D and 2D convolutions around the crossover: one core of a 2-core Intel
-    // Xeon VM (2 MiB L2 per core), g++ 12 -O3 for baseline x86-64 (SSE2), Debian's FFTW 3.3.10 with
-    // FFTW_ESTIMATE plans.
-    //                                 mac       call      fft_fixed  fft_nlogn  fft_spill
-    static const CostConstants f32{1.23e-10, 3.32e-9, 5.25e-7, 1.81e-10, 0.93e-10};
-    static const CostConstants f64{1.99e-10, 3.40e-9, 5.36e-7, 2.04e-10, 0.80e-10};
-    static const CostConstants c64{5.38e-10, 3.53e-9, 4.00e-7, 2.45e-10, 3.05e-10};
-    static const CostConstants c128{7.45e-10, 11.9e-9, 3.98e-7, 3.74e-10, 2.63e-10};
+    // Fitted by `tests/bench/calibrate` (least squares on relative error) to 53 direct and 57 FFT
+    // timings per type (same-mode 1D and 2D convolutions around the crossover, and large 2D FFTs): one core of a 2-core
+    // Intel Xeon VM (2 MiB L2 per core), g++ 12 -O3, the AVX2+FMA direct loops, Debian's FFTW 3.3.10
+    // with FFTW_ESTIMATE plans, 2D transforms by rows and column blocks.
+    //                                 mac       call      fft_fixed  fft_nlogn  fft_nlogn_2d  fft_spill
+    static const CostConstants f32{7.37e-11, 4.45e-9, 5.73e-7, 1.63e-10, 1.35e-10, 1.72e-11};
+    static const CostConstants f64{1.39e-10, 4.05e-9, 6.42e-7, 1.87e-10, 1.60e-10, 4.96e-11};
+    static const CostConstants c64{2.26e-10, 2.92e-9, 6.93e-7, 2.13e-10, 2.01e-10, 3.51e-11};
+    static const CostConstants c128{4.43e-10, 2.16e-9, 3.88e-7, 3.45e-10, 2.69e-10, 8.88e-11};
     switch (type) {
         case ElementType::float32: return f32;
         case ElementType::float64: return f64;
@@ -57,13 +57,15 @@ double spill_doublings(double n, ElementType type) {
 
 FftWork fft_work(const Geometry& g, ElementType type) {
     const bool real = type == ElementType::float32 || type == ElementType::float64;
-    const double n = static_cast<double>(fft_shape(g, real, planner_effort()).size());
-    return {n, spill_doublings(n, type)};
+    const Shape padded = fft_shape(g, real, planner_effort());
+    const double n = static_cast<double>(padded.size());
+    return {n, spill_doublings(n, type), padded.rows > 1 && padded.cols > 1};
 }
 
-double transform_seconds(double n, ElementType type) {
+double transform_seconds(double n, ElementType type, bool two_d) {
     const CostConstants& k = cost_constants(type);
-    return n * std::log2(std::max(n, 2.0)) * (k.fft_nlogn + k.fft_spill * spill_doublings(n, type));
+    return n * std::log2(std::max(n, 2.0)) *
+           ((two_d ? k.fft_nlogn_2d : k.fft_nlogn) + k.fft_spill * spill_doublings(n, type));
 }
 
 namespace {
@@ -100,7 +102,8 @@ double fft_seconds(const Geometry& g, ElementType type, int transforms) {
         if (const std::ptrdiff_t block = overlap_save_block(g, type))
             return fixed + blocks_seconds(g, type, block) + transform_seconds(static_cast<double>(block), type);
     }
-    return fixed + transforms * transform_seconds(fft_work(g, type).n, type);
+    const FftWork w = fft_work(g, type);
+    return fixed + transforms * transform_seconds(w.n, type, w.two_d);
 }
 
 Method cheaper_method(const Geometry& g, ElementType type, int transforms) {

@@ -4,7 +4,7 @@
 //   bench                     every workload, then the goal lines
 //   bench W3 W4               only these workloads
 //   bench --threads N         also time fftconv with N threads (W2, W3) against one thread
-//   bench --csv DIR           write DIR/workloads.csv (and DIR/sweep.csv with --sweep)
+//   bench --csv DIR           write DIR/workloads.csv (the automatic-method sweep is calibrate --sweep)
 //   bench --quick             fewer repetitions (a smoke run; the ratios get noisier)
 //
 // Each time is the median of repeated runs after a warm-up; "first" is the first call in the
