@@ -1,8 +1,12 @@
 // convolve.hpp: known answers, scipy's semantics, properties and bad input, for both cores.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <complex>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -307,4 +311,119 @@ TEST_CASE("the README's example runs and gives what its comments say") {
     CHECK(y == std::vector<double>{1, 3, 1, 2, 3});
     CHECK(r.shape() == Shape{449, 609});
     CHECK(out.shape() == img.shape());
+}
+
+// ---- NaN and Inf: the FFT must not spread them (a transform mixes every value into every output).
+
+namespace {
+
+template <class T>
+bool finite_value(T x) {
+    if constexpr (is_complex_v<T>)
+        return std::isfinite(x.real()) && std::isfinite(x.imag());
+    else
+        return std::isfinite(x);
+}
+
+// The FFT result has NaN and Inf exactly where the direct one does (same class: NaN, +Inf, -Inf,
+// per part), and the finite outputs agree to the FFT's round-off.
+template <class T>
+void check_same_nonfinite(const Image<T>& fft, const Image<T>& direct) {
+    REQUIRE(fft.shape() == direct.shape());
+    const auto cls = [](real_t<T> v) { return std::isnan(v) ? 2 : std::isinf(v) ? (v > 0 ? 3 : 4) : 0; };
+    double scale = 0;
+    for (T v : direct.values())
+        if (finite_value(v)) scale = std::max(scale, static_cast<double>(std::abs(v)));
+    std::ptrdiff_t nonfinite = 0, mismatches = 0;
+    for (std::ptrdiff_t i = 0; i < direct.size(); ++i) {
+        const T f = fft.values()[i], d = direct.values()[i];
+        nonfinite += !finite_value(d);
+        if constexpr (is_complex_v<T>)
+            mismatches += cls(f.real()) != cls(d.real()) || cls(f.imag()) != cls(d.imag());
+        else
+            mismatches += cls(f) != cls(d);
+        if (finite_value(d) && finite_value(f))
+            mismatches += std::abs(f - d) > ref::tolerance<T>() * std::max(scale, 1.0);
+    }
+    CHECK(nonfinite > 0);  // the case does test something
+    CHECK(mismatches == 0);
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("NaN and Inf: Method::fft puts them exactly where direct does, in every mode", T, ALL_TYPES) {
+    using R = real_t<T>;
+    std::mt19937_64 rng(51);
+    const R nan = std::numeric_limits<R>::quiet_NaN(), inf = std::numeric_limits<R>::infinity();
+    for (auto [as, bs] : {std::pair{Shape{40, 37}, Shape{5, 4}},
+                          {Shape{1, 3000}, Shape{1, 33}},
+                          {Shape{1, 60000}, Shape{1, 37}},
+                          {Shape{12, 9}, Shape{15, 11}}}) {
+        auto a = ref::random_image<T>(as.rows, as.cols, rng);
+        const auto b = ref::random_image<T>(bs.rows, bs.cols, rng);
+        a(0, as.cols / 2) = T(nan);
+        a(as.rows - 1, as.cols - 1) = T(inf);
+        a(as.rows / 2, 0) = T(-inf);
+        for (Mode mode : ref::all_modes)
+            for (bool corr : {false, true}) {
+                if (mode == Mode::valid && (bs.rows > as.rows) != (bs.cols > as.cols)) continue;
+                CAPTURE(as);
+                CAPTURE(bs);
+                CAPTURE(mode);
+                CAPTURE(corr);
+                const auto run = [&](Method m) { return corr ? correlate(a, b, mode, m) : convolve(a, b, mode, m); };
+                check_same_nonfinite(run(Method::fft), run(Method::direct));
+                Convolver<T> plan(as, b, mode, {.method = Method::fft, .correlate = corr});
+                check_same_nonfinite(plan.apply(a), run(Method::direct));
+            }
+    }
+}
+
+TEST_CASE_TEMPLATE("a NaN in the kernel reaches every output it overlaps, as in the direct sum", T, float, cd) {
+    std::mt19937_64 rng(52);
+    const auto a = ref::random_image<T>(30, 30, rng);
+    auto b = ref::random_image<T>(6, 6, rng);
+    b(2, 3) = T(std::numeric_limits<real_t<T>>::quiet_NaN());
+    for (Mode mode : ref::all_modes) {
+        CAPTURE(mode);
+        const Image<T> fft = convolve(a, b, mode, Method::fft), direct = convolve(a, b, mode, Method::direct);
+        for (std::ptrdiff_t i = 0; i < direct.size(); ++i)
+            REQUIRE(finite_value(fft.values()[i]) == finite_value(direct.values()[i]));
+    }
+}
+
+TEST_CASE("Method::automatic never runs the FFT on NaN or Inf") {
+    // A shape the cost model sends to the FFT: with one NaN the call is the direct sum, bit for bit.
+    std::mt19937_64 rng(53);
+    auto a = ref::random_image<double>(300, 300, rng);
+    const auto b = ref::random_image<double>(41, 41, rng);
+    REQUIRE(choose_method<double>(a.shape(), b.shape(), Mode::same) == Method::fft);
+    a(150, 7) = std::numeric_limits<double>::quiet_NaN();
+    const Image<double> got = convolve(a, b, Mode::same), direct = convolve(a, b, Mode::same, Method::direct);
+    CHECK(std::memcmp(got.values().data(), direct.values().data(), sizeof(double) * direct.values().size()) == 0);
+    Convolver<double> plan(a.shape(), b, Mode::same);
+    REQUIRE(plan.method() == Method::fft);
+    const Image<double> applied = plan.apply(a);
+    CHECK(std::memcmp(applied.values().data(), direct.values().data(), sizeof(double) * direct.values().size()) == 0);
+    // Finite data still takes the FFT: the result differs from direct by round-off only.
+    a(150, 7) = 0.5;
+    CHECK(ref::rel_err(convolve(a, b, Mode::same), convolve(a, b, Mode::same, Method::direct)) < 1e-12);
+}
+
+TEST_CASE("template matching and frequency-domain filters refuse NaN and Inf, saying how many") {
+    Image<float> img(32, 32), templ(4, 4);
+    for (float& v : img.values()) v = 0.25f;
+    for (float& v : templ.values()) v = 0.5f;
+    img(3, 3) = std::numeric_limits<float>::quiet_NaN();
+    img(5, 9) = std::numeric_limits<float>::infinity();
+    CHECK_THROWS_WITH_AS((void)match_template(img, templ, MatchMethod::ccoeff_normed),
+                         "match_template: argument 'image' holds 2 non-finite values (NaN or Inf) among 32x32; its "
+                         "window sums would carry them into every later score",
+                         Error);
+    CHECK_THROWS_WITH_AS((void)lowpass(img, 0.2), doctest::Contains("argument 'image' holds 2 non-finite values"),
+                         Error);
+    Image<float> clean(32, 32);
+    templ(1, 1) = -std::numeric_limits<float>::infinity();
+    CHECK_THROWS_WITH_AS((void)match_template(clean, templ, MatchMethod::sqdiff),
+                         doctest::Contains("argument 'templ' holds 1 non-finite value (NaN or Inf)"), Error);
 }

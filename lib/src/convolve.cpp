@@ -14,19 +14,21 @@ template <class Out, Scalar T>
 Out one_shot(const detail::Names& names, ImageView<const T> a, ImageView<const T> b, Mode mode, Method method,
              bool correlate) {
     const detail::Geometry g = detail::checked_geometry(names, a, b, mode);
+    const Method requested = method;
     method = detail::resolve_method(names, method, g, element_type_v<T>, 3);
+    detail::check_call_memory(names, g, element_type_v<T>, method, true, planner_effort());
     Image<T> storage;
     const ImageView<const T> kernel = detail::core_kernel(b, correlate, storage);
     Out out;
     ImageView<T> out_view;
     if constexpr (std::is_same_v<Out, std::vector<T>>) {
-        out.resize(static_cast<std::size_t>(g.out().size()));
+        out = detail::output_vector<T>(names.fn, g.out().size());
         out_view = ImageView<T>(out.data(), g.out().rows, g.out().cols);
     } else {
         out = Image<T>(g.out());
         out_view = out.view();
     }
-    detail::run_core(g, a, kernel, method, out_view);
+    detail::run_checked(g, a, kernel, requested, method, out_view);
     return out;
 }
 

@@ -15,8 +15,11 @@ struct Convolver<T>::Impl {
     Mode mode;
     Method method;
     bool one_d;
-    Image<T> kernel;                               // direct: the core kernel, owned
-    std::optional<detail::FftCore<T>> fft;         // fft: plans and the scaled kernel spectrum
+    Image<T> kernel;                        // the core kernel, owned (fft: for the outputs that NaN or Inf reach)
+    bool kernel_finite = true;              // no NaN or Inf in the kernel
+    bool automatic = false;                 // built with Method::automatic: inputs with NaN or Inf go direct
+    bool clamp = false;                     // Options::clamp_nonnegative with a kernel with no negative value
+    std::optional<detail::FftCore<T>> fft;  // fft: plans and the scaled kernel spectrum
     std::optional<detail::OverlapSave<T>> blocks;  // fft on a long 1D input: overlap-save instead
 };
 
@@ -33,10 +36,14 @@ Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode,
     s.method = detail::resolve_method(names, options.method, s.g, element_type_v<T>, 2);
     Image<T> storage;
     const ImageView<const T> k = detail::core_kernel(kernel, options.correlate, storage);
-    if (s.method == Method::direct) {
-        s.kernel = storage.empty() ? Image<T>(k) : std::move(storage);
-        return;
-    }
+    s.kernel = storage.empty() ? Image<T>(k) : std::move(storage);
+    s.kernel_finite = detail::count_nonfinite(k) == 0;
+    s.automatic = options.method == Method::automatic;
+    if constexpr (!is_complex_v<T>) s.clamp = options.clamp_nonnegative && detail::nonnegative(k);
+    // Automatic never picks the FFT for a kernel holding NaN or Inf (it would reach every output).
+    if (!s.kernel_finite && options.method == Method::automatic) s.method = Method::direct;
+    if (s.method == Method::direct) return;
+    detail::check_call_memory(names, s.g, element_type_v<T>, s.method, false, options.effort);
     // Overlap-save cuts the input, so it needs the kernel to be the shorter operand.
     const std::ptrdiff_t block = detail::overlap_save_block(s.g, element_type_v<T>);
     if (block > 0 && s.g.b.cols <= s.g.a.cols)
@@ -51,7 +58,8 @@ Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode,
 
 template <Scalar T>
 Convolver<T>::Convolver(std::size_t input_length, std::span<const T> kernel, Mode mode, Options options)
-    : Convolver(Shape{1, static_cast<std::ptrdiff_t>(input_length)}, ImageView<const T>(kernel), mode, options, true) {}
+    : Convolver(Shape{1, detail::length_size("Convolver", "input_length", input_length)}, ImageView<const T>(kernel),
+                mode, options, true) {}
 
 template <Scalar T>
 Convolver<T>::Convolver(Convolver&&) noexcept = default;
@@ -96,12 +104,24 @@ void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
                     detail::describe(names, s.g.out()));
     if (detail::views_overlap(input, out))
         throw Error("Convolver::apply: argument 'out' shares memory with 'input'; the result needs its own");
-    if (s.method == Method::direct)
+    if (s.method == Method::direct) {
         detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);
-    else if (impl_->blocks)
-        impl_->blocks->apply(input, out);
+        return;
+    }
+    const auto fft = [&](ImageView<const T> x, ImageView<T> o) {
+        if (impl_->blocks)
+            impl_->blocks->apply(x, o);
+        else
+            impl_->fft->apply(x, o);
+    };
+    if (s.kernel_finite && detail::count_nonfinite(input) == 0) {
+        fft(input, out);
+        if constexpr (!is_complex_v<T>)
+            if (s.clamp && detail::nonnegative(input)) detail::clamp_negatives(out);
+    } else if (s.automatic)
+        detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);
     else
-        impl_->fft->apply(input, out);
+        detail::fft_around_nonfinite(s.g, input, s.kernel.view(), out, fft);
 }
 
 template <Scalar T>
@@ -118,7 +138,7 @@ void Convolver<T>::apply(std::span<const T> input, std::span<T> out) {
 
 template <Scalar T>
 std::vector<T> Convolver<T>::apply(std::span<const T> input) {
-    std::vector<T> out(static_cast<std::size_t>(output_shape().size()));
+    std::vector<T> out = detail::output_vector<T>("Convolver::apply", output_shape().size());
     apply(input, std::span<T>(out));
     return out;
 }

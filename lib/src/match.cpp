@@ -11,6 +11,7 @@
 #include "fftconv/convolver.hpp"
 #include "fftconv/settings.hpp"
 #include "geometry.hpp"
+#include "pipeline.hpp"
 
 namespace fftconv {
 
@@ -56,10 +57,26 @@ void check_channels(const char* arg, std::span<const ImageView<const T>> channel
     for (std::size_t k = 0; k < channels.size(); ++k) {
         const ImageView<const T>& v = channels[k];
         detail::check_image("match_template", arg, v.data, v.shape());
+        detail::require_finite("match_template", arg, v, "its window sums would carry them into every later score");
         if (v.shape() != channels[0].shape())
             throw Error(std::string("match_template: channel ") + std::to_string(k) + " of '" + arg + "' is " +
                         to_string(v.shape()) + ", channel 0 is " + to_string(channels[0].shape()));
     }
+}
+
+// The image's channels copied in double, the integral images `method` needs (Σ I for the ccoeff
+// methods, Σ I² for the normed and sqdiff ones) and the score maps: checked before any is made.
+template <Real T>
+void check_match_memory(Shape image, std::size_t channels, Shape out, MatchMethod method) {
+    const bool coeff = method == MatchMethod::ccoeff || method == MatchMethod::ccoeff_normed;
+    const bool squares = method != MatchMethod::ccorr && method != MatchMethod::ccoeff;
+    const detail::Bytes need = detail::Bytes::of(image, sizeof(double)) * (channels * (1 + coeff + squares)) +
+                               detail::Bytes::of(out, 2 * sizeof(double) + sizeof(T));
+    if (!detail::fits_memory(need))
+        detail::check_memory("match_template: the " + to_string(image) + " image (" + std::to_string(channels) +
+                                 " channel" + (channels == 1 ? "" : "s") + ") in double, its sums and the " +
+                                 to_string(out) + " scores",
+                             need);
 }
 
 }  // namespace
@@ -87,6 +104,7 @@ Image<T> match_template(std::span<const ImageView<const T>> image, std::span<con
     const std::ptrdiff_t H = image[0].rows, W = image[0].cols, h = templ[0].rows, w = templ[0].cols;
     const std::size_t cn = image.size();
     const Shape out_shape{H - h + 1, W - w + 1};
+    check_match_memory<T>({H, W}, cn, out_shape, method);
 
     // The correlation term Σ_k Σ T_k · I_k, in double whatever T: the normalisations below
     // subtract nearly equal numbers, and a float correlation would leave errors of 1e-2 there.
@@ -191,6 +209,9 @@ std::vector<Peak> find_peaks(ImageView<const T> scores, std::size_t count, std::
         throw Error("find_peaks: min_distance must not be negative, got " + std::to_string(min_distance));
     if (scores.rows < 0 || scores.cols < 0)
         throw Error("find_peaks: argument 'scores' has a negative size (" + to_string(scores.shape()) + ")");
+    if (!detail::elements_fit(scores.shape()))
+        throw Error("find_peaks: argument 'scores' is " + to_string(scores.shape()) +
+                    ", more elements than the largest size (" + std::to_string(detail::max_size) + ")");
     std::vector<std::ptrdiff_t> order;
     order.reserve(static_cast<std::size_t>(std::max<std::ptrdiff_t>(scores.size(), 0)));
     for (std::ptrdiff_t i = 0; i < scores.size(); ++i)

@@ -2,6 +2,8 @@
 // the method, shape the kernel (correlate), then hand over to one of the two cores.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "cost_model.hpp"
@@ -57,6 +59,99 @@ void run_core(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel
         fft_convolve_1d(g, a, kernel, overlap_save_block(g, element_type_v<T>), planner_effort(), out);
     else
         FftCore<T>(g, kernel, planner_effort()).apply(a, out);
+}
+
+// NaN and ±Inf: x − x is 0 for every finite x and NaN otherwise.
+template <Scalar T>
+bool is_finite(T x) {
+    if constexpr (is_complex_v<T>)
+        return x.real() - x.real() == 0 && x.imag() - x.imag() == 0;
+    else
+        return x - x == 0;
+}
+
+// The values of v that are NaN or ±Inf. One pass, no branches: cheap next to any FFT.
+template <Scalar T>
+std::ptrdiff_t count_nonfinite(ImageView<const T> v) {
+    std::ptrdiff_t n = 0;
+    for (std::ptrdiff_t r = 0; r < v.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < v.cols; ++c) n += !is_finite(v(r, c));
+    return n;
+}
+
+// No value below zero (NaN is not below zero).
+template <Real T>
+bool nonnegative(ImageView<const T> v) {
+    bool ok = true;
+    for (std::ptrdiff_t r = 0; r < v.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < v.cols; ++c) ok &= !(v(r, c) < 0);
+    return ok;
+}
+
+// Outputs below zero set to 0: for results of operands with no negative value, whose exact
+// values are all >= 0. The FFT's round-off leaves values like -1e-17 where the exact result is 0
+// (a blurred black border, a template's empty surround); the direct sum cannot go below 0 there.
+template <Real T>
+void clamp_negatives(ImageView<T> out) {
+    for (std::ptrdiff_t r = 0; r < out.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = std::max(out(r, c), T(0));
+}
+
+// For operations with no direct sum to fall back on (template matching, frequency-domain filters):
+// an Error naming the argument and how many values are NaN or ±Inf, with `why` they matter.
+template <Scalar T>
+void require_finite(const char* fn, const char* arg, ImageView<const T> v, const char* why) {
+    if (const std::ptrdiff_t bad = count_nonfinite(v))
+        throw Error(std::string(fn) + ": argument '" + arg + "' holds " + std::to_string(bad) + " non-finite value" +
+                    (bad == 1 ? "" : "s") + " (NaN or Inf) among " + to_string(v.shape()) + "; " + why);
+}
+
+// The FFT path for operands holding NaN or Inf. A transform spreads one such value over every
+// frequency and so over the whole result; the direct sum puts it only in the outputs its window
+// reaches. So the FFT (`fft(input, out)`) runs on a copy with those values set to 0, and each
+// output a non-finite input value reaches is then summed directly: NaN and Inf land exactly where
+// the direct method puts them, and nowhere else. A non-finite kernel value reaches every output,
+// as do enough bad input values: then the whole result is the direct sum.
+template <Scalar T, class Fft>
+void fft_around_nonfinite(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, ImageView<T> out,
+                          Fft&& fft) {
+    const std::ptrdiff_t bad = count_nonfinite(a);
+    if (count_nonfinite(kernel) > 0 || bad * kernel.rows * kernel.cols >= out.rows * out.cols) {
+        direct_convolve(a, kernel, g.rows, g.cols, out);
+        return;
+    }
+    Image<T> clean(a);
+    for (T& v : clean.values())
+        if (!is_finite(v)) v = T{};
+    fft(ImageView<const T>(clean.view()), out);
+    for (std::ptrdiff_t r = 0; r < a.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < a.cols; ++c) {
+            if (is_finite(a(r, c))) continue;
+            // The full result's entries this value enters: [r, r + k.rows) x [c, c + k.cols).
+            const std::ptrdiff_t r0 = std::max(r, g.rows.offset), c0 = std::max(c, g.cols.offset);
+            const std::ptrdiff_t r1 = std::min(r + kernel.rows, g.rows.offset + g.rows.size);
+            const std::ptrdiff_t c1 = std::min(c + kernel.cols, g.cols.offset + g.cols.size);
+            if (r0 >= r1 || c0 >= c1) continue;
+            direct_convolve(a, kernel, Window{r0, r1 - r0}, Window{c0, c1 - c0},
+                            out.subview(r0 - g.rows.offset, c0 - g.cols.offset, r1 - r0, c1 - c0));
+        }
+}
+
+// Stage 5, one-shot, for any data: Method::automatic (`requested`) never runs the FFT on operands
+// holding NaN or Inf (the direct sum instead); Method::fft runs it around them (above).
+template <Scalar T>
+void run_checked(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, Method requested, Method method,
+                 ImageView<T> out) {
+    if (method == Method::fft && (count_nonfinite(a) > 0 || count_nonfinite(kernel) > 0)) {
+        if (requested == Method::automatic)
+            direct_convolve(a, kernel, g.rows, g.cols, out);
+        else
+            fft_around_nonfinite(g, a, kernel, out, [&](ImageView<const T> clean, ImageView<T> o) {
+                run_core(g, clean, kernel, Method::fft, o);
+            });
+        return;
+    }
+    run_core(g, a, kernel, method, out);
 }
 
 }  // namespace fftconv::detail

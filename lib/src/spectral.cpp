@@ -12,6 +12,7 @@
 #include "fftconv/settings.hpp"
 #include "fftw.hpp"
 #include "geometry.hpp"
+#include "pipeline.hpp"
 
 namespace fftconv {
 
@@ -169,9 +170,12 @@ template <Real T>
 Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutoff, FilterShape shape, int order,
                           Border border, Method method, bool high) {
     detail::check_image(fn, "image", image.data, image.shape());
+    detail::require_finite(fn, "image", image, "a frequency-domain filter would spread them over the whole image");
     check_filter(fn, cutoff, shape, order);
     // Pad by at least half the image on each side, to a length FFTW transforms fast; wrap means
-    // the plain periodic filter, no padding.
+    // the plain periodic filter, no padding. (padded_shape: Error where n + 2·(n/2) overflows.)
+    if (border != Border::wrap)
+        (void)detail::padded_shape(fn, image.shape(), image.rows / 2, image.rows / 2, image.cols / 2, image.cols / 2);
     const auto pad = [border](std::ptrdiff_t n) {
         return border == Border::wrap ? 0 : detail::next_fast_length(n + 2 * (n / 2)) - n;
     };
@@ -223,6 +227,7 @@ template <Real T>
 Image<T> transfer_function(Shape s, double cutoff, FilterShape shape, int order, bool high) {
     if (s.empty()) throw Error("transfer_function: shape " + to_string(s) + " is empty");
     check_filter("transfer_function", cutoff, shape, order);
+    detail::check_result_memory("transfer_function", s, element_type_v<T>);
     // Display order: row r shows frequency index r - rows/2, column c index c - cols/2.
     const auto squares = [](std::ptrdiff_t n) {
         std::vector<double> out(static_cast<std::size_t>(n));

@@ -62,9 +62,14 @@ inline constexpr ElementType element_type_v = std::same_as<T, float>            
 enum class Mode { full, same, valid };
 
 /// How the sums are computed. Both give the same result up to rounding.
-///   automatic  the cheaper of the two by fftconv's cost model (see `choose_method`).
+///   automatic  the cheaper of the two by fftconv's cost model (see `choose_method`); direct
+///              whenever an operand holds NaN or ±Inf (checked on every call, one pass).
 ///   direct     the sliding-window sum; exact for small integer-valued inputs.
-///   fft        the convolution theorem: zero-pad, FFT both, multiply, inverse FFT.
+///   fft        the convolution theorem: zero-pad, FFT both, multiply, inverse FFT. NaN and ±Inf
+///              land exactly where the direct sum puts them (a transform would spread one over the
+///              whole result): the FFT runs with them set to 0 and the outputs they reach are
+///              summed directly; a non-finite kernel value reaches every output, so that call is
+///              the direct sum.
 enum class Method { automatic, direct, fft };
 
 /// How hard FFTW's planner works for a plan that is built once and applied many times.
