@@ -1,6 +1,7 @@
 // convolver.hpp: a plan applied many times equals one-shot calls; threads; bad input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 #include <type_traits>
@@ -166,4 +167,21 @@ TEST_CASE("concurrent calls from 4 threads agree with single-threaded results") 
         CHECK(per_thread.size() > 100);
         for (double e : per_thread) CHECK(e <= 1e-12);
     }
+}
+
+TEST_CASE_TEMPLATE("Options::clamp_nonnegative: no output below 0 when no input value is", T, float, double) {
+    Image<T> x(64, 64), k(9, 9);
+    x(5, 5) = 1;
+    x(40, 20) = 2;
+    for (T& v : k.values()) v = T(0.01);
+    const auto min_of = [](const Image<T>& im) { return *std::min_element(im.values().begin(), im.values().end()); };
+    Convolver<T> plain(x.shape(), k, Mode::same, {.method = Method::fft});
+    Convolver<T> clamped(x.shape(), k, Mode::same, {.method = Method::fft, .clamp_nonnegative = true});
+    REQUIRE(min_of(plain.apply(x)) < 0);  // FFT round-off below zero, which the option removes
+    const Image<T> got = clamped.apply(x);
+    CHECK(min_of(got) == 0);
+    CHECK(ref::rel_err(got, plain.apply(x)) < ref::tolerance<T>());
+    // An input with a negative value is left as computed: its negative outputs are real.
+    x(30, 30) = -1;
+    CHECK(min_of(clamped.apply(x)) < -0.005);
 }

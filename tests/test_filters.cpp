@@ -1,6 +1,7 @@
 // filters.hpp against OpenCV (and scipy's definitions) on the same data, every border, both methods.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <opencv2/imgproc.hpp>
@@ -453,4 +454,33 @@ TEST_CASE("filters into a caller's buffer: the same result, and bad buffers refu
                          "sep_filter2d: argument 'out' shares memory with 'image'; the result needs its own", Error);
     CHECK_THROWS_WITH_AS(filter2d(same.view(), same.view().subview(1, 1, 10, 10), k),
                          "filter2d: argument 'out' is 10x10, the image is 64x96", Error);
+}
+
+TEST_CASE_TEMPLATE("a blurred non-negative image has no negative pixel, on the FFT path too", T, float, double) {
+    // A black image with a few bright dots: the exact blur is 0 far from them, where FFT round-off
+    // scatters values of either sign around 1e-8 (float) or 1e-17 (double).
+    Image<T> img(96, 80);
+    img(10, 10) = 1;
+    img(50, 60) = 0.5;
+    img(90, 3) = 0.75;
+    const auto kernel = gaussian_kernel<T>(6.0);
+    const auto has_negative = [](const Image<T>& x) {
+        return std::any_of(x.values().begin(), x.values().end(), [](T v) { return v < 0; });
+    };
+    // The unclamped FFT product does go below zero: the check below is not vacuous.
+    const std::ptrdiff_t r = static_cast<std::ptrdiff_t>(kernel.size()) / 2;
+    Image<T> k2(2 * r + 1, 2 * r + 1);
+    for (std::ptrdiff_t i = 0; i < k2.rows(); ++i)
+        for (std::ptrdiff_t j = 0; j < k2.cols(); ++j)
+            k2(i, j) = kernel[static_cast<std::size_t>(i)] * kernel[static_cast<std::size_t>(j)];
+    REQUIRE(has_negative(convolve(img, k2, Mode::same, Method::fft)));
+    for (Method m : {Method::fft, Method::direct, Method::automatic}) {
+        CAPTURE(m);
+        CHECK_FALSE(has_negative(gaussian_blur(img, 6.0, Border::constant, m)));
+        CHECK_FALSE(has_negative(sep_filter2d<T>(img, kernel, kernel, Border::reflect, m)));
+        CHECK_FALSE(has_negative(filter2d(img, k2, Border::constant, m)));
+    }
+    // A kernel with a negative tap keeps its true negative outputs.
+    k2(0, 0) = -1;
+    CHECK(has_negative(filter2d(img, k2, Border::constant, Method::fft)));
 }

@@ -8,6 +8,7 @@
 #include "fftconv/convolve.hpp"
 #include "fftconv/settings.hpp"
 #include "geometry.hpp"
+#include "pipeline.hpp"
 #include "separable.hpp"
 
 namespace fftconv {
@@ -119,7 +120,7 @@ Image<T> extend_border(ImageView<const T> image, std::ptrdiff_t top, std::ptrdif
     if (top < 0 || bottom < 0 || left < 0 || right < 0)
         throw Error("extend_border: widths must not be negative, got top " + std::to_string(top) + ", bottom " +
                     std::to_string(bottom) + ", left " + std::to_string(left) + ", right " + std::to_string(right));
-    Image<T> out(image.rows + top + bottom, image.cols + left + right);
+    Image<T> out(detail::padded_shape("extend_border", image.shape(), top, bottom, left, right));
     std::vector<std::ptrdiff_t> col_from(static_cast<std::size_t>(out.cols()));
     for (std::ptrdiff_t c = 0; c < out.cols(); ++c)
         col_from[static_cast<std::size_t>(c)] = detail::border_index(c - left, image.cols, border);
@@ -149,7 +150,8 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
         const double tolerance = std::is_same_v<T, float> ? 1e-6 : 1e-12;
         if (const auto f = detail::rank_one(kernel, tolerance)) {
             const std::span<const T> kx(f->kx), ky(f->ky);
-            const Shape padded{image.rows + kernel.rows - 1, image.cols + kernel.cols - 1};
+            const Shape padded =
+                detail::padded_shape("filter2d", image.shape(), ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac);
             if (method == Method::direct ||
                 separable_seconds(image.shape(), kx, ky) <=
                     estimate_seconds(padded, kernel.shape(), Mode::valid, element_type_v<T>, Method::fft)) {
@@ -161,6 +163,8 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
     }
     const Image<T> padded = extend_border(image, ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac, border);
     copy_into(correlate<T>(padded.view(), kernel, Mode::valid, method), out);
+    // Non-negative data through a non-negative kernel (blur, box, any average) stays >= 0.
+    if (detail::nonnegative(kernel) && detail::nonnegative(image)) detail::clamp_negatives(out);
 }
 
 template <Real T>
@@ -179,7 +183,8 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
     if (kx.empty() || ky.empty())
         throw Error("sep_filter2d: argument '" + std::string(kx.empty() ? "kx" : "ky") + "' is empty (length 0)");
     const auto kr = static_cast<std::ptrdiff_t>(ky.size()), kc = static_cast<std::ptrdiff_t>(kx.size());
-    const Shape padded_shape{image.rows + kr - 1, image.cols + kc - 1};
+    const Shape padded_shape =
+        detail::padded_shape("sep_filter2d", image.shape(), kr / 2, kr - 1 - kr / 2, kc / 2, kc - 1 - kc / 2);
     if (method == Method::automatic) {
         // Two 1D direct passes against one 2D FFT product, whichever the cost model prefers.
         const double fft = estimate_seconds(padded_shape, {kr, kc}, Mode::valid, element_type_v<T>, Method::fft);
@@ -195,6 +200,8 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
         for (std::ptrdiff_t j = 0; j < kc; ++j)
             k2(i, j) = ky[static_cast<std::size_t>(i)] * kx[static_cast<std::size_t>(j)];
     copy_into(correlate<T>(padded.view(), k2.view(), Mode::valid, method), out);
+    // Non-negative data through a non-negative kernel (gaussian_blur, box) stays >= 0.
+    if (detail::nonnegative(ImageView<const T>(k2.view())) && detail::nonnegative(image)) detail::clamp_negatives(out);
 }
 
 template <Real T>

@@ -33,6 +33,11 @@ public:
         PlannerEffort effort = PlannerEffort::estimate;
         /// Apply correlate(x, kernel) instead of convolve(x, kernel).
         bool correlate = false;
+        /// Real T: when neither the kernel nor an input holds a negative value, outputs below 0 are
+        /// set to 0. The exact result then has none; FFT round-off leaves values like -1e-17 where
+        /// it is 0 (a known complaint against every FFT convolution). Costs one pass over each
+        /// input. Complex T: ignored.
+        bool clamp_nonnegative = false;
     };
 
     /// @throws Error  empty kernel or input shape, or shapes that `mode` refuses (see Mode).
