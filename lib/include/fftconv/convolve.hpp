@@ -44,7 +44,8 @@ template <Scalar T>
 /// Estimated seconds for one call of convolve(a, b, mode, method) on one core of the machine the
 /// cost model was measured on: direct = c_mac · (multiply-adds actually performed) + c_call · (inner
 /// loop passes); fft = fixed cost + N·log2(N) · (c_nlogn + c_spill · doublings of the data beyond the
-/// L2 cache) per transform (three: two forward, one inverse), N the padded transform size. The
+/// L2 cache) per transform (three: two forward, one inverse), N the padded transform size, c_nlogn
+/// apart for 1D and 2D transforms. The
 /// constants are in lib/src/cost_model.cpp with the measurement that set them.
 /// @throws Error  as convolve; also for Method::automatic, which has no cost of its own.
 [[nodiscard]] double estimate_seconds(Shape a, Shape b, Mode mode, ElementType type, Method method);
