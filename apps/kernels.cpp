@@ -105,7 +105,7 @@ Kernel parse_kernel(const std::string& spec) {
         fftconv::Image<double> k = fftconv::image_cast<double>(gray_of(p));
         double sum = 0;
         for (double v : k.values()) sum += v;
-        if (!(sum > 0))
+        if (!(sum > 0) || !std::isfinite(sum))
             throw ProcessError("kernel image '" + spec + "' sums to " + std::to_string(sum) + ", cannot normalise");
         for (double& v : k.values()) v /= sum;
         return {k, spec + " (" + size_of(k) + " image, normalised to sum 1)"};
