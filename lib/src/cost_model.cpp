@@ -58,7 +58,7 @@ double spill_doublings(double n, ElementType type) {
 FftWork fft_work(const Geometry& g, ElementType type) {
     const bool real = type == ElementType::float32 || type == ElementType::float64;
     const Shape padded = fft_shape(g, real, planner_effort());
-    const double n = static_cast<double>(padded.size());
+    const double n = static_cast<double>(padded.rows) * static_cast<double>(padded.cols);  // may exceed max_size
     return {n, spill_doublings(n, type), padded.rows > 1 && padded.cols > 1};
 }
 
@@ -88,7 +88,7 @@ std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type) {
     std::ptrdiff_t best_block = 0;
     // Powers of two from 4k: a block much shorter wastes most of each transform on the overlap.
     for (std::ptrdiff_t block = 64; block <= (std::ptrdiff_t{1} << 22) && block < n; block *= 2) {
-        if (block < 4 * k) continue;
+        if (block / 4 < k) continue;  // block < 4k, without 4k's overflow (block is a power of two)
         const double cost = blocks_seconds(g, type, block);
         if (cost < 0.9 * best) best = cost, best_block = block;  // 10% margin against model error
     }

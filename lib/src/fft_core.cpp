@@ -6,14 +6,28 @@
 #include <cmath>
 #include <string>
 
+#include "cost_model.hpp"
 #include "fftconv/settings.hpp"
 #include "instantiate.hpp"
 #include "parallel.hpp"
 
 namespace fftconv::detail {
 
+namespace {
+
+// n <= max_fast_length: the power of two at or above it is at most 2^60, so the searches' products
+// (a 7-smooth number below that, times 2, 3, 5 or 7) stay below 2^63.
+void check_fast_length(std::ptrdiff_t n) {
+    if (n > max_fast_length)
+        throw Error("fft: a transform of " + std::to_string(n) + " points is longer than the longest fftconv sizes (" +
+                    std::to_string(max_fast_length) + ")");
+}
+
+}  // namespace
+
 std::ptrdiff_t next_fast_length(std::ptrdiff_t n) {
     if (n <= 1) return 1;
+    check_fast_length(n);
     std::ptrdiff_t best = 1;
     while (best < n) best *= 2;
     for (std::ptrdiff_t p7 = 1; p7 < best; p7 *= 7)
@@ -27,7 +41,9 @@ std::ptrdiff_t next_fast_length(std::ptrdiff_t n) {
 }
 
 std::ptrdiff_t next_fast_even_length(std::ptrdiff_t n) {
-    return n <= 1 ? 1 : 2 * next_fast_length((n + 1) / 2);
+    if (n <= 1) return 1;
+    check_fast_length(n);
+    return 2 * next_fast_length((n + 1) / 2);
 }
 
 double length_weight(std::ptrdiff_t n, PlannerEffort effort) {
@@ -68,6 +84,7 @@ std::ptrdiff_t search_fast_length(std::ptrdiff_t n, bool even, PlannerEffort eff
 }  // namespace
 
 std::ptrdiff_t best_fast_length(std::ptrdiff_t n, bool even, PlannerEffort effort) {
+    check_fast_length(n);
     if (n <= 16) return even ? next_fast_even_length(n) : next_fast_length(n);  // nothing to choose
     // The search takes ~1 µs, and Method::automatic sizes the transform on every call: the last
     // few answers are kept per thread (a program convolves the same shapes again and again).
@@ -380,6 +397,51 @@ void fft_convolve_1d(const Geometry& g, ImageView<const T> a, ImageView<const T>
     }
     if (kernel.cols > a.cols) std::swap(a, kernel);
     OverlapSave<T>(g, kernel, block, effort).apply(a, out);
+}
+
+Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort) {
+    const bool complex = type == ElementType::complex64 || type == ElementType::complex128;
+    const std::size_t element = element_size(type), spectrum_element = complex ? element : 2 * element;
+    const Shape padded = fft_shape(g, !complex, effort);
+    const std::vector<int> dims = fft_dims(padded);  // FFTW's sizes are ints: beyond them, an Error here
+    if (dims.size() == 1) {
+        const auto spectrum = static_cast<std::ptrdiff_t>(complex ? padded.size() : half_spectrum_size(dims));
+        return Bytes::of(padded, element) + Bytes::of({2, spectrum}, spectrum_element);
+    }
+    // As FftCore's constructor lays them out (pitches in whole cache lines).
+    const std::ptrdiff_t half_cols = complex ? padded.cols : padded.cols / 2 + 1;
+    const auto line = static_cast<std::ptrdiff_t>(line_bytes / spectrum_element);
+    const auto round_up = [line](std::ptrdiff_t n) { return (n + line - 1) / line * line; };
+    const std::ptrdiff_t spectrum_rows = std::max({g.a.rows, g.b.rows, g.rows.offset + g.rows.size});
+    return Bytes::of({spectrum_rows, round_up(half_cols)}, spectrum_element) +
+           Bytes::of({half_cols, round_up(padded.rows)}, spectrum_element);
+}
+
+void check_call_memory(const Names& names, const Geometry& g, ElementType type, Method method, bool output,
+                       PlannerEffort effort) {
+    const Bytes out = output ? Bytes::of(g.out(), element_size(type)) : Bytes{};
+    const std::string fn = std::string(names.fn) + ": ";
+    const std::string out_text = "the output (" + describe_elements(names, g.out(), type) + ")";
+    if (output && !fits_memory(out)) check_memory(fn + out_text, out);
+    if (method != Method::fft) return;
+    // The FFT path's buffers: overlap-save's for one block where the call cuts a long 1D input
+    // into blocks (as run_core and Convolver decide), else FftCore's for the whole transform.
+    std::ptrdiff_t block = g.a.rows == 1 && g.b.rows == 1 ? overlap_save_block(g, type) : 0;
+    if (!output && g.b.cols > g.a.cols) block = 0;  // a Convolver cuts only an input longer than its kernel
+    Bytes fft;
+    std::string fft_text;
+    if (block > 0) {
+        const std::ptrdiff_t k = std::min(g.a.cols, g.b.cols);
+        fft = fft_core_bytes(block_geometry(block, k), type, effort) + Bytes::of({2, block}, element_size(type));
+        fft_text = "the buffers of " + std::to_string(block) + "-point FFT blocks";
+    } else {
+        fft = fft_core_bytes(g, type, effort);
+        const Shape padded = fft_shape(g, type == ElementType::float32 || type == ElementType::float64, effort);
+        fft_text =
+            "the buffers of a " + (names.one_d ? std::to_string(padded.cols) + "-point" : to_string(padded)) + " FFT";
+    }
+    const Bytes total = out + fft;
+    if (!fits_memory(total)) check_memory(fn + (output ? out_text + " and " : "") + fft_text, total);
 }
 
 #define INSTANTIATE(T)                                                                                        \

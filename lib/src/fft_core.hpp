@@ -12,9 +12,13 @@
 
 namespace fftconv::detail {
 
+// The longest length next_fast_length and best_fast_length size (2^60): far past any transform
+// that fits in memory, and low enough that their searches never overflow.
+inline constexpr std::ptrdiff_t max_fast_length = std::ptrdiff_t{1} << 60;
+
 // Smallest 2^a·3^b·5^c·7^d >= n. FFTW has hard-coded codelets for these radices, so such a size
 // transforms at close to power-of-two speed while padding far less than the next power of two
-// (2100 instead of 4096).
+// (2100 instead of 4096).  @throws Error  n > max_fast_length (as best_fast_length).
 std::ptrdiff_t next_fast_length(std::ptrdiff_t n);
 
 // The smallest even fast length >= n (1 for n <= 1).
@@ -31,6 +35,7 @@ double length_weight(std::ptrdiff_t n, PlannerEffort effort);
 // The fast length >= n that FFTW transforms fastest by length_weight: the smallest 7-smooth
 // length is not always it (2187 against 2240). Candidates run up to the next power of two; `even`
 // keeps to even lengths (the last dimension of a real transform).
+// @throws Error  "fft: a transform of N points is longer than ..." for n > max_fast_length.
 std::ptrdiff_t best_fast_length(std::ptrdiff_t n, bool even, PlannerEffort effort);
 
 // The transform size for a call: per dimension the fastest length (best_fast_length) that holds
@@ -42,8 +47,21 @@ Shape fft_shape(const Geometry& g, bool real, PlannerEffort effort);
 // 1xN or Nx1 array is a rank-1 transform.  @throws Error  a size beyond FFTW's int.
 std::vector<int> fft_dims(Shape padded);
 
-// Elements in the r2c half-spectrum of a real transform with these dims.
+// Elements in the r2c half-spectrum of a real transform with these dims (at most 2: the product
+// of two ints cannot overflow).
 std::size_t half_spectrum_size(const std::vector<int>& dims);
+
+// The bytes FftCore<T> (`type`) allocates for g: rank 1, the padded signal and two spectra; rank 2,
+// the spectrum's rows and the kernel's spectrum by columns.  @throws Error  as fft_dims.
+Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort);
+
+// The check a call makes before it allocates anything: its output (when `output`: one-shot calls;
+// a Convolver's comes with apply) and, for Method::fft, the FFT's buffers (FftCore's, or
+// overlap-save's blocks where the call would use them) must fit memory_limit() together.
+// @throws Error  "convolve: the output (100000x100000 float64) would need 80.0 GB, more than this
+//                machine's memory (25.2 GB)", or naming the output and the FFT's size.
+void check_call_memory(const Names& names, const Geometry& g, ElementType type, Method method, bool output,
+                       PlannerEffort effort);
 
 // Holds the kernel's spectrum for inputs of shape g.a and applies it: pad, forward FFT, multiply,
 // inverse FFT, read the window. Real T uses r2c/c2r (half the work), complex T uses c2c.

@@ -15,6 +15,7 @@
 #include <type_traits>
 
 #include "fftconv/settings.hpp"
+#include "geometry.hpp"
 
 namespace fftconv::detail {
 
@@ -24,8 +25,12 @@ std::mutex& planner_mutex() {
 }
 
 template <class E>
-FftwBuffer<E>::FftwBuffer(std::size_t n) : p_(static_cast<E*>(fftw_malloc(sizeof(E) * (n ? n : 1)))), n_(n) {
-    if (!p_) throw std::bad_alloc();
+FftwBuffer<E>::FftwBuffer(std::size_t n) : n_(n) {
+    const auto what = [n] { return std::to_string(n) + " elements of " + std::to_string(sizeof(E)) + " bytes"; };
+    const Bytes need = Bytes::of({1, length_size("FFT buffer", "n", n)}, sizeof(E));
+    if (!fits_memory(need)) check_memory("FFT buffer: " + what(), need);
+    p_.reset(static_cast<E*>(fftw_malloc(n ? need.exact : sizeof(E))));
+    if (!p_) allocation_failed("fftw_malloc", what(), need);
 }
 
 template class FftwBuffer<float>;

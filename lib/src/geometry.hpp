@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "fftconv/image.hpp"
 #include "fftconv/types.hpp"
@@ -37,7 +40,9 @@ struct Names {
 };
 
 // The one validation point: every public entry calls this before any work.
-// @throws Error  negative or empty sizes, or Mode::valid with neither input inside the other.
+// @throws Error  negative or empty sizes, Mode::valid with neither input inside the other, or
+//                sizes past max_size: an input's elements, the full result's n + k - 1 per
+//                dimension, or its elements (so every size the call computes from them fits).
 Geometry make_geometry(const Names& names, Shape a, Shape b, Mode mode);
 
 // Checks that a caller's non-empty view has data before it is read (sizes are make_geometry's).
@@ -50,6 +55,82 @@ void check_image(const char* fn, const char* arg, const void* data, Shape shape)
 
 // "length 5" or "5x3", as the call speaks.
 std::string describe(const Names& names, Shape shape);
+
+// ---- Sizes that cannot wrap. Every size computed from a caller's shapes (n + k - 1, a padded
+// length, rows·cols, bytes) is checked before it is used: one that does not fit is an Error
+// naming it, and memory that a request would need beyond memory_limit() is an Error before
+// anything is allocated.
+
+// The largest size in one dimension or in elements.
+inline constexpr std::ptrdiff_t max_size = PTRDIFF_MAX;
+
+// A caller's std::size_t length as a size.  @throws Error  naming FN and ARG, past max_size.
+std::ptrdiff_t length_size(const char* fn, const char* arg, std::size_t n);
+
+// Whether rows·cols (both >= 0) is at most max_size.
+bool elements_fit(Shape shape);
+
+// `image` with `top` + `bottom` rows and `left` + `right` columns added (all >= 0): the shape a
+// filter pads to.  @throws Error  "FN: 'image' (RxC) padded by T + B rows and L + R columns would
+// be R'xC', more than the largest size (...)" when a sum or the elements overflow.
+Shape padded_shape(const char* fn, Shape image, std::ptrdiff_t top, std::ptrdiff_t bottom, std::ptrdiff_t left,
+                   std::ptrdiff_t right);
+
+// A byte count that keeps track of overflow: `exact` while it fits std::size_t, `approx` (for
+// messages) always.
+struct Bytes {
+    std::size_t exact = 0;
+    double approx = 0;
+    bool overflow = false;
+
+    // rows·cols elements of `element_size` bytes (rows, cols >= 0).
+    static Bytes of(Shape shape, std::size_t element_size);
+    Bytes operator+(const Bytes& other) const;
+    Bytes operator*(std::size_t count) const;
+};
+
+// Whether memory_limit() is the machine's own (no set_memory_limit). Defined in settings.cpp.
+bool memory_limit_is_machine();
+
+// "80.0 GB": decimal units, one decimal ("512 bytes" below 1 kB).
+std::string format_bytes(double bytes);
+
+// Whether `need` did not overflow and is at most memory_limit() (settings.hpp).
+bool fits_memory(Bytes need);
+
+// The check before every large allocation. @throws Error  "SUBJECT would need 80.0 GB, more than
+// this machine's memory (25.2 GB)" when `need` is more than memory_limit() (settings.hpp), or
+// "..., which overflows a 64-bit size" when it overflowed.
+void check_memory(const std::string& subject, Bytes need);
+
+// "FN: could not allocate WHAT (80.0 GB): out of memory": for std::bad_alloc and fftw_malloc's null.
+[[noreturn]] void allocation_failed(const std::string& fn, const std::string& what, Bytes need);
+
+// A 1D call's output of n values: checked against memory_limit() first, and an allocation that
+// fails all the same is an Error naming the bytes, not std::bad_alloc.
+template <class T>
+std::vector<T> output_vector(const char* fn, std::ptrdiff_t n) {
+    const Bytes need = Bytes::of({1, n}, sizeof(T));
+    const auto what = [&] {
+        return "the output (" + std::to_string(n) + " values of " + std::to_string(sizeof(T)) + " bytes)";
+    };
+    if (!fits_memory(need)) check_memory(std::string(fn) + ": " + what(), need);
+    try {
+        return std::vector<T>(static_cast<std::size_t>(n));
+    } catch (const std::bad_alloc&) {
+        allocation_failed(fn, what(), need);
+    }
+}
+
+// The check of an operation's result of `shape` (>= 1x1) before anything is allocated for it.
+// @throws Error  "FN: the result (RxC float64) would need 80.0 GB, more than ...".
+void check_result_memory(const char* fn, Shape shape, ElementType type);
+
+// "100000x100000 float64" or, for a 1D call, "10000000000 float64 values".
+std::string describe_elements(const Names& names, Shape shape, ElementType type);
+
+// Bytes of one element of `type`.
+std::size_t element_size(ElementType type);
 
 // The shortest cyclic convolution length along one dimension whose result, read at the window,
 // equals the linear one: wrapped terms must land outside the window. For Mode::full that is the

@@ -170,12 +170,14 @@ template <Real T>
 Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutoff, FilterShape shape, int order,
                           Border border, Method method, bool high) {
     detail::check_image(fn, "image", image.data, image.shape());
+    // Sizes before any pass over the image: the result, and the padding (n + 2·(n/2) per dimension).
+    detail::check_result_memory(fn, image.shape(), element_type_v<T>);
+    if (border != Border::wrap)
+        (void)detail::padded_shape(fn, image.shape(), image.rows / 2, image.rows / 2, image.cols / 2, image.cols / 2);
     detail::require_finite(fn, "image", image, "a frequency-domain filter would spread them over the whole image");
     check_filter(fn, cutoff, shape, order);
     // Pad by at least half the image on each side, to a length FFTW transforms fast; wrap means
-    // the plain periodic filter, no padding. (padded_shape: Error where n + 2·(n/2) overflows.)
-    if (border != Border::wrap)
-        (void)detail::padded_shape(fn, image.shape(), image.rows / 2, image.rows / 2, image.cols / 2, image.cols / 2);
+    // the plain periodic filter, no padding.
     const auto pad = [border](std::ptrdiff_t n) {
         return border == Border::wrap ? 0 : detail::next_fast_length(n + 2 * (n / 2)) - n;
     };

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <new>
@@ -15,6 +16,22 @@
 #include "fftconv/types.hpp"
 
 namespace fftconv {
+
+namespace detail {
+// Bytes of an Image of rows x cols elements of `element_size` bytes (rows, cols >= 0), checked
+// before anything is allocated.  @throws Error  naming the size and the bytes, when rows·cols or
+// the bytes overflow, or are more than memory_limit() (settings.hpp).
+std::size_t image_bytes(std::ptrdiff_t rows, std::ptrdiff_t cols, std::size_t element_size);
+// @throws Error  "Image: could not allocate RxC elements of E bytes (80.0 GB): out of memory".
+[[noreturn]] void image_allocation_failed(std::ptrdiff_t rows, std::ptrdiff_t cols, std::size_t element_size);
+// @throws Error  a span longer than the largest size (PTRDIFF_MAX).
+[[noreturn]] void span_too_long(std::size_t n);
+// A span's length as a view's size.
+constexpr std::ptrdiff_t span_length(std::size_t n) {
+    if (n > static_cast<std::size_t>(PTRDIFF_MAX)) span_too_long(n);
+    return static_cast<std::ptrdiff_t>(n);
+}
+}  // namespace detail
 
 /// A non-owning rows x cols window onto elements of type T (const T for read-only inputs).
 /// Element (r, c) lives at data[r * row_stride + c * col_stride]; strides count elements, not
@@ -35,9 +52,9 @@ struct ImageView {
     constexpr ImageView(T* data_, std::ptrdiff_t rows_, std::ptrdiff_t cols_, std::ptrdiff_t row_stride_,
                         std::ptrdiff_t col_stride_ = 1)
         : data(data_), rows(rows_), cols(cols_), row_stride(row_stride_), col_stride(col_stride_) {}
-    /// A 1D signal as a 1 x N view.
+    /// A 1D signal as a 1 x N view.  @throws Error  a span longer than PTRDIFF_MAX.
     constexpr explicit ImageView(std::span<T> signal)
-        : ImageView(signal.data(), 1, static_cast<std::ptrdiff_t>(signal.size())) {}
+        : ImageView(signal.data(), 1, detail::span_length(signal.size())) {}
 
     /// Every view converts to its read-only form.
     constexpr operator ImageView<const T>() const requires(!std::is_const_v<T>) {
@@ -81,7 +98,8 @@ public:
     static constexpr std::size_t alignment = 64;
 
     Image() = default;
-    /// rows x cols zeros.  @throws Error for a negative size.
+    /// rows x cols zeros.  @throws Error for a negative size, or one that does not fit in memory
+    /// (more than memory_limit(), settings.hpp) or cannot be allocated; the message names the bytes.
     explicit Image(std::ptrdiff_t rows, std::ptrdiff_t cols) : Image(rows, cols, T{}) {}
     /// rows x cols copies of `value`.  @throws Error for a negative size.
     explicit Image(std::ptrdiff_t rows, std::ptrdiff_t cols, const T& value) : rows_(rows), cols_(cols) {
@@ -157,9 +175,13 @@ private:
     };
 
     void allocate() {
-        if (size() > 0)
-            data_.reset(static_cast<T*>(
-                ::operator new (sizeof(T) * static_cast<std::size_t>(size()), std::align_val_t{alignment})));
+        if (rows_ == 0 || cols_ == 0) return;
+        const std::size_t bytes = detail::image_bytes(rows_, cols_, sizeof(T));
+        try {
+            data_.reset(static_cast<T*>(::operator new (bytes, std::align_val_t{alignment})));
+        } catch (const std::bad_alloc&) {
+            detail::image_allocation_failed(rows_, cols_, sizeof(T));
+        }
     }
 
     std::unique_ptr<T[], AlignedDelete> data_;

@@ -1,6 +1,7 @@
 // Process-wide settings: threads per call, and what FFTW's planner may spend on one-shot calls.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "fftconv/types.hpp"
@@ -24,6 +25,16 @@ void set_threads(int n);
 /// convolve the same shapes many times, or with a wisdom file that keeps the plans.
 void set_planner_effort(PlannerEffort effort);
 [[nodiscard]] PlannerEffort planner_effort();
+
+/// The most memory one request may need, in bytes. A call whose output and FFT buffers together
+/// would need more, or an Image or FFT buffer larger than this, throws Error naming the sizes and
+/// the bytes before anything is allocated. 0 (the default) means this machine's memory: RAM plus
+/// swap, or the memory limit of the process's control group (a container's) where that is lower.
+/// Sizes whose byte count overflows are refused whatever the limit; an allocation that fails
+/// all the same (an address-space limit, memory in use elsewhere) throws Error too.
+void set_memory_limit(std::size_t bytes);
+/// The limit in force, in bytes: set_memory_limit's, or this machine's memory.
+[[nodiscard]] std::size_t memory_limit();
 
 /// FFTW wisdom: what measure/patient planning learned, saved to a file and loaded by later runs so
 /// they skip the measuring (FFTW's fftw_export_wisdom_to_filename, for both precisions in one
