@@ -56,7 +56,7 @@ int compare(const Options& o, const Picture& in, const Kernel& kernel) {
     const Timed td = time(fftconv::Method::direct, direct), tf = time(fftconv::Method::fft, fft);
 
     double max_abs = 0, max_out = 0, sum_sq = 0;
-    std::size_t count = 0;
+    std::size_t count = 0, distorted = 0, nonzero = 0;
     fftconv::Image<float> diff(direct.front().rows(), direct.front().cols());
     for (std::size_t c = 0; c < direct.size(); ++c)
         for (std::ptrdiff_t i = 0; i < diff.size(); ++i) {
@@ -68,8 +68,22 @@ int compare(const Options& o, const Picture& in, const Kernel& kernel) {
             ++count;
             diff.values()[i] = std::max(diff.values()[i], static_cast<float>(d));
         }
+    // Outputs smaller than the FFT's largest error: its values there are mostly rounding noise
+    // (large dynamic range: values near 1e-8 next to values near 1e8).
+    for (const auto& plane : direct)
+        for (T v : plane.values()) {
+            const double a = std::abs(static_cast<double>(v));
+            nonzero += a > 0;
+            distorted += a > 0 && a < max_abs;
+        }
     const fftconv::ElementType type = fftconv::element_type_v<T>;
     const fftconv::Shape is = in.shape(), ks = k.shape();
+    double max_in = 0, max_k = 0;
+    for (const auto& p : planes)
+        for (T v : p.values()) max_in = std::max(max_in, std::abs(static_cast<double>(v)));
+    for (T v : k.values()) max_k = std::max(max_k, std::abs(static_cast<double>(v)));
+    const double bound = fftconv::fft_error_bound(is, ks, mode, type) * max_in * max_k *
+                         static_cast<double>(std::min(is.size(), ks.size()));
     const fftconv::Method pick = fftconv::choose_method(is, ks, mode, type);
     const double ed = fftconv::estimate_seconds(is, ks, mode, type, fftconv::Method::direct);
     const double ef = fftconv::estimate_seconds(is, ks, mode, type, fftconv::Method::fft);
@@ -84,6 +98,12 @@ int compare(const Options& o, const Picture& in, const Kernel& kernel) {
     std::printf("max error / max |out|       %.3g   (max |out| = %.6g)\n", max_out > 0 ? max_abs / max_out : 0.0,
                 max_out);
     std::printf("RMS error                   %.3g\n", std::sqrt(sum_sq / static_cast<double>(count)));
+    std::printf("FFT error bound             %.3g   (fft_error_bound · max|in| · max|kernel| · kernel size)\n", bound);
+    if (distorted > 0)
+        std::printf(
+            "distorted   %zu of %zu nonzero outputs are smaller than max |fft - direct|: the fft's "
+            "values there are mostly rounding error; use the direct method for them\n",
+            distorted, nonzero);
     std::printf("direct      median %10.3f ms over %ld run%s\n", md * 1e3, repeat, repeat == 1 ? "" : "s");
     std::printf("fft         median %10.3f ms over %ld run%s\n", mf * 1e3, repeat, repeat == 1 ? "" : "s");
     std::printf("speed-up    %s is %.2fx faster\n", mf < md ? "fft" : "direct", mf < md ? md / mf : mf / md);

@@ -302,7 +302,21 @@ TEST_CASE("compare: prints the errors, timings and the automatic choice; --diff 
     const auto at = r.out.find("max error / max |out|");
     CHECK(std::stod(r.out.substr(at + 21)) < 1e-5);
     CHECK(read_any(s / "d.png").type() == CV_8UC3);
+    CHECK(r.out.find("FFT error bound") != std::string::npos);
+    CHECK(r.out.find("distorted") == std::string::npos);  // an ordinary photo: nothing swamped
     CHECK(run({"compare", camera}, s).status == 2);
+}
+
+TEST_CASE("compare: says which outputs the FFT's error swamps (values near 1e-6 next to 1e6)") {
+    Scratch s;
+    cv::Mat m(64, 64, CV_32F, cv::Scalar(1e-6));
+    m(cv::Rect(0, 0, 32, 64)).setTo(1e6);
+    REQUIRE(cv::imwrite(s / "range.tiff", m));
+    const Result r = run({"compare", s / "range.tiff", "box:9", "--mode", "same", "--repeat", "1"}, s);
+    REQUIRE(r.status == 0);
+    // The dim half's outputs (1e-6) lie far below the FFT's absolute error (about 1e6 · 1e-7).
+    CHECK_MESSAGE(r.out.find("distorted   ") != std::string::npos, r.out);
+    CHECK(r.out.find("of 4096 nonzero outputs are smaller than max |fft - direct|") != std::string::npos);
 }
 
 TEST_CASE("batches: several inputs with --outdir") {

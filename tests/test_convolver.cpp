@@ -185,3 +185,32 @@ TEST_CASE_TEMPLATE("Options::clamp_nonnegative: no output below 0 when no input 
     x(30, 30) = -1;
     CHECK(min_of(clamped.apply(x)) < -0.005);
 }
+
+TEST_CASE("Options::tolerance: automatic runs direct when the FFT cannot promise the accuracy asked") {
+    // Values near 1e-4 next to values near 1e4 in float: the FFT's error is absolute, about
+    // ε·log2(N)·max|a|·max|b|·K, and swamps the small outputs; the direct sum keeps them.
+    const Shape shape{200, 200};
+    Image<float> x(shape), k(21, 21);
+    for (std::ptrdiff_t r = 0; r < shape.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < shape.cols; ++c) x(r, c) = c < 100 ? 1e4f : 1e-4f;
+    for (float& v : k.values()) v = 1.0f / 441;
+    const double bound = fft_error_bound(shape, k.shape(), Mode::same, ElementType::float32);
+    CHECK(bound > 1e-6);
+    CHECK(bound < 1e-5);
+    Convolver<float> fast(shape, k, Mode::same);
+    REQUIRE(fast.method() == Method::fft);
+    Convolver<float> strict(shape, k, Mode::same, {.tolerance = 1e-7});
+    CHECK(strict.method() == Method::direct);
+    Convolver<float> loose(shape, k, Mode::same, {.tolerance = 1e-3});
+    CHECK(loose.method() == Method::fft);
+    // Why it matters: far from the bright half, the exact result is 1e-4; the FFT's is off by far
+    // more than that, the direct sum's by float rounding only.
+    const Image<float> via_fft = fast.apply(x), via_direct = strict.apply(x);
+    CHECK(std::abs(via_direct(100, 150) - 1e-4f) < 1e-9f);
+    CHECK(std::abs(via_fft(100, 150) - 1e-4f) > 1e-5f);
+    // And the bound holds on what the FFT did.
+    double err = 0;
+    for (std::ptrdiff_t i = 0; i < x.size(); ++i)
+        err = std::max(err, std::abs(static_cast<double>(via_fft.values()[i]) - via_direct.values()[i]));
+    CHECK(err <= bound * 1e4);  // max|x| · max|k| · K = 1e4 · (1/441) · 441
+}

@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "fftconv/convolve.hpp"
 #include "instantiate.hpp"
 #include "pipeline.hpp"
 
@@ -34,6 +35,10 @@ Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode,
     s.one_d = one_d;
     // The kernel transform is paid here, once: per apply, the FFT path costs two transforms.
     s.method = detail::resolve_method(names, options.method, s.g, element_type_v<T>, 2);
+    // The accuracy asked for first: an FFT that cannot promise it is never the cheaper method.
+    if (options.method == Method::automatic && options.tolerance > 0 &&
+        fft_error_bound(input_shape, kernel.shape(), mode, element_type_v<T>) > options.tolerance)
+        s.method = Method::direct;
     Image<T> storage;
     const ImageView<const T> k = detail::core_kernel(kernel, options.correlate, storage);
     s.kernel = storage.empty() ? Image<T>(k) : std::move(storage);

@@ -38,6 +38,10 @@ public:
         /// it is 0 (a known complaint against every FFT convolution). Costs one pass over each
         /// input. Complex T: ignored.
         bool clamp_nonnegative = false;
+        /// With Method::automatic: the largest error accepted, as a fraction of
+        /// max|input| · max|kernel| · K (see fft_error_bound). When the FFT's bound exceeds it, the
+        /// direct sum runs, whatever its cost. 0: any method's accuracy is accepted.
+        double tolerance = 0;
     };
 
     /// @throws Error  empty kernel or input shape, or shapes that `mode` refuses (see Mode).
