@@ -9,6 +9,7 @@ FFTCONV_PACKAGES=(
     libopencv-dev                      # reading images in the demo program
     python3-numpy python3-scipy        # the scipy.signal cross-check
     valgrind                           # the end-to-end memory check of the tool
+    clang libclang-rt-dev              # the libFuzzer targets (clang and its fuzzer/sanitizer runtimes)
 )
 
 ensure_packages() {

@@ -4,6 +4,7 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer (skip those with SANITIZE=0); one run of the tool
 # under valgrind when it is installed (skip with VALGRIND=0).
 # The concurrency suite runs once more under ThreadSanitizer (skip with TSAN=0).
+# Each libFuzzer target runs briefly when clang can build it (skip with FUZZ=0).
 # Exit status: 0 when everything passed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -71,6 +72,50 @@ if [ "${VALGRIND:-1}" != 0 ] && command -v valgrind >/dev/null 2>&1; then
     if [ $vg_status -eq 0 ]; then summary+=$'\nOk: 1'; else summary+=$'\nFail: 1'; status=1; fi
 else
     echo "== valgrind not installed (or VALGRIND=0): the end-to-end memory check is skipped"
+fi
+
+# Fuzzing (skip with FUZZ=0): the libFuzzer targets of tests/fuzz, built in build-fuzz with clang
+# and AddressSanitizer and UndefinedBehaviorSanitizer, each run for FUZZ_SECONDS (default 20) from
+# its seed corpus in tests/fuzz/corpus/. New inputs go to a scratch directory, never into the
+# repository; a crash, a sanitizer report or a hang fails the script and leaves the input that
+# caused it in build-fuzz/artifacts/. Longer runs: docs/fuzzing.md.
+fuzz_probe() {  # clang++ with its fuzzer and sanitizer runtimes
+    command -v clang++ >/dev/null 2>&1 || return 1
+    local d
+    d=$(mktemp -d)
+    printf 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }\n' >"$d/p.cpp"
+    clang++ -fsanitize=fuzzer,address,undefined "$d/p.cpp" -o "$d/p" >/dev/null 2>&1
+    local rc=$?
+    rm -rf "$d"
+    return $rc
+}
+if [ "${FUZZ:-1}" != 0 ] && fuzz_probe; then
+    CC=clang CXX=clang++ configure_and_build build-fuzz --buildtype=debugoptimized -Dfuzz=true \
+        -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Dapps=false -Dsamples=false \
+        -Dcpp_args='-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp'
+    mkdir -p build-fuzz/artifacts
+    for target in fuzz_image_input fuzz_kernel_parser fuzz_api; do
+        echo "== $target, ${FUZZ_SECONDS:-20} s"
+        fuzz_dir=$(mktemp -d)
+        fuzz_status=0
+        build-fuzz/tests/fuzz/$target -max_total_time="${FUZZ_SECONDS:-20}" -timeout=30 -max_len=16384 \
+            -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$target-" \
+            "$fuzz_dir" "tests/fuzz/corpus/$target" >"$fuzz_dir.log" 2>&1 || fuzz_status=$?
+        # libFuzzer's last status line (runs, coverage, exec/s) and its final counts.
+        grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$fuzz_dir.log" | tail -n 1 || true
+        grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units|stat::average_exec_per_sec)' "$fuzz_dir.log" || true
+        if [ $fuzz_status -ne 0 ]; then
+            tail -n 40 "$fuzz_dir.log"
+            echo "$target failed (exit status $fuzz_status); the input is in build-fuzz/artifacts/" >&2
+            summary+=$'\nFail: 1'
+            status=1
+        else
+            summary+=$'\nOk: 1'
+        fi
+        rm -rf "$fuzz_dir" "$fuzz_dir.log"
+    done
+else
+    echo "== clang++ with libFuzzer not available (or FUZZ=0): the fuzz targets are skipped"
 fi
 
 count() { echo "$summary" | awk -v k="$1" -F': *' '$1 == k { n += $2 } END { print n + 0 }'; }
