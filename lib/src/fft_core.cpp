@@ -420,10 +420,15 @@ Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort) 
 void check_call_memory(const Names& names, const Geometry& g, ElementType type, Method method, bool output,
                        PlannerEffort effort) {
     const Bytes out = output ? Bytes::of(g.out(), element_size(type)) : Bytes{};
-    const std::string fn = std::string(names.fn) + ": ";
-    const std::string out_text = "the output (" + describe_elements(names, g.out(), type) + ")";
-    if (output && !fits_memory(out)) check_memory(fn + out_text, out);
+    const auto out_text = [&] { return "the output (" + describe_elements(names, g.out(), type) + ")"; };
+    if (output && !fits_memory(out)) check_memory(names.fn + (": " + out_text()), out);
     if (method != Method::fft) return;
+    // A bound first, cheap enough for every call: a padded length is below twice the full
+    // result's (the next power of two), and the buffers hold about three arrays of the padded
+    // size, pitches included. Only calls near the limit size their transform here.
+    const double bound = 16.0 * static_cast<double>(g.full.rows + 8) * static_cast<double>(g.full.cols + 8) *
+                         static_cast<double>(element_size(type));
+    if (out.approx + bound <= static_cast<double>(memory_limit())) return;
     // The FFT path's buffers: overlap-save's for one block where the call cuts a long 1D input
     // into blocks (as run_core and Convolver decide), else FftCore's for the whole transform.
     std::ptrdiff_t block = g.a.rows == 1 && g.b.rows == 1 ? overlap_save_block(g, type) : 0;
@@ -441,7 +446,7 @@ void check_call_memory(const Names& names, const Geometry& g, ElementType type, 
             "the buffers of a " + (names.one_d ? std::to_string(padded.cols) + "-point" : to_string(padded)) + " FFT";
     }
     const Bytes total = out + fft;
-    if (!fits_memory(total)) check_memory(fn + (output ? out_text + " and " : "") + fft_text, total);
+    if (!fits_memory(total)) check_memory(names.fn + (": " + (output ? out_text() + " and " : "")) + fft_text, total);
 }
 
 #define INSTANTIATE(T)                                                                                        \
