@@ -116,7 +116,10 @@ template <Scalar T, class Fft>
 void fft_around_nonfinite(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, ImageView<T> out,
                           Fft&& fft) {
     const std::ptrdiff_t bad = count_nonfinite(a);
-    if (count_nonfinite(kernel) > 0 || bad * kernel.rows * kernel.cols >= out.rows * out.cols) {
+    // (In double: a count times a kernel size can pass the largest ptrdiff_t for huge views.)
+    if (count_nonfinite(kernel) > 0 ||
+        static_cast<double>(bad) * static_cast<double>(kernel.rows) * static_cast<double>(kernel.cols) >=
+            static_cast<double>(out.rows) * static_cast<double>(out.cols)) {
         direct_convolve(a, kernel, g.rows, g.cols, out);
         return;
     }
