@@ -121,6 +121,12 @@ TEST_CASE("gaussian_kernel is scipy's: radius int(4σ + 0.5), normalised samples
     // A value computed by scipy 1.10: scipy.ndimage._filters._gaussian_kernel1d(1.0, 0, 4)[4]
     CHECK(gaussian_kernel<double>(1.0)[4] == doctest::Approx(0.3989422804014327).epsilon(1e-6));
     CHECK_THROWS_AS((void)gaussian_kernel<float>(0.0), Error);
+    // σ so small that σ² underflows: one tap of 1, not NaN (found by fuzz_kernel_parser).
+    for (double tiny : {1e-200, 5e-324}) {
+        const std::vector<float> g = gaussian_kernel<float>(tiny);
+        REQUIRE(g.size() == 1);
+        CHECK(g[0] == 1.0f);
+    }
     CHECK_THROWS_AS((void)gaussian_kernel<float>(-1.0), Error);
 }
 

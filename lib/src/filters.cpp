@@ -224,8 +224,11 @@ std::vector<T> gaussian_kernel(double sigma, double truncate) {
     const auto radius = static_cast<std::ptrdiff_t>(r);
     std::vector<double> w(static_cast<std::size_t>(2 * radius + 1));
     double sum = 0;
-    for (std::ptrdiff_t x = -radius; x <= radius; ++x)
-        sum += w[static_cast<std::size_t>(x + radius)] = std::exp(-0.5 * static_cast<double>(x * x) / (sigma * sigma));
+    // (x/σ)², not x²/σ²: σ² underflows to 0 for σ below ~1e-162, and the centre tap became 0/0.
+    for (std::ptrdiff_t x = -radius; x <= radius; ++x) {
+        const double u = static_cast<double>(x) / sigma;
+        sum += w[static_cast<std::size_t>(x + radius)] = std::exp(-0.5 * u * u);
+    }
     std::vector<T> out(w.size());
     for (std::size_t i = 0; i < w.size(); ++i) out[i] = static_cast<T>(w[i] / sum);
     return out;
