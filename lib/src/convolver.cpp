@@ -42,7 +42,7 @@ Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode,
     Image<T> storage;
     const ImageView<const T> k = detail::core_kernel(kernel, options.correlate, storage);
     s.kernel = storage.empty() ? Image<T>(k) : std::move(storage);
-    s.kernel_finite = detail::count_nonfinite(k) == 0;
+    s.kernel_finite = !detail::has_nonfinite(k);
     s.automatic = options.method == Method::automatic;
     if constexpr (!is_complex_v<T>) s.clamp = options.clamp_nonnegative && detail::nonnegative(k);
     // Automatic never picks the FFT for a kernel holding NaN or Inf (it would reach every output).
@@ -119,7 +119,7 @@ void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
         else
             impl_->fft->apply(x, o);
     };
-    if (s.kernel_finite && detail::count_nonfinite(input) == 0) {
+    if (s.kernel_finite && !detail::has_nonfinite(input)) {
         fft(input, out);
         if constexpr (!is_complex_v<T>)
             if (s.clamp && detail::nonnegative(input)) detail::clamp_negatives(out);

@@ -70,7 +70,33 @@ bool is_finite(T x) {
         return x - x == 0;
 }
 
-// The values of v that are NaN or ±Inf. One pass, no branches: cheap next to any FFT.
+// Whether v holds NaN or ±Inf: x·0 is 0 for every finite x and NaN otherwise, summed in 8
+// independent lanes so the compiler vectorizes it (a running count compiled to scalar compares:
+// 4 ms on 4M doubles, a fifth of an overlap-save convolution).
+template <Scalar T>
+bool has_nonfinite(ImageView<const T> v) {
+    using R = real_t<T>;
+    constexpr std::ptrdiff_t lanes = 8;
+    R acc[lanes] = {};
+    for (std::ptrdiff_t r = 0; r < v.rows; ++r) {
+        if (v.col_stride != 1) {
+            for (std::ptrdiff_t c = 0; c < v.cols; ++c)
+                if (!is_finite(v(r, c))) return true;
+            continue;
+        }
+        const R* p = reinterpret_cast<const R*>(&v(r, 0));
+        const std::ptrdiff_t n = v.cols * (is_complex_v<T> ? 2 : 1);
+        std::ptrdiff_t i = 0;
+        for (; i + lanes <= n; i += lanes)
+            for (std::ptrdiff_t j = 0; j < lanes; ++j) acc[j] += p[i + j] * R(0);
+        for (; i < n; ++i) acc[0] += p[i] * R(0);
+    }
+    R any = 0;
+    for (R a : acc) any += a;
+    return any != 0;  // NaN compares unequal to everything
+}
+
+// The values of v that are NaN or ±Inf (a full count, for messages and the FFT repair).
 template <Scalar T>
 std::ptrdiff_t count_nonfinite(ImageView<const T> v) {
     std::ptrdiff_t n = 0;
@@ -101,6 +127,7 @@ void clamp_negatives(ImageView<T> out) {
 // an Error naming the argument and how many values are NaN or ±Inf, with `why` they matter.
 template <Scalar T>
 void require_finite(const char* fn, const char* arg, ImageView<const T> v, const char* why) {
+    if (!has_nonfinite(v)) return;
     if (const std::ptrdiff_t bad = count_nonfinite(v))
         throw Error(std::string(fn) + ": argument '" + arg + "' holds " + std::to_string(bad) + " non-finite value" +
                     (bad == 1 ? "" : "s") + " (NaN or Inf) among " + to_string(v.shape()) + "; " + why);
@@ -117,7 +144,7 @@ void fft_around_nonfinite(const Geometry& g, ImageView<const T> a, ImageView<con
                           Fft&& fft) {
     const std::ptrdiff_t bad = count_nonfinite(a);
     // (In double: a count times a kernel size can pass the largest ptrdiff_t for huge views.)
-    if (count_nonfinite(kernel) > 0 ||
+    if (has_nonfinite(kernel) ||
         static_cast<double>(bad) * static_cast<double>(kernel.rows) * static_cast<double>(kernel.cols) >=
             static_cast<double>(out.rows) * static_cast<double>(out.cols)) {
         direct_convolve(a, kernel, g.rows, g.cols, out);
@@ -145,7 +172,7 @@ void fft_around_nonfinite(const Geometry& g, ImageView<const T> a, ImageView<con
 template <Scalar T>
 void run_checked(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, Method requested, Method method,
                  ImageView<T> out) {
-    if (method == Method::fft && (count_nonfinite(a) > 0 || count_nonfinite(kernel) > 0)) {
+    if (method == Method::fft && (has_nonfinite(a) || has_nonfinite(kernel))) {
         if (requested == Method::automatic)
             direct_convolve(a, kernel, g.rows, g.cols, out);
         else
