@@ -140,7 +140,8 @@ Command compare_command() {
              "IN KERNEL [--mode full|same|valid] [--correlate] [--diff DIFF.png] [--repeat N] [--precision single]",
              "direct vs FFT on your data: errors and timings",
              "Runs the same convolution directly and by FFT and prints how far apart the results are (max absolute\n"
-             "error, max error relative to max |out|, RMS), each method's median time, the speed-up, and what\n"
+             "error, max error relative to max |out|, RMS), the FFT's error bound, how many outputs are smaller\n"
+             "than the FFT's error (if any), each method's median time, the speed-up, and what\n"
              "Method::automatic would choose. Times are for one core.",
              {{"mode", "M", "full (default), same or valid"},
               {"correlate", "", "cross-correlate instead of convolve"},

@@ -162,6 +162,37 @@ void load_row(ImageView<const T> src, std::ptrdiff_t r, T* dst, std::ptrdiff_t n
     std::fill(dst + src.cols, dst + n, T{});
 }
 
+// Writes from[0 .. out.cols) into row r of out (any column stride): load_row's way back.
+template <class T>
+void store_row(const T* from, ImageView<T> out, std::ptrdiff_t r) {
+    if (out.col_stride == 1)
+        std::copy_n(from, out.cols, &out(r, 0));
+    else
+        for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = from[c];
+}
+
+// One execution of a forward plan (r2c for real T, c2c for complex T: rows of either, and the
+// columns, which are complex) on T data into a spectrum, and of an inverse plan (c2r, c2c) back.
+template <class T, class Plan, class C>
+void execute_forward(const Plan& plan, T* in, C* out) {
+    using F = Fftw<real_t<T>>;
+    auto* o = reinterpret_cast<typename F::complex*>(out);
+    if constexpr (is_complex_v<T>)
+        F::execute_c2c(plan.get(), reinterpret_cast<typename F::complex*>(in), o);
+    else
+        F::execute_r2c(plan.get(), in, o);
+}
+
+template <class T, class Plan, class C>
+void execute_inverse(const Plan& plan, C* in, T* out) {
+    using F = Fftw<real_t<T>>;
+    auto* i = reinterpret_cast<typename F::complex*>(in);
+    if constexpr (is_complex_v<T>)
+        F::execute_c2c(plan.get(), i, reinterpret_cast<typename F::complex*>(out));
+    else
+        F::execute_c2r(plan.get(), i, out);
+}
+
 // s[i] *= k[i] for n complex values: the textbook product written out so it vectorizes
 // (std::complex's operator* calls a NaN-recovery routine).
 template <class R>
@@ -214,7 +245,6 @@ FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort 
 
     // The kernel: its rows, then each column transformed straight into its place, scaled.
     forward_rows(kernel);
-    using F = Fftw<R>;
     parallel_for(half_cols_, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
         FftwBuffer<C> column(static_cast<std::size_t>(column_pitch_));
         for (std::ptrdiff_t c = first; c < last; ++c) {
@@ -222,8 +252,7 @@ FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort 
             for (std::ptrdiff_t r = 0; r < kernel.rows; ++r) col[r] = spectrum_.get()[r * row_pitch_ + c];
             std::fill(col + kernel.rows, col + rows, C{});
             C* dst = kernel_spectrum_.get() + c * column_pitch_;
-            F::execute_c2c(column_forward_->get(), reinterpret_cast<typename F::complex*>(col),
-                           reinterpret_cast<typename F::complex*>(dst));
+            execute_forward(*column_forward_, col, dst);
             for (std::ptrdiff_t r = 0; r < rows; ++r) dst[r] *= scale;
         }
     });
@@ -231,60 +260,37 @@ FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort 
 
 template <Scalar T>
 void FftCore<T>::forward_rank1(ImageView<const T> src, C* spectrum) {
-    using F = Fftw<R>;
     T* b = buf_.get();
     const std::ptrdiff_t pc = padded_.cols;
     for (std::ptrdiff_t r = 0; r < src.rows; ++r) load_row(src, r, b + r * pc, pc);
     std::fill(b + src.rows * pc, b + padded_.size(), T{});
-    auto* out = reinterpret_cast<typename F::complex*>(spectrum);
-    if constexpr (is_complex_v<T>)
-        F::execute_c2c(forward_plan_->get(), reinterpret_cast<typename F::complex*>(b), out);
-    else
-        F::execute_r2c(forward_plan_->get(), b, out);
+    execute_forward(*forward_plan_, b, spectrum);
 }
 
 template <Scalar T>
 void FftCore<T>::apply_rank1(ImageView<const T> input, ImageView<T> out) {
-    using F = Fftw<R>;
     forward_rank1(input, spectrum_.get());
     multiply_spectra(spectrum_.get(), kernel_spectrum_.get(), spectrum_size_);
     T* b = buf_.get();
-    auto* spectrum = reinterpret_cast<typename F::complex*>(spectrum_.get());
-    if constexpr (is_complex_v<T>)
-        F::execute_c2c(inverse_plan_->get(), spectrum, reinterpret_cast<typename F::complex*>(b));
-    else
-        F::execute_c2r(inverse_plan_->get(), spectrum, b);
+    execute_inverse(*inverse_plan_, spectrum_.get(), b);
     const T* origin = b + g_.rows.offset * padded_.cols + g_.cols.offset;
-    for (std::ptrdiff_t r = 0; r < out.rows; ++r) {
-        const T* row = origin + r * padded_.cols;
-        if (out.col_stride == 1)
-            std::copy_n(row, out.cols, &out(r, 0));
-        else
-            for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = row[c];
-    }
+    for (std::ptrdiff_t r = 0; r < out.rows; ++r) store_row(origin + r * padded_.cols, out, r);
 }
 
 template <Scalar T>
 void FftCore<T>::forward_rows(ImageView<const T> src) {
-    using F = Fftw<R>;
     const std::ptrdiff_t cols = padded_.cols;
     parallel_for(src.rows, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
         FftwBuffer<T> row(static_cast<std::size_t>(pitch<T>(cols)));
         for (std::ptrdiff_t r = first; r < last; ++r) {
             load_row(src, r, row.get(), cols);
-            auto* dst = reinterpret_cast<typename F::complex*>(spectrum_.get() + r * row_pitch_);
-            if constexpr (is_complex_v<T>)
-                F::execute_c2c(forward_plan_->get(), reinterpret_cast<typename F::complex*>(row.get()), dst);
-            else
-                F::execute_r2c(forward_plan_->get(), row.get(), dst);
+            execute_forward(*forward_plan_, row.get(), spectrum_.get() + r * row_pitch_);
         }
     });
 }
 
 template <Scalar T>
 void FftCore<T>::apply_rank2(ImageView<const T> input, ImageView<T> out) {
-    using F = Fftw<R>;
-    using FC = typename F::complex;
     const std::ptrdiff_t rows = padded_.rows, cols = padded_.cols, block = column_block<C>;
     const std::ptrdiff_t keep_first = g_.rows.offset, keep_last = g_.rows.offset + g_.rows.size;
     C* spectrum = spectrum_.get();
@@ -307,10 +313,10 @@ void FftCore<T>::apply_rank2(ImageView<const T> input, ImageView<T> out) {
                 C* col = a.get() + j * column_pitch_;
                 std::fill(col + input.rows, col + rows, C{});
                 C* spec = b.get() + j * column_pitch_;
-                F::execute_c2c(column_forward_->get(), reinterpret_cast<FC*>(col), reinterpret_cast<FC*>(spec));
+                execute_forward(*column_forward_, col, spec);
                 multiply_spectra(spec, kernel_spectrum_.get() + (c0 + j) * column_pitch_,
                                  static_cast<std::size_t>(rows));
-                F::execute_c2c(column_inverse_->get(), reinterpret_cast<FC*>(spec), reinterpret_cast<FC*>(col));
+                execute_inverse(*column_inverse_, spec, col);
             }
             for (std::ptrdiff_t r = keep_first; r < keep_last; ++r) {
                 C* dst = spectrum + r * row_pitch_ + c0;
@@ -323,16 +329,8 @@ void FftCore<T>::apply_rank2(ImageView<const T> input, ImageView<T> out) {
     parallel_for(out.rows, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
         FftwBuffer<T> row(static_cast<std::size_t>(pitch<T>(cols)));
         for (std::ptrdiff_t r = first; r < last; ++r) {
-            auto* src = reinterpret_cast<FC*>(spectrum + (keep_first + r) * row_pitch_);
-            if constexpr (is_complex_v<T>)
-                F::execute_c2c(inverse_plan_->get(), src, reinterpret_cast<FC*>(row.get()));
-            else
-                F::execute_c2r(inverse_plan_->get(), src, row.get());
-            const T* from = row.get() + g_.cols.offset;
-            if (out.col_stride == 1)
-                std::copy_n(from, out.cols, &out(r, 0));
-            else
-                for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = from[c];
+            execute_inverse(*inverse_plan_, spectrum + (keep_first + r) * row_pitch_, row.get());
+            store_row(row.get() + g_.cols.offset, out, r);
         }
     });
 }
