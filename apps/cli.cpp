@@ -1,7 +1,9 @@
 #include "cli.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <sstream>
@@ -17,7 +19,34 @@ const OptionSpec* find_option(const CommandSpec& spec, std::string_view name) {
     return nullptr;
 }
 
+// The optimal string alignment distance: inserting, deleting or changing a character, or
+// swapping two adjacent ones ("sigam" for "sigma"), costs 1 each.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    return d[a.size()][b.size()];
+}
+
 }  // namespace
+
+std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
+    // Up to two slips, and fewer than the word has letters (so "x" does not suggest "dx").
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const std::string& c : candidates)
+        if (const std::size_t d = edit_distance(word, c); d < best_distance && d < word.size()) {
+            best = c;
+            best_distance = d;
+        }
+    return best;
+}
 
 Args::Args(const CommandSpec& spec, const std::vector<std::string>& argv) : spec_(&spec) {
     bool options_done = false;
@@ -44,13 +73,24 @@ Args::Args(const CommandSpec& spec, const std::vector<std::string>& argv) : spec
             inline_value = true;
         }
         const OptionSpec* o = find_option(spec, name);
-        if (!o) throw UsageError("unknown option --" + name + " (see fftconv " + spec.name + " --help)");
+        if (!o) {
+            std::vector<std::string> names;
+            for (const OptionSpec& known : spec.options) names.push_back(known.name);
+            const std::string guess = closest(name, names);
+            throw UsageError("unknown option --" + name + (guess.empty() ? "" : "; did you mean --" + guess + "?") +
+                             " (see fftconv " + spec.name + " --help)");
+        }
         if (o->value.empty()) {
             if (inline_value) throw UsageError("--" + name + " takes no value");
         } else if (!inline_value) {
             if (i + 1 >= argv.size()) throw UsageError("--" + name + " needs a value: --" + name + " " + o->value);
             value = argv[++i];
         }
+        // Every option is given once: a second value would silently replace the first.
+        for (const auto& [seen, seen_value] : options_)
+            if (seen == name)
+                throw UsageError("--" + name + " is given twice" +
+                                 (o->value.empty() ? "" : " ('" + seen_value + "' and '" + value + "')"));
         options_.emplace_back(name, value);
     }
 }
@@ -60,9 +100,8 @@ bool Args::has(std::string_view name) const {
 }
 
 std::string Args::text(std::string_view name, const std::string& fallback) const {
-    // The last occurrence wins, as in most tools.
-    for (auto it = options_.rbegin(); it != options_.rend(); ++it)
-        if (it->first == name) return it->second;
+    for (const auto& [n, value] : options_)
+        if (n == name) return value;
     return fallback;
 }
 
@@ -97,6 +136,20 @@ void Args::expect_positional(std::size_t min, std::size_t max, const std::string
     if (positional_.size() < min || positional_.size() > max)
         throw UsageError("expected " + what + ", got " + std::to_string(positional_.size()) + " argument" +
                          (positional_.size() == 1 ? "" : "s") + " (see fftconv " + spec_->name + " --help)");
+}
+
+std::string error_line(const std::string& command, std::string what) {
+    if (what.starts_with(command + ": ")) what.erase(0, command.size() + 2);
+    return "fftconv " + command + ": error: " + what;
+}
+
+int flush_stdout() {
+    static std::atomic<int> first_error{0};
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        int expected = 0;
+        first_error.compare_exchange_strong(expected, errno != 0 ? errno : EIO);
+    }
+    return first_error.load();
 }
 
 std::string help_text(const CommandSpec& spec) {

@@ -42,7 +42,8 @@ struct CommandSpec {
 /// The parsed command line of one subcommand.
 class Args {
 public:
-    /// @throws UsageError  an unknown option, a missing value, a value given to a flag.
+    /// @throws UsageError  an unknown option (naming the closest known one), a missing value, a
+    ///                     value given to a flag, an option given twice.
     Args(const CommandSpec& spec, const std::vector<std::string>& argv);
 
     const CommandSpec& spec() const { return *spec_; }
@@ -76,6 +77,18 @@ private:
     std::vector<std::pair<std::string, std::string>> options_;  // name, value ("" for flags)
     bool help_ = false;
 };
+
+/// The candidate nearest to `word` by edit distance (typos, swapped letters), or "" when none
+/// is within two edits: for "did you mean" hints.
+std::string closest(std::string_view word, const std::vector<std::string>& candidates);
+
+/// "fftconv COMMAND: error: WHAT", one line; a WHAT that starts with the command's own name
+/// (the library's "sobel: ksize ...") does not repeat it.
+std::string error_line(const std::string& command, std::string what);
+
+/// Flushes stdout; returns 0, or the errno of the first write to stdout that failed in this
+/// process (a full disk, a closed pipe), so that the exit status can say so.
+int flush_stdout();
 
 /// The --help text of a subcommand.
 std::string help_text(const CommandSpec& spec);

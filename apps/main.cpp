@@ -1,5 +1,6 @@
 // fftconv: the command-line front end. `fftconv COMMAND ARGS`; exit 0 on success, 2 on bad usage,
 // 1 when the work fails, with one message on stderr.
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -26,6 +27,17 @@ void usage(FILE* out) {
     std::fprintf(out, "\nexit status: 0 success, 1 a processing error, 2 bad usage\n");
 }
 
+// What was printed must have arrived: a full disk or a closed pipe behind stdout is a failure
+// (exit status 1), not a silent loss. `command` is empty outside a subcommand.
+int finish_stdout(const std::string& command, int status) {
+    const int error = app::flush_stdout();
+    if (error == 0) return status;
+    const std::string what = std::string("cannot write to standard output (") + std::strerror(error) + ")";
+    std::fprintf(stderr, "%s\n",
+                 command.empty() ? ("fftconv: error: " + what).c_str() : app::error_line(command, what).c_str());
+    return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,39 +48,45 @@ int main(int argc, char** argv) {
     const std::string name = argv[1];
     if (name == "--help" || name == "-h" || name == "help") {
         usage(stdout);
-        return 0;
+        return finish_stdout("", 0);
     }
     if (name == "--version") {
         std::printf("fftconv %s\n", FFTCONV_VERSION);
-        return 0;
+        return finish_stdout("", 0);
     }
     const app::Command* command = nullptr;
     for (const app::Command& c : commands())
         if (c.spec.name == name) command = &c;
     if (!command) {
-        std::fprintf(stderr, "fftconv: unknown command '%s'\n\n", name.c_str());
+        std::vector<std::string> names;
+        for (const app::Command& c : commands()) names.push_back(c.spec.name);
+        const std::string guess = app::closest(name, names);
+        std::fprintf(stderr, "fftconv: unknown command '%s'%s\n\n", name.c_str(),
+                     guess.empty() ? "" : ("; did you mean '" + guess + "'?").c_str());
         usage(stderr);
         return 2;
     }
-    const std::string prefix = "fftconv " + name + ": error: ";
+    int status = 1;
+    const auto fail = [&](const std::string& what) {
+        std::fprintf(stderr, "%s\n", app::error_line(name, what).c_str());
+    };
     try {
         const app::Args args(command->spec, std::vector<std::string>(argv + 2, argv + argc));
         if (args.help()) {
             std::fputs(app::help_text(command->spec).c_str(), stdout);
-            return 0;
+            status = 0;
+        } else {
+            status = command->run(args);
         }
-        return command->run(args);
     } catch (const app::UsageError& e) {
-        std::fprintf(stderr, "%s%s\n", prefix.c_str(), e.what());
-        return 2;
+        fail(e.what());
+        status = 2;
     } catch (const std::bad_alloc&) {
-        std::fprintf(stderr, "%sout of memory\n", prefix.c_str());
-        return 1;
+        fail("out of memory");
     } catch (const cv::Exception& e) {
-        std::fprintf(stderr, "%sOpenCV: %s\n", prefix.c_str(), e.err.c_str());
-        return 1;
+        fail("OpenCV: " + e.err);
     } catch (const std::exception& e) {  // ProcessError, fftconv::Error, filesystem errors
-        std::fprintf(stderr, "%s%s\n", prefix.c_str(), e.what());
-        return 1;
+        fail(e.what());
     }
+    return finish_stdout(name, status);
 }
