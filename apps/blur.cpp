@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "commands.hpp"
+#include "fftconv/filters.hpp"
 #include "jobs.hpp"
 
 namespace app {
@@ -9,16 +10,22 @@ namespace app {
 namespace {
 
 int run(const Args& args) {
+    std::vector<std::string> extra;
+    const auto jobs = jobs_of(args, 0, "IN OUT", extra);
     if (!args.has("sigma")) throw UsageError("--sigma is required (the Gaussian's standard deviation in pixels)");
     const double sigma = args.number("sigma", 0, 1e-3, 1000);
     const double truncate = args.number("truncate", 4.0, 0.1, 100);
     const fftconv::Border border = border_of(args, fftconv::Border::reflect);
     const fftconv::Method method = method_of(args);
-    std::vector<std::string> extra;
-    const auto jobs = jobs_of(args, 0, "IN OUT", extra);
-    return run_per_plane(args, jobs, Scaling::keep, [&](const fftconv::Image<float>& p) {
-        return fftconv::gaussian_blur(p, sigma, border, method, truncate);
-    });
+    const auto taps = static_cast<std::ptrdiff_t>(fftconv::gaussian_kernel<float>(sigma, truncate).size());
+    // The image itself, blurred: alpha carried through.
+    return run_jobs(
+        args, jobs,
+        per_plane(
+            Scaling::keep, true, [&](const PageHeader& page) { return filter_cost(page, taps, taps, true, method); },
+            [&](const fftconv::Image<float>& p) {
+                return fftconv::gaussian_blur(p, sigma, border, method, truncate);
+            }));
 }
 
 }  // namespace
@@ -30,7 +37,7 @@ Command blur_command() {
         "Gaussian blur (scipy.ndimage.gaussian_filter, cv::GaussianBlur)",
         "Gaussian blur: the sampled Gaussian of standard deviation S, radius int(4*S + 0.5), normalised to sum 1 —\n"
         "scipy.ndimage.gaussian_filter(img, S, mode='reflect'), and cv::GaussianBlur with ksize 2*radius+1.\n"
-        "Colour images are filtered per channel.",
+        "Colour images are filtered per channel; an alpha channel is carried through unchanged.",
         {{"sigma", "S", "standard deviation in pixels (required)"},
          {"truncate", "T", "radius in standard deviations, as scipy's truncate; default 4"},
          border_option("reflect (scipy's mode='reflect')"),

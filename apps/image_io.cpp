@@ -1,15 +1,18 @@
 #include "image_io.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <opencv2/core.hpp>
@@ -26,17 +29,22 @@ namespace app {
 
 namespace {
 
-std::string lower_extension(const std::string& path) {
-    std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    return ext;
-}
-
 bool float_format(const std::string& ext) {
     return ext == ".tif" || ext == ".tiff" || ext == ".exr" || ext == ".pfm";
 }
 bool sixteen_bit_format(const std::string& ext) {
     return ext == ".png" || ext == ".tif" || ext == ".tiff";
+}
+bool alpha_format(const std::string& ext) {
+    return ext == ".png" || ext == ".tif" || ext == ".tiff" || ext == ".exr" || ext == ".webp";
+}
+// Formats OpenCV can encode into memory; the others (OpenEXR, JPEG 2000) only into files. fftconv
+// streams every format through a temporary file, but these are the ones whose encoders were
+// checked to write a file that imread reads back.
+bool streamable_format(const std::string& ext) {
+    static const char* const ok[] = {".png", ".jpg", ".jpeg", ".jpe", ".tif", ".tiff", ".bmp", ".dib", ".ppm",  ".pgm",
+                                     ".pbm", ".pnm", ".pam",  ".pfm", ".sr",  ".ras",  ".hdr", ".pic", ".webp", ".exr"};
+    return std::find(std::begin(ok), std::end(ok), ext) != std::end(ok);
 }
 
 // OpenCV reads and writes OpenEXR only when asked to (a security default since 4.5); fftconv
@@ -123,11 +131,114 @@ std::string gist(const std::string& text) {
     return line;
 }
 
+// Standard input, read once into a private temporary file (decoders and the header reader seek),
+// removed when the process exits.
+class StdinCopy {
+public:
+    ~StdinCopy() {
+        if (!path_.empty()) ::unlink(path_.c_str());
+    }
+    const std::string& path() {
+        std::scoped_lock lock(mutex_);
+        if (!path_.empty() || failed_) {
+            if (failed_) throw ProcessError("cannot read standard input: " + why_);
+            return path_;
+        }
+        const char* dir = std::getenv("TMPDIR");
+        std::string name = std::string(dir && *dir ? dir : "/tmp") + "/fftconv-stdin-XXXXXX";
+        const int fd = ::mkstemp(name.data());
+        if (fd < 0) return fail(std::string("cannot create a temporary file (") + std::strerror(errno) + ")");
+        path_ = name;
+        char buf[1 << 16];
+        for (;;) {
+            const ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+            if (n == 0) break;
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                ::close(fd);
+                return fail(std::strerror(errno));
+            }
+            for (ssize_t done = 0; done < n;) {
+                const ssize_t w = ::write(fd, buf + done, static_cast<std::size_t>(n - done));
+                if (w < 0 && errno == EINTR) continue;
+                if (w < 0) {
+                    const int e = errno;
+                    ::close(fd);
+                    return fail(std::string("cannot copy it to a temporary file (") + std::strerror(e) + ")");
+                }
+                done += w;
+            }
+        }
+        ::close(fd);
+        return path_;
+    }
+
+private:
+    const std::string& fail(const std::string& why) {
+        failed_ = true;
+        why_ = why;
+        if (!path_.empty()) ::unlink(path_.c_str());
+        path_.clear();
+        throw ProcessError("cannot read standard input: " + why);
+    }
+    std::mutex mutex_;
+    std::string path_, why_;
+    bool failed_ = false;
+};
+StdinCopy stdin_copy;
+
+std::atomic<bool> stdout_taken{false};
+
+// The temporary name for `target`: hidden, in the same directory, with the format's extension,
+// and within the file system's name limit however long the target's own name is.
+std::string temporary_name(const fs::path& target, const std::string& ext, unsigned number) {
+    std::string stem = target.stem().string();
+    const std::string tail = ".tmp" + std::to_string(number) + ext;
+    const long name_max = [&] {
+        const std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
+        const long n = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+        return n > 0 ? n : 255L;
+    }();
+    const auto room = static_cast<std::size_t>(std::max(1L, name_max - 1 - static_cast<long>(tail.size())));
+    if (stem.size() > room) stem.resize(room);
+    return "." + stem + tail;
+}
+
 }  // namespace
 
 std::mutex& console_mutex() {
     static std::mutex m;
     return m;
+}
+
+std::FILE* info_stream() {
+    return stdout_taken ? stderr : stdout;
+}
+
+bool float_only_format(const std::string& ext) {
+    return ext == ".exr" || ext == ".pfm" || ext == ".hdr" || ext == ".pic";
+}
+
+std::string lower_extension(const std::string& path) {
+    std::string ext = fs::path(path).extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+}
+
+std::string size_text(std::int64_t width, std::int64_t height) {
+    return std::to_string(width) + "x" + std::to_string(height);
+}
+
+std::string size_text(fftconv::Shape shape) {
+    return size_text(shape.cols, shape.rows);
+}
+
+std::string display_name(const std::string& name) {
+    return name == "-" ? "standard input" : "'" + name + "'";
+}
+
+bool Picture::is_float() const {
+    return depth == CV_32F || depth == CV_64F;
 }
 
 std::string Picture::describe() const {
@@ -139,37 +250,66 @@ std::string Picture::describe() const {
                              : depth == CV_32F ? "32-bit float"
                                                : "64-bit float";
     const std::string ch = channels() == 1 ? "gray" : std::to_string(channels()) + "-channel";
-    return fftconv::to_string(shape()) + " " + ch + " " + depth_name;
+    return size_text(shape()) + " " + ch + " " + depth_name + (alpha ? " with alpha" : "");
 }
 
-Picture read_picture(const std::string& path) {
+ImageFile open_image(const std::string& name) {
     enable_exr();
-    const auto failure = [&](const std::string& why) { return ProcessError("cannot read '" + path + "': " + why); };
+    const auto failure = [&](const std::string& why) {
+        return ProcessError("cannot read " + display_name(name) + ": " + why);
+    };
+    ImageFile f{name, name, std::nullopt};
+    if (name == "-") {
+        f.path = stdin_copy.path();
+    } else {
+        std::error_code ec;
+        const fs::file_status status = fs::status(name, ec);
+        if (status.type() == fs::file_type::not_found) throw failure("no such file");
+        if (ec) throw failure(ec.message());
+        if (fs::is_directory(status)) throw failure("it is a directory");
+        if (!fs::is_regular_file(status)) throw failure("not a regular file");
+        // Open it once here so that a permission problem is named as one (imread only says "empty").
+        const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw failure(std::strerror(errno));
+        ::close(fd);
+    }
     std::error_code ec;
-    const fs::file_status status = fs::status(path, ec);
-    if (status.type() == fs::file_type::not_found) throw failure("no such file");
-    if (ec) throw failure(ec.message());
-    if (fs::is_directory(status)) throw failure("it is a directory");
-    if (!fs::is_regular_file(status)) throw failure("not a regular file");
-    // Open it once here so that a permission problem is named as one (imread only says "empty").
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw failure(std::strerror(errno));
-    ::close(fd);
-    if (fs::file_size(path, ec) == 0 && !ec) throw failure("the file is empty");
+    if (fs::file_size(f.path, ec) == 0 && !ec) throw failure(name == "-" ? "it is empty" : "the file is empty");
+    f.header = read_header(f.path);
+    return f;
+}
+
+Picture read_page(const ImageFile& file, std::size_t page) {
+    enable_exr();
+    const std::string& name = file.name;
+    const auto failure = [&](const std::string& why) {
+        return ProcessError("cannot read " + display_name(name) + ": " + why);
+    };
     cv::Mat m;
     std::string messages;
     {
         CodecMessages codec;
         try {
-            m = cv::imread(path, cv::IMREAD_UNCHANGED);
+            if (file.pages() > 1) {
+                std::vector<cv::Mat> mats;
+                if (cv::imreadmulti(file.path, mats, static_cast<int>(page), 1, cv::IMREAD_UNCHANGED) && !mats.empty())
+                    m = mats.front();
+            } else {
+                m = cv::imread(file.path, cv::IMREAD_UNCHANGED);
+            }
         } catch (const cv::Exception& e) {
+            // OpenCV's own size limit, for files whose header fftconv does not read.
+            if (e.err.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
+                throw failure("the image has more than 2^30 pixels, OpenCV's limit");
             throw failure(e.err);
         }
         messages = codec.text();
     }
     if (m.empty()) {
-        const std::string why = gist(messages);
-        throw ProcessError("cannot read '" + path + "' as an image (" +
+        std::string why = gist(messages);
+        if (why.find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
+            why = "the image has more than 2^30 pixels, OpenCV's limit";
+        throw ProcessError("cannot read " + display_name(name) + " as an image (" +
                            (why.empty() ? "not a format OpenCV can decode" : why) + ")");
     }
     // libjpeg decodes a truncated file "successfully", filling the missing part with gray, and
@@ -177,7 +317,7 @@ Picture read_picture(const std::string& path) {
     if (messages.find("Premature end of JPEG file") != std::string::npos)
         throw failure("the file is truncated (Premature end of JPEG file)");
     Picture p;
-    p.path = path;
+    p.path = name;
     p.depth = m.depth();
     p.white = p.depth == CV_8U    ? 255
               : p.depth == CV_16U ? 65535
@@ -185,31 +325,71 @@ Picture read_picture(const std::string& path) {
               : p.depth == CV_16S ? 32767
                                   : 1;
     p.planes = fftconv::to_planes<float>(m);
+    if (p.planes.size() == 4 || p.planes.size() == 2) {  // BGRA, or gray and alpha
+        p.alpha = std::move(p.planes.back());
+        p.planes.pop_back();
+    }
     p.high = p.white;
-    if (p.depth == CV_32F || p.depth == CV_64F) {
-        double lo = 0, hi = 0;
-        cv::minMaxLoc(m.reshape(1), &lo, &hi);
-        p.low = std::min(lo, 0.0);
-        p.high = std::max(hi, 1.0);
+    if (p.is_float()) {
+        // The range of the finite values: one Inf or NaN must not decide how everything is shown.
+        double lo = 0, hi = 1;
+        for (const auto& plane : p.planes)
+            for (const float v : plane.values()) {
+                if (!std::isfinite(v)) {
+                    ++p.nonfinite;
+                    continue;
+                }
+                lo = std::min(lo, static_cast<double>(v));
+                hi = std::max(hi, static_cast<double>(v));
+            }
+        p.low = lo;
+        p.high = hi;
     } else if (p.depth == CV_8S || p.depth == CV_16S || p.depth == CV_32S) {
         p.low = p.depth == CV_8S ? -128 : p.depth == CV_16S ? -32768 : -2147483648.0;
     }
     return p;
 }
 
+Picture read_picture(const std::string& name, std::int64_t max_pixels) {
+    const ImageFile f = open_image(name);
+    if (f.pages() > 1)
+        throw ProcessError("cannot read " + display_name(name) + ": it has " + std::to_string(f.pages()) +
+                           " pages, and one image is expected here");
+    if (f.header && f.header->pages.front().pixels() > max_pixels) {
+        const PageHeader& h = f.header->pages.front();
+        throw ProcessError("cannot read " + display_name(name) + ": it is " + size_text(h.width, h.height) + " (" +
+                           std::to_string(h.pixels()) + " pixels), more than --max-pixels " +
+                           std::to_string(max_pixels));
+    }
+    return read_page(f, 0);
+}
+
 fftconv::Image<float> gray_of(const Picture& p) {
-    fftconv::Image<float> g = p.planes.front();
-    if (p.channels() == 1) return g;
-    // Colour channels averaged; an alpha channel (the 4th) does not count.
-    const std::size_t n = std::min<std::size_t>(p.channels(), 3);
-    for (std::size_t k = 1; k < n; ++k)
-        for (std::ptrdiff_t i = 0; i < g.size(); ++i) g.values()[i] += p.planes[k].values()[i];
-    for (float& v : g.values()) v /= static_cast<float>(n);
+    if (p.channels() == 1) return p.planes.front();
+    fftconv::Image<float> g(p.shape());
+    const float* b = p.planes[0].values().data();
+    const float* gr = p.planes[1].values().data();
+    const float* r = p.planes[2].values().data();
+    for (std::ptrdiff_t i = 0; i < g.size(); ++i)
+        g.values()[i] = static_cast<float>(0.114 * b[i] + 0.587 * gr[i] + 0.299 * r[i]);
     return g;
 }
 
-void check_output(const std::string& path, const std::vector<std::string>& inputs, bool raw) {
+void check_output(const std::string& path, const std::vector<std::string>& inputs, bool raw,
+                  const std::string& format) {
     enable_exr();
+    if (path == "-") {
+        stdout_taken = true;  // from here on, messages go to stderr
+        const std::string ext = format.empty() ? ".png" : format;
+        if (raw && !float_format(ext))
+            throw UsageError(
+                "--raw writes float samples, which needs .tif, .tiff, .exr or .pfm; standard output "
+                "would get '" +
+                ext + "' (--ext picks another)");
+        if (!streamable_format(ext) || !cv::haveImageWriter("x" + ext))
+            throw UsageError("standard output: fftconv cannot write '" + ext + "' files there");
+        return;
+    }
     const std::string ext = lower_extension(path);
     if (ext.empty())
         throw UsageError("output '" + path + "' has no extension to choose the format by (.png, .tif, ...)");
@@ -224,12 +404,18 @@ void check_output(const std::string& path, const std::vector<std::string>& input
                                               : "directory '" + dir.string() + "' does not exist"));
     if (fs::is_directory(path, ec)) throw UsageError("output '" + path + "' is a directory");
     for (const std::string& in : inputs)
-        if (same_file(path, in))
+        if (in != "-" && same_file(path, in))
             throw UsageError("refusing to write over the input '" + in + "' (output '" + path + "')");
     const std::string d = dir.empty() ? "." : dir.string();
     if (::access(d.c_str(), W_OK | X_OK) != 0)
         throw UsageError("output '" + path + "': cannot write into directory '" + d + "' (" + std::strerror(errno) +
                          ")");
+    // The name must fit the file system, which would otherwise refuse it only after the work.
+    const long name_max = ::pathconf(d.c_str(), _PC_NAME_MAX);
+    const std::size_t length = fs::path(path).filename().string().size();
+    if (name_max > 0 && length > static_cast<std::size_t>(name_max))
+        throw UsageError("output '" + path + "': the file name is " + std::to_string(length) +
+                         " bytes long, more than the " + std::to_string(name_max) + " this file system allows");
 }
 
 bool same_file(const std::string& a, const std::string& b) {
@@ -241,29 +427,31 @@ bool same_file(const std::string& a, const std::string& b) {
     return ec ? a == b : ca == cb;
 }
 
-void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write) {
+void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write,
+                      const std::string& format) {
+    const bool to_stdout = path == "-";
+    const std::string ext = !format.empty() ? format : to_stdout ? ".png" : fs::path(path).extension().string();
     // A hidden name in the same directory (so that the rename is atomic) with the real extension
     // (OpenCV picks the format by it), created exclusively so that no existing file is touched.
-    const fs::path target(path);
+    // Standard output's file goes to the temporary directory and is copied out when complete.
+    const char* tmpdir = std::getenv("TMPDIR");
+    const fs::path target =
+        to_stdout ? fs::path(tmpdir && *tmpdir ? tmpdir : "/tmp") / "fftconv-stdout" : fs::path(path);
     std::random_device rd;
     std::string tmp;
     for (int attempt = 0; tmp.empty(); ++attempt) {
-        std::string name = ".";
-        name += target.stem().string();
-        name += ".tmp";
-        name += std::to_string(rd() % 1000000);
-        name += target.extension().string();
-        const std::string candidate = (target.parent_path() / name).string();
+        const std::string candidate = (target.parent_path() / temporary_name(target, ext, rd() % 1000000)).string();
         const int fd = ::open(candidate.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
             ::close(fd);
             tmp = candidate;
         } else if (errno != EEXIST || attempt == 100) {
             const std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
-            throw ProcessError("could not write '" + path + "': cannot create a file in '" + dir + "' (" +
-                               std::strerror(errno) + ")");
+            throw ProcessError("could not write " + (to_stdout ? std::string("standard output") : "'" + path + "'") +
+                               ": cannot create a file in '" + dir + "' (" + std::strerror(errno) + ")");
         }
     }
+    const std::string shown = to_stdout ? std::string("standard output") : "'" + path + "'";
     bool ok = false;
     std::string why;
     {
@@ -280,8 +468,24 @@ void write_atomically(const std::string& path, const std::function<bool(const st
     std::error_code ec;
     if (!ok) {
         fs::remove(tmp, ec);
-        throw ProcessError("could not write '" + path + "'" + (why.empty() ? "" : ": " + why));
+        throw ProcessError("could not write " + shown + (why.empty() ? "" : ": " + why));
     }
+    if (to_stdout) {
+        std::ifstream in(tmp, std::ios::binary);
+        std::scoped_lock lock(console_mutex());
+        flush_stdout();
+        char buf[1 << 16];
+        while (in.read(buf, sizeof buf) || in.gcount() > 0)
+            std::fwrite(buf, 1, static_cast<std::size_t>(in.gcount()), stdout);
+        fs::remove(tmp, ec);
+        if (const int error = flush_stdout())
+            throw ProcessError(std::string("could not write standard output: ") + std::strerror(error));
+        return;
+    }
+    // A file replaced keeps its permissions (its mode; the rename replaces a link itself, not
+    // what it points to).
+    struct stat old {};
+    if (::stat(path.c_str(), &old) == 0) ::chmod(tmp.c_str(), old.st_mode & 07777);
     fs::rename(tmp, target, ec);
     if (ec) {
         const std::string message = ec.message();
@@ -290,63 +494,171 @@ void write_atomically(const std::string& path, const std::function<bool(const st
     }
 }
 
-std::string write_picture(const std::string& path, const Planes& planes, const WriteOptions& options) {
-    if (planes.size() == 2 || planes.size() > 4)
-        throw ProcessError("cannot write '" + path + "': image files hold 1, 3 or 4 channels, the result has " +
-                           std::to_string(planes.size()));
-    cv::Mat m = fftconv::to_mat(planes);  // CV_32F, channels merged
-    const std::string ext = lower_extension(path);
-    std::string mapping;
-    if (options.raw) {
-        mapping = "32-bit float, values unscaled";
-    } else {
-        double lo = 0, hi = 0;
-        cv::minMaxLoc(m.reshape(1), &lo, &hi);
-        const bool sixteen = options.sixteen_bit && sixteen_bit_format(ext);
-        const double top = sixteen ? 65535 : 255;
-        const double range_lo = options.low, range_hi = options.high, slack = 0.02 * (range_hi - range_lo);
-        Scaling scaling = options.scaling;
-        std::size_t outside = 0, clipped = 0;  // beyond the input's range with and without the slack
+namespace {
+
+// The mapping of finite float results onto 0..top, and how it reads.
+struct Mapping {
+    double scale = 1, offset = 0;
+    std::string text;
+};
+
+Mapping choose_mapping(const std::vector<cv::Mat>& mats, const WriteOptions& options, double top) {
+    double lo = INFINITY, hi = -INFINITY;
+    std::size_t outside = 0, clipped = 0, total = 0;  // beyond the input's range with and without the slack
+    const double range_lo = options.low, range_hi = options.high, slack = 0.02 * (range_hi - range_lo);
+    for (const cv::Mat& m : mats) {
         const cv::Mat flat = m.reshape(1, 1);
         for (int i = 0; i < flat.cols; ++i) {
             const float v = flat.at<float>(0, i);
+            if (!std::isfinite(v)) continue;
+            ++total;
+            lo = std::min(lo, static_cast<double>(v));
+            hi = std::max(hi, static_cast<double>(v));
             outside += v < range_lo - slack || v > range_hi + slack;
             clipped += v < range_lo || v > range_hi;
         }
-        if (scaling == Scaling::automatic)
-            scaling = static_cast<double>(outside) <= 0.005 * static_cast<double>(flat.cols) ? Scaling::keep
-                      : lo < 0 ? Scaling::signed_around_zero
-                               : Scaling::stretch;
-        double scale = 1, offset = 0;
-        if (scaling == Scaling::keep) {
-            scale = top / (range_hi - range_lo);
-            offset = -range_lo * scale;
-            mapping = format("values kept (%g..%g", range_lo, range_hi) +
-                      (range_lo != 0 || range_hi != top ? format(" -> 0..%g", top) : "") +
-                      (clipped ? format(", %.3g%% of samples clipped", 100.0 * static_cast<double>(clipped) / flat.cols)
-                               : "") +
-                      ")";
-        } else if (scaling == Scaling::signed_around_zero) {
-            const double a = std::max({-lo, hi, 1e-30});
-            scale = (top / 2) / a;
-            offset = top / 2;
-            mapping = format("signed: 0 -> %g, ±%.6g -> 0/%g", std::round(top / 2), a, top);
-        } else {
-            const double from = std::min(lo, 0.0), span = std::max(hi - from, 1e-30);
-            scale = top / span;
-            offset = -from * scale;
-            mapping = format("stretched: %.6g..%.6g -> 0..%g", from, from + span, top);
+    }
+    if (total == 0) lo = hi = 0;
+    Scaling scaling = options.scaling;
+    if (scaling == Scaling::automatic)
+        scaling = static_cast<double>(outside) <= 0.005 * static_cast<double>(total) ? Scaling::keep
+                  : lo < 0                                                           ? Scaling::signed_around_zero
+                                                                                     : Scaling::stretch;
+    Mapping m;
+    if (scaling == Scaling::keep) {
+        m.scale = top / (range_hi - range_lo);
+        m.offset = -range_lo * m.scale;
+        m.text = format("values kept (%g..%g", range_lo, range_hi) +
+                 (range_lo != 0 || range_hi != top ? format(" -> 0..%g", top) : "") +
+                 (clipped ? format(", %.3g%% of samples clipped",
+                                   100.0 * static_cast<double>(clipped) / static_cast<double>(total))
+                          : "") +
+                 ")";
+    } else if (scaling == Scaling::signed_around_zero) {
+        const double a = std::max({-lo, hi, 1e-30});
+        m.scale = (top / 2) / a;
+        m.offset = top / 2;
+        m.text = format("signed: 0 -> %g, ±%.6g -> 0/%g", std::round(top / 2), a, top);
+    } else {
+        const double from = std::min(lo, 0.0), span = std::max(hi - from, 1e-30);
+        m.scale = top / span;
+        m.offset = -from * m.scale;
+        m.text = format("stretched: %.6g..%.6g -> 0..%g", from, from + span, top);
+    }
+    return m;
+}
+
+// NaN, +Inf and -Inf among the samples of `mats`.
+struct NonFinite {
+    std::size_t nan = 0, positive = 0, negative = 0;
+    std::size_t total() const { return nan + positive + negative; }
+};
+
+NonFinite count_nonfinite(const std::vector<cv::Mat>& mats) {
+    NonFinite n;
+    for (const cv::Mat& m : mats) {
+        const cv::Mat flat = m.reshape(1, 1);
+        for (int i = 0; i < flat.cols; ++i) {
+            const float v = flat.at<float>(0, i);
+            if (std::isnan(v))
+                ++n.nan;
+            else if (std::isinf(v))
+                ++(v > 0 ? n.positive : n.negative);
         }
-        cv::Mat out;
-        m.convertTo(out, sixteen ? CV_16U : CV_8U, scale, offset);  // rounds and saturates
-        m = out;
-        mapping = (sixteen ? "16-bit, " : "8-bit, ") + mapping;
+    }
+    return n;
+}
+
+// BGRA from a gray or BGR image and an alpha plane of the same depth.
+cv::Mat with_alpha(const cv::Mat& colour, const cv::Mat& alpha) {
+    std::vector<cv::Mat> channels;
+    cv::split(colour, channels);
+    if (channels.size() == 1) channels = {channels[0], channels[0], channels[0]};
+    channels.push_back(alpha);
+    cv::Mat merged;
+    cv::merge(channels, merged);
+    return merged;
+}
+
+std::string describe_nonfinite(const NonFinite& n) {
+    std::string parts;
+    const auto add = [&](std::size_t count, const char* what) {
+        if (count) parts += (parts.empty() ? "" : ", ") + std::to_string(count) + " " + what;
+    };
+    add(n.nan, "NaN");
+    add(n.positive, "+Inf");
+    add(n.negative, "-Inf");
+    return std::to_string(n.total()) + " non-finite value" + (n.total() == 1 ? "" : "s") + " (" + parts + ")";
+}
+
+}  // namespace
+
+Written write_picture(const std::string& path, const std::vector<OutputPage>& pages, const WriteOptions& options) {
+    const std::string shown = path == "-" ? std::string("standard output") : "'" + path + "'";
+    if (pages.empty()) throw ProcessError("cannot write " + shown + ": no image");
+    for (const OutputPage& page : pages)
+        if (page.planes.size() != 1 && page.planes.size() != 3)
+            throw ProcessError("cannot write " + shown + ": image files hold 1 or 3 colour channels, the result has " +
+                               std::to_string(page.planes.size()));
+    const std::string ext = !options.format.empty() ? options.format : path == "-" ? ".png" : lower_extension(path);
+    Written w;
+    const bool keep_alpha = alpha_format(ext);
+    if (!keep_alpha && pages.front().alpha)
+        w.warnings.push_back("the alpha channel is not written: '" + ext + "' files hold none (.png, .tif, .exr " +
+                             "and .webp do)");
+    const bool as_float =
+        options.raw || float_only_format(ext) || (options.float_input && float_format(ext) && !options.scaling_asked);
+    std::vector<cv::Mat> colour;
+    for (const OutputPage& page : pages) colour.push_back(fftconv::to_mat(page.planes));  // CV_32F, merged
+    const NonFinite nonfinite = count_nonfinite(colour);
+    std::vector<cv::Mat> mats;
+    if (as_float) {
+        w.mapping = "32-bit float, values unscaled";
+        if (nonfinite.total()) w.warnings.push_back(describe_nonfinite(nonfinite) + " written as they are");
+        for (std::size_t i = 0; i < pages.size(); ++i)
+            // Alpha in a float file as in a float input: 0..1.
+            mats.push_back(pages[i].alpha && keep_alpha
+                               ? with_alpha(colour[i], fftconv::to_mat(*pages[i].alpha) / options.white)
+                               : colour[i]);
+    } else {
+        const bool sixteen = options.sixteen_bit && sixteen_bit_format(ext);
+        const double top = sixteen ? 65535 : 255;
+        const Mapping map = choose_mapping(colour, options, top);
+        w.mapping = std::string(sixteen ? "16-bit, " : "8-bit, ") + map.text;
+        if (nonfinite.total())
+            w.warnings.push_back(describe_nonfinite(nonfinite) + " written as " +
+                                 format("%g (NaN), %g (+Inf) and %g (-Inf); --raw keeps them", 0, top, 0));
+        // NaN to 0, and everything else clamped to what maps onto 0..top before convertTo rounds:
+        // its conversion to integers is undefined beyond their range (±Inf, 1e30).
+        const float below = static_cast<float>(-map.offset / map.scale);
+        const float above = static_cast<float>((top - map.offset) / map.scale);
+        for (std::size_t i = 0; i < pages.size(); ++i) {
+            cv::Mat m = colour[i].clone();
+            for (int r = 0; r < m.rows; ++r) {
+                float* row = m.ptr<float>(r);
+                for (int c = 0; c < m.cols * m.channels(); ++c)
+                    row[c] = std::isnan(row[c]) ? below : std::clamp(row[c], below, above);
+            }
+            cv::Mat out;
+            m.convertTo(out, sixteen ? CV_16U : CV_8U, map.scale, map.offset);
+            if (pages[i].alpha && keep_alpha) {
+                cv::Mat a;
+                fftconv::to_mat(*pages[i].alpha).convertTo(a, out.depth(), top / options.white);
+                out = with_alpha(out, a);
+            }
+            mats.push_back(out);
+        }
     }
     // OpenCV stores 3-channel float TIFFs in the lossy LogLuv encoding unless a compression is named.
     std::vector<int> params;
     if (ext == ".tif" || ext == ".tiff") params = {cv::IMWRITE_TIFF_COMPRESSION, 5 /* LZW, lossless */};
-    write_atomically(path, [&](const std::string& tmp) { return cv::imwrite(tmp, m, params); });
-    return mapping;
+    write_atomically(
+        path,
+        [&](const std::string& tmp) {
+            return mats.size() == 1 ? cv::imwrite(tmp, mats.front(), params) : cv::imwrite(tmp, mats, params);
+        },
+        ext);
+    return w;
 }
 
 }  // namespace app

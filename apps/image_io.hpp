@@ -1,43 +1,81 @@
 // Reading images of any depth into float planes, and writing results safely: by extension,
-// scaled to 8 or 16 bits with the mapping reported (or raw float), through a temporary file that
-// is renamed into place only when complete, and never over one of the run's own inputs.
+// float kept float where the format holds it, otherwise scaled to 8 or 16 bits with the mapping
+// reported; through a temporary file that is renamed into place only when complete, and never
+// over one of the run's own inputs. "-" names standard input or output.
 #pragma once
 
+#include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fftconv/image.hpp"
+#include "image_header.hpp"
 
 namespace app {
 
 using Planes = std::vector<fftconv::Image<float>>;
 
-/// An image as read from a file.
+/// "451x300": the tool prints every image size as width x height, as image tools do (the
+/// library's Shape is rows x cols).
+std::string size_text(std::int64_t width, std::int64_t height);
+std::string size_text(fftconv::Shape shape);
+
+/// An image file on the command line, opened and its header read, nothing decoded yet.
+struct ImageFile {
+    std::string name;                   // as given: a path, or "-" for standard input
+    std::string path;                   // where it is read from: the path, or a private copy of standard input
+    std::optional<ImageHeader> header;  // nullopt: a format fftconv's header reader does not know
+
+    std::size_t pages() const { return header ? header->pages.size() : 1; }
+};
+
+/// Checks that `name` is a readable, non-empty regular file (or "-": standard input, read once
+/// into a temporary file that is removed at exit) and reads its header.
+/// @throws ProcessError  naming the file and what is wrong.
+ImageFile open_image(const std::string& name);
+
+/// "the file 'x.png'" or "standard input", for messages.
+std::string display_name(const std::string& name);
+
+/// One page of an image as decoded.
 struct Picture {
-    std::string path;
-    Planes planes;       // one per channel, in the file's order (OpenCV's B, G, R, A)
-    int depth = 0;       // the file's sample depth (CV_8U, CV_16U, CV_32F, ...)
+    std::string path;                            // the name on the command line
+    Planes planes;                               // the colour channels in the file's order (B, G, R), or gray
+    std::optional<fftconv::Image<float>> alpha;  // the alpha channel, kept apart from the colour
+    int depth = 0;                               // the file's sample depth (CV_8U, CV_16U, CV_32F, ...)
     double white = 255;  // the value of full intensity at that depth: 255, 65535, or 1 for float data
     // The range the values live in: 0..white for integer data; for float data 0..1 widened to
-    // the data's own minimum and maximum (HDR and signed data are not squeezed into 0..1).
+    // the data's own finite minimum and maximum (HDR and signed data are not squeezed into 0..1).
     double low = 0;
     double high = 255;
+    std::size_t nonfinite = 0;  // NaN and ±Inf samples in float data
 
     fftconv::Shape shape() const { return planes.front().shape(); }
     std::size_t channels() const { return planes.size(); }
-    /// "512x512 gray 8-bit", "400x600 3-channel 16-bit".
+    bool is_float() const;
+    /// "512x512 gray 8-bit", "600x400 3-channel 16-bit with alpha".
     std::string describe() const;
 };
 
-/// @throws ProcessError  when the file is missing or not an image OpenCV can decode.
-Picture read_picture(const std::string& path);
+/// Page `page` of an opened file.
+/// @throws ProcessError  when it cannot be decoded.
+Picture read_page(const ImageFile& file, std::size_t page);
 
-/// The channels averaged into one gray plane (the planes themselves for a gray picture).
+/// open_image and read_page of a single-page image, refused beyond `max_pixels` from its header
+/// before decoding.
+/// @throws ProcessError  as those, for a file of several pages, and for more than max_pixels.
+Picture read_picture(const std::string& name, std::int64_t max_pixels = INT64_MAX);
+
+/// The colour channels as one gray plane, as cv::cvtColor(COLOR_BGR2GRAY) weighs them
+/// (0.299 R + 0.587 G + 0.114 B, summed in double); the plane itself for a gray picture.
 fftconv::Image<float> gray_of(const Picture& p);
 
-/// How float results become 8- or 16-bit samples (the `top` value is 255 or 65535).
+/// How float results become 8- or 16-bit samples (the `top` value is 255 or 65535), over the
+/// finite values only: NaN is written as 0, +Inf as top and -Inf as 0, and counted.
 ///   keep       an image in the input's range low..high: mapped onto 0..top, clipped (blur, low-pass)
 ///   signed     a response around 0: 0 -> top/2, ±max|v| -> 0 / top (derivatives, high-pass)
 ///   stretch    0..max -> 0..top, or min..max -> 0..top when there are negative values (magnitudes)
@@ -47,18 +85,37 @@ enum class Scaling { automatic, keep, signed_around_zero, stretch };
 
 /// How results are stored.
 struct WriteOptions {
-    bool raw = false;  // float samples, unscaled (TIFF, EXR, PFM only)
-    double low = 0;    // the input's range (Picture::low, high), for "values kept" outputs
+    bool raw = false;          // float samples, unscaled (TIFF, EXR, PFM only)
+    bool float_input = false;  // float in: a float format out stays float unless `scaling_asked`
+    bool scaling_asked = false;
+    double low = 0;  // the input's range (Picture::low, high), for "values kept" outputs
     double high = 255;
+    double white = 255;        // the input's full intensity, for the alpha channel
     bool sixteen_bit = false;  // the input was 16-bit: keep 16 bits where the format can
     Scaling scaling = Scaling::automatic;
+    std::string format;  // the extension that picks the format (".png"); empty: the path's own
+};
+
+/// A result page: its channels, and the input's alpha channel when it is carried through.
+struct OutputPage {
+    Planes planes;
+    std::optional<fftconv::Image<float>> alpha;
+};
+
+/// What write_picture did: the value mapping ("8-bit, values kept (0..255)", "32-bit float,
+/// values unscaled") and the warnings it has for the user (non-finite values, a dropped alpha).
+struct Written {
+    std::string mapping;
+    std::vector<std::string> warnings;
 };
 
 /// Checks, before any work, that `path` can be written: an extension OpenCV writes (a float one
-/// for --raw), an existing directory this process may write into, and not the same file as any
-/// of `inputs`.
+/// for --raw), an existing directory this process may write into, a name short enough for the
+/// file system (with room for the temporary name), and not the same file as any of `inputs`.
+/// "-" is standard output: `format` (an extension) must then name a format fftconv can stream.
 /// @throws UsageError  otherwise.
-void check_output(const std::string& path, const std::vector<std::string>& inputs, bool raw);
+void check_output(const std::string& path, const std::vector<std::string>& inputs, bool raw,
+                  const std::string& format = "");
 
 /// Whether two paths name one file: the same file when both exist (links included), else the
 /// same path once made absolute and normalised.
@@ -68,16 +125,30 @@ bool same_file(const std::string& a, const std::string& b);
 /// codecs' own messages are kept off stderr meanwhile; see image_io.cpp).
 std::mutex& console_mutex();
 
-/// Writes the planes to `path` and returns what was done with the values, e.g.
-/// "8-bit, values kept (0..255)" or "8-bit, signed: 0 -> 128, ±412.5 -> 0/255" (see Scaling).
-/// The file appears only when complete.
-/// @throws ProcessError  when writing fails; nothing is left at `path` then.
-std::string write_picture(const std::string& path, const Planes& planes, const WriteOptions& options);
+/// Where the tool's messages about its work go: stdout, or stderr once an image is written to
+/// standard output.
+std::FILE* info_stream();
 
-/// Writes a file through `write(temporary_path)`, then renames it to `path`; removes the
-/// temporary file when `write` fails or throws. The temporary name is new (created exclusively,
-/// hidden, in the same directory), so no existing file is ever written to.
+/// Writes the pages (several: a multi-page TIFF) to `path` ("-": standard output); the file
+/// appears only when complete. Colour pages are written as BGR, with alpha where the format
+/// holds it (PNG, TIFF, EXR, WebP).
+/// @throws ProcessError  when writing fails; nothing is left at `path` then.
+Written write_picture(const std::string& path, const std::vector<OutputPage>& pages, const WriteOptions& options);
+
+/// Writes a file through `write(temporary_path)`, then renames it to `path` (or copies it to
+/// standard output for "-"); removes the temporary file when `write` fails or throws. The
+/// temporary name is new (created exclusively, hidden, in the same directory, short enough for
+/// the file system), so no existing file is ever written to; a file replaced keeps its mode.
+/// `format` is the extension the temporary file gets (OpenCV picks the format by it).
 /// @throws ProcessError  on failure.
-void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write);
+void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write,
+                      const std::string& format = "");
+
+/// Whether files of this extension hold float samples only (OpenEXR, PFM, Radiance HDR): results
+/// go into them as float, unscaled.
+bool float_only_format(const std::string& ext);
+
+/// The extension a path's format is chosen by, lower case (".png"); "" for none.
+std::string lower_extension(const std::string& path);
 
 }  // namespace app

@@ -15,50 +15,72 @@ namespace fs = std::filesystem;
 namespace app {
 
 std::vector<OptionSpec> output_options() {
-    return {
+    std::vector<OptionSpec> o = {
         {"raw", "", "write float samples unscaled (output must be .tif, .tiff, .exr or .pfm)"},
         {"scale", "S",
          "8/16-bit outputs: keep (the input's range, clipped), signed (0 at mid-gray), stretch (0..max), "
-         "or auto (by the data); the default suits the command"},
+         "or auto (by the data); the default suits the command. A float input written to .tif/.exr/.pfm "
+         "stays float unless --scale is given"},
+        {"gray", "", "convert colour input to gray first (0.299 R + 0.587 G + 0.114 B, as cv::cvtColor)"},
+        {"page", "N", "process only page N (1 = the first) of a multi-page TIFF; default: every page"},
         {"outdir", "DIR",
-         "process several inputs: IN... --outdir DIR writes DIR/<input name>; a file that fails is reported "
-         "and the others are still processed (exit status 1)"},
-        {"ext", "EXT", "with --outdir: the outputs' extension (default: each input's own)"},
+         "process several inputs: IN... --outdir DIR writes DIR/<input name> (DIR is created if missing); a file "
+         "that fails is reported and the others are still processed (exit status 1)"},
+        {"ext", "EXT", "with --outdir or OUT '-': the outputs' format (default: each input's own; PNG for '-')"},
         threads_option(),
     };
+    for (const OptionSpec& l : limit_options()) o.push_back(l);
+    return o;
 }
 
 std::vector<Job> jobs_of(const Args& args, std::size_t extra, const std::string& synopsis,
                          std::vector<std::string>& extra_args) {
     const auto& p = args.positional();
     std::vector<Job> jobs;
+    const auto dotted = [](const std::string& ext) {
+        return lower_extension("x" + (ext.starts_with(".") ? ext : "." + ext));
+    };
     if (args.has("outdir")) {
         if (p.size() < 1 + extra) throw UsageError("expected " + synopsis + " with --outdir: at least one input");
         const fs::path dir = args.text("outdir");
-        std::error_code ec;
-        if (!fs::is_directory(dir, ec)) throw UsageError("--outdir '" + dir.string() + "' is not a directory");
         extra_args.assign(p.end() - static_cast<std::ptrdiff_t>(extra), p.end());
         std::set<std::string> seen;
         for (std::size_t i = 0; i + extra < p.size(); ++i) {
+            if (p[i] == "-") throw UsageError("standard input ('-') needs an OUT of its own, not --outdir");
             fs::path name = fs::path(p[i]).filename();
-            if (args.has("ext")) {
-                std::string ext = args.text("ext");
-                name.replace_extension(ext.starts_with(".") ? ext : "." + ext);
-            }
+            if (args.has("ext")) name.replace_extension(dotted(args.text("ext")));
             const std::string out = (dir / name).string();
             if (!seen.insert(out).second) throw UsageError("two inputs would both be written to '" + out + "'");
-            jobs.push_back({p[i], out});
+            jobs.push_back({p[i], out, ""});
         }
+        std::error_code ec;
+        if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+            throw UsageError("--outdir '" + dir.string() + "' exists and is not a directory");
+        if (!fs::exists(dir, ec) && !fs::create_directories(dir, ec))
+            throw UsageError("--outdir '" + dir.string() + "' cannot be created (" + ec.message() + ")");
     } else {
-        if (args.has("ext")) throw UsageError("--ext goes with --outdir");
         args.expect_positional(2 + extra, 2 + extra, synopsis);
+        if (args.has("ext") && p.back() != "-") throw UsageError("--ext goes with --outdir or OUT '-'");
         extra_args.assign(p.begin() + 1, p.end() - 1);
-        jobs.push_back({p.front(), p.back()});
+        jobs.push_back({p.front(), p.back(), ""});
     }
     std::vector<std::string> inputs;
     for (const Job& j : jobs) inputs.push_back(j.input);
     inputs.insert(inputs.end(), extra_args.begin(), extra_args.end());
-    for (const Job& j : jobs) check_output(j.output, inputs, args.has("raw"));
+    if (std::count(inputs.begin(), inputs.end(), "-") > 1)
+        throw UsageError("standard input ('-') can be read only once");
+    for (Job& j : jobs) {
+        if (j.output == "-") {
+            const std::string own = j.input == "-" ? "" : lower_extension(j.input);
+            j.format = args.has("ext") ? dotted(args.text("ext")) : own.empty() ? ".png" : own;
+        } else {
+            j.format = lower_extension(j.output);
+        }
+        check_output(j.output, inputs, args.has("raw"), j.output == "-" ? j.format : "");
+        if (args.has("scale") && float_only_format(j.format))
+            throw UsageError("--scale maps results to 8 or 16 bits, and '" + j.format +
+                             "' files hold float samples only (written unscaled)");
+    }
     return jobs;
 }
 
@@ -95,9 +117,42 @@ Scaling scaling_of(const Args& args, Scaling fallback) {
                                 fallback);
 }
 
-int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
-             const std::function<Planes(const Picture&, int threads)>& process) {
-    scaling = scaling_of(args, scaling);
+Picture with_gray(Picture p, bool gray) {
+    if (gray && p.channels() == 3) p.planes = {gray_of(p)};
+    return p;
+}
+
+namespace {
+
+// The pages of `file` this run processes: every page, or the one --page names.
+// @throws UsageError  for a page the file does not have, ProcessError for several pages going
+//                     to a format that holds one.
+std::vector<std::size_t> pages_to_process(const Args& args, const ImageFile& file, const std::string& output,
+                                          const std::string& format) {
+    const std::size_t count = file.pages();
+    if (args.has("page")) {
+        const long page = args.integer("page", 1, 1, 1000000);
+        if (static_cast<std::size_t>(page) > count)
+            throw ProcessError(display_name(file.name) + " has " + std::to_string(count) + " page" +
+                               (count == 1 ? "" : "s") + ", not a page " + std::to_string(page));
+        return {static_cast<std::size_t>(page - 1)};
+    }
+    const bool multi_page_output = format == ".tif" || format == ".tiff";
+    if (count > 1 && !multi_page_output)
+        throw ProcessError(display_name(file.name) + " has " + std::to_string(count) + " pages and " +
+                           (output == "-" ? std::string("standard output") : "'" + output + "'") + " (" + format +
+                           ") holds one: write a .tif to keep every page, or pick one with --page N");
+    std::vector<std::size_t> all(count);
+    for (std::size_t i = 0; i < count; ++i) all[i] = i;
+    return all;
+}
+
+}  // namespace
+
+int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
+    const Scaling scaling = scaling_of(args, work.scaling);
+    const Limits limits = limits_of(args);
+    const bool gray = args.has("gray");
     const int threads = threads_of(args);
     const bool progress = jobs.size() > 1 && isatty(STDERR_FILENO);
     // Several files: one per thread; one file: its channels share the threads.
@@ -105,17 +160,52 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
     const int plane_threads = jobs.size() == 1 ? threads : 1;
     std::atomic<std::size_t> next{0}, done{0};
     std::atomic<int> failures{0};
-    const auto work = [&] {
+    const std::string& command = args.spec().name;
+    const auto worker = [&] {
         for (std::size_t i; (i = next++) < jobs.size();) {
             const Job& job = jobs[i];
             std::string line;
+            std::vector<std::string> warnings;
             bool ok = true;
             try {
-                const Picture in = read_picture(job.input);
-                const Planes out = process(in, plane_threads);
-                const std::string mapping =
-                    write_picture(job.output, out, {args.has("raw"), in.low, in.high, in.depth == CV_16U, scaling});
-                line = "wrote " + job.output + " (" + fftconv::to_string(out.front().shape()) + ", " + mapping + ")";
+                const ImageFile file = open_image(job.input);
+                const std::vector<std::size_t> pages = pages_to_process(args, file, job.output, job.format);
+                if (file.header) {
+                    std::vector<PageHeader> headers;
+                    Cost total;
+                    for (std::size_t page : pages) {
+                        PageHeader h = file.header->pages[page];
+                        if (gray && h.channels >= 3) h.channels = h.channels == 4 ? 2 : 1;
+                        headers.push_back(h);
+                        const Cost c = work.cost(h);
+                        total.bytes = std::max(total.bytes, c.bytes);
+                        total.seconds += c.seconds;
+                        total.what = c.what;
+                    }
+                    check_budget(command, job.input, headers, total, limits);
+                }
+                std::vector<OutputPage> results;
+                WriteOptions options{args.has("raw"), false,   args.has("scale"), INFINITY, -INFINITY, 255,
+                                     false,           scaling, job.format};
+                std::string size;
+                for (std::size_t page : pages) {
+                    const Picture in = with_gray(read_page(file, page), gray);
+                    OutputPage out{work.process(in, plane_threads), std::nullopt};
+                    if (in.alpha && work.keeps_alpha && out.planes.front().shape() == in.shape()) out.alpha = in.alpha;
+                    options.float_input = in.is_float();
+                    options.low = std::min(options.low, in.low);
+                    options.high = std::max(options.high, in.high);
+                    options.white = in.white;
+                    options.sixteen_bit = in.depth == CV_16U;
+                    size = size_text(out.planes.front().shape());
+                    results.push_back(std::move(out));
+                }
+                const Written w = write_picture(job.output, results, options);
+                warnings = w.warnings;
+                const std::string shown = job.output == "-" ? "standard output" : job.output;
+                line = "wrote " + shown + " (" +
+                       (results.size() > 1 ? std::to_string(results.size()) + " pages of " : "") + size +
+                       (results.front().alpha ? " with alpha" : "") + ", " + w.mapping + ")";
             } catch (const std::exception& e) {
                 ok = false;
                 // In a batch, say which file failed unless the message already does.
@@ -123,30 +213,39 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
                 const std::string what = dynamic_cast<const std::bad_alloc*>(&e) ? std::string("out of memory")
                                          : cv_error                              ? "OpenCV: " + cv_error->err
                                                                                  : std::string(e.what());
-                const bool named = what.find(job.input) != std::string::npos;
-                line = "fftconv " + args.spec().name +
-                       ": error: " + (jobs.size() > 1 && !named ? job.input + ": " : "") + what;
+                const bool named = what.find(job.input) != std::string::npos ||
+                                   (job.input == "-" && what.find("standard input") != std::string::npos);
+                line = error_line(command, (jobs.size() > 1 && !named ? job.input + ": " : "") + what);
             }
             std::scoped_lock lock(console_mutex());
             if (progress) std::fprintf(stderr, "\r\033[K");
-            std::fprintf(ok ? stdout : stderr, "%s\n", line.c_str());
-            std::fflush(stdout);
+            std::fprintf(ok ? info_stream() : stderr, "%s\n", line.c_str());
+            for (const std::string& w : warnings)
+                std::fprintf(stderr, "fftconv %s: warning: %s: %s\n", command.c_str(),
+                             job.output == "-" ? "standard output" : job.output.c_str(), w.c_str());
+            flush_stdout();
             if (!ok) ++failures;
             if (progress) std::fprintf(stderr, "[%zu/%zu] %s", ++done, jobs.size(), job.input.c_str());
         }
     };
     std::vector<std::thread> pool;
-    for (int t = 1; t < file_threads; ++t) pool.emplace_back(work);
-    work();
+    for (int t = 1; t < file_threads; ++t) pool.emplace_back(worker);
+    worker();
     for (auto& t : pool) t.join();
     if (progress) std::fprintf(stderr, "\r\033[K");
     return failures > 0 ? 1 : 0;
 }
 
-int run_per_plane(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
-                  const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter) {
-    return run_jobs(args, jobs, scaling,
-                    [&](const Picture& in, int threads) { return map_planes(in.planes, threads, filter); });
+Work per_plane(Scaling scaling, bool keeps_alpha, std::function<Cost(const PageHeader&)> cost,
+               std::function<fftconv::Image<float>(const fftconv::Image<float>&)> filter) {
+    Work w;
+    w.scaling = scaling;
+    w.keeps_alpha = keeps_alpha;
+    w.cost = std::move(cost);
+    w.process = [filter = std::move(filter)](const Picture& in, int threads) {
+        return map_planes(in.planes, threads, filter);
+    };
+    return w;
 }
 
 }  // namespace app

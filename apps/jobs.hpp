@@ -1,12 +1,15 @@
 // Running an image-in, image-out subcommand over one file or a batch: IN OUT, or IN... --outdir
-// DIR; outputs checked before any work, a progress line on a terminal, files or channels in
-// parallel with --threads, one error line per failed file.
+// DIR; outputs checked before any work, each input's cost checked from its header before it is
+// decoded, every page of a multi-page TIFF processed, alpha carried through or dropped by the
+// command's rule, a progress line on a terminal, files or channels in parallel with --threads,
+// one error line per failed file.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "budget.hpp"
 #include "cli.hpp"
 #include "image_io.hpp"
 
@@ -17,12 +20,15 @@ std::vector<OptionSpec> output_options();
 
 struct Job {
     std::string input;
-    std::string output;
+    std::string output;  // "-": standard output
+    std::string format;  // the output's extension, which picks its format (".png")
 };
 
 /// The jobs on the command line, and the `extra` positional arguments that sit between the
-/// inputs and OUT (conv's KERNEL): IN EXTRA... OUT, or IN... EXTRA... with --outdir DIR.
-/// Outputs are checked (format, directory, not an input) before returning.
+/// inputs and OUT (conv's KERNEL): IN EXTRA... OUT, or IN... EXTRA... with --outdir DIR (created
+/// when missing). IN may be "-" (standard input) and OUT "-" (standard output, in the format of
+/// --ext, else the input's, else PNG). Outputs are checked (format, directory, name length, not
+/// an input) before returning.
 /// @throws UsageError
 std::vector<Job> jobs_of(const Args& args, std::size_t extra, const std::string& synopsis,
                          std::vector<std::string>& extra_args);
@@ -31,18 +37,32 @@ std::vector<Job> jobs_of(const Args& args, std::size_t extra, const std::string&
 Planes map_planes(const Planes& planes, int threads,
                   const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& f);
 
-/// Runs `process` on every job: read, process, write (the write reporting its value mapping),
-/// printing one line per file written. Returns the exit status: 0, or 1 if any file failed.
-/// `scaling` says what the results are (an image, a signed response, a magnitude); --scale
-/// overrides it.
-int run_jobs(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
-             const std::function<Planes(const Picture&, int threads)>& process);
+/// What a subcommand does to each input, for run_jobs.
+struct Work {
+    /// What the results are (an image, a signed response, a magnitude); --scale overrides it.
+    Scaling scaling = Scaling::keep;
+    /// Whether the input's alpha channel is carried through unchanged (results that are the
+    /// image itself, filtered, at its size); otherwise it is dropped.
+    bool keeps_alpha = true;
+    /// The estimated cost of one page, from its header (before decoding).
+    std::function<Cost(const PageHeader&)> cost;
+    /// The results for one page's colour (or gray) planes.
+    std::function<Planes(const Picture&, int threads)> process;
+};
 
-/// run_jobs for the common case: `filter` applied to every channel of every input.
-int run_per_plane(const Args& args, const std::vector<Job>& jobs, Scaling scaling,
-                  const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter);
+/// Runs `work` on every job: open, check the budget, read each page (turned gray with --gray),
+/// process, write (the write reporting its value mapping), printing one line per file written.
+/// Returns the exit status: 0, or 1 if any file failed.
+int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work);
+
+/// A Work whose `process` applies `filter` to every channel.
+Work per_plane(Scaling scaling, bool keeps_alpha, std::function<Cost(const PageHeader&)> cost,
+               std::function<fftconv::Image<float>(const fftconv::Image<float>&)> filter);
 
 /// --scale auto|keep|signed|stretch, or `fallback` without it.
 Scaling scaling_of(const Args& args, Scaling fallback);
+
+/// The channels that reach a command: the colour planes, or one gray plane with --gray.
+Picture with_gray(Picture p, bool gray);
 
 }  // namespace app

@@ -1,11 +1,15 @@
 #include "kernels.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
+#include <string_view>
 #include <vector>
 
 #include "cli.hpp"
@@ -16,33 +20,212 @@ namespace app {
 
 const char* const kernel_help =
     "KERNEL is one of:\n"
-    "  a file            an image (its gray values, normalised to sum 1) or a text matrix\n"
-    "                    (one row per line, values separated by spaces or commas, # comments)\n"
-    "  \"1,2,1;0,0,0;-1,-2,-1\"  an inline matrix: rows separated by ';'\n"
+    "  a file            an image (its gray values, normalised to sum 1 unless --no-normalize) or a\n"
+    "                    text matrix (one row per line, values separated by spaces or commas, # comments;\n"
+    "                    or numpy/JSON brackets: [[1, 2], [3, 4]])\n"
+    "  \"1,2,1;0,0,0;-1,-2,-1\"  an inline matrix: rows separated by ';' (or \"[[1,2,1],[0,0,0],[-1,-2,-1]]\");\n"
+    "                    an empty entry (\"1,,2\") is an error\n"
     "  gaussian:SIGMA    scipy's sampled Gaussian, radius int(4*SIGMA + 0.5), sum 1\n"
-    "  box:N or box:RxC  a mean filter\n"
+    "  box:N or box:WxH  a mean filter, W wide and H high\n"
     "  sobel-x, sobel-y  3x3 Sobel derivatives (x: increasing to the right, y: downwards)\n"
     "  scharr-x, scharr-y, laplacian\n"
-    "  random:RxC[:SEED] uniform random values normalised to sum 1 (seed 1 unless given)";
+    "  random:WxH[:SEED] uniform random values normalised to sum 1 (seed 1 unless given)";
+
+OptionSpec kernel_normalize_option() {
+    return {"no-normalize", "", "take an image-file KERNEL's values as they are, not scaled to sum 1"};
+}
+
+KernelOptions kernel_options_of(const Args& args) {
+    KernelOptions o;
+    o.normalize = !args.has("no-normalize");
+    if (args.has("max-pixels")) o.max_pixels = args.integer("max-pixels", 0, 1, INT64_MAX / 2);
+    return o;
+}
 
 namespace {
 
 using Rows = std::vector<std::vector<double>>;
 
-// Numbers in one row: separated by commas, spaces or tabs. nullopt-like: false on junk.
-bool parse_row(const std::string& line, std::vector<double>& row) {
-    std::string s = line;
-    for (char& c : s)
-        if (c == ',' || c == '\t') c = ' ';
-    std::istringstream in(s);
-    std::string word;
-    while (in >> word) {
-        double x = 0;
-        const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), x);
-        if (ec != std::errc() || end != word.data() + word.size() || !std::isfinite(x)) return false;
-        row.push_back(x);
+std::string ordinal_place(const char* unit, std::size_t row, std::size_t entry) {
+    return std::string(unit) + " " + std::to_string(row) + ", entry " + std::to_string(entry);
+}
+
+// One number, whole: "1", "-2.5", "+3", "1e-3", "2." (numpy prints that). @throws UsageError naming `place`.
+double parse_number(std::string_view word, const std::string& where, const std::string& place) {
+    std::string_view w = word;
+    if (w.size() > 1 && w[0] == '+' && w[1] != '-') w.remove_prefix(1);
+    double x = 0;
+    const auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), x);
+    if (ec != std::errc() || end != w.data() + w.size())
+        throw UsageError("kernel " + where + ": " + place + ": '" + std::string(word) + "' is not a number");
+    if (!std::isfinite(x))
+        throw UsageError("kernel " + where + ": " + place + ": '" + std::string(word) + "' is not a finite number");
+    return x;
+}
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+// The numbers of one row: entries separated by commas and/or spaces. An entry between two commas
+// (or before the first, or after the last) that holds nothing is an error, not skipped: "1,,2"
+// would otherwise read as [1 2] and shift every later value. `unit` and `row` name the place.
+std::vector<double> parse_row(std::string_view text, const std::string& where, const char* unit, std::size_t row) {
+    std::vector<double> values;
+    std::size_t entry = 0;
+    std::size_t at = 0;
+    bool need_entry = false;  // after a comma, an entry must follow
+    while (true) {
+        while (at < text.size() && is_space(text[at])) ++at;
+        if (at == text.size()) break;
+        if (text[at] == ',') {
+            if (values.size() == entry && (need_entry || entry == 0))
+                throw UsageError("kernel " + where + ": " + ordinal_place(unit, row, entry + 1) + " is empty");
+            need_entry = true;
+            ++at;
+            continue;
+        }
+        std::size_t end = at;
+        while (end < text.size() && !is_space(text[end]) && text[end] != ',') ++end;
+        values.push_back(parse_number(text.substr(at, end - at), where, ordinal_place(unit, row, ++entry)));
+        need_entry = false;
+        at = end;
     }
-    return true;
+    if (need_entry) throw UsageError("kernel " + where + ": " + ordinal_place(unit, row, entry + 1) + " is empty");
+    return values;
+}
+
+// Rows separated by new lines or ';'. In a file, '#' starts a comment and blank lines are
+// skipped; inline, every row must hold values.
+Rows parse_lines(const std::string& text, const std::string& where, bool file) {
+    Rows rows;
+    std::size_t line = 0, start = 0;
+    const char* unit = file ? "line" : "row";
+    while (start <= text.size()) {
+        std::size_t end = text.find_first_of(file ? "\n" : ";\n", start);
+        if (end == std::string::npos) end = text.size();
+        std::string_view row = std::string_view(text).substr(start, end - start);
+        ++line;
+        if (file)
+            if (const auto hash = row.find('#'); hash != std::string_view::npos) row = row.substr(0, hash);
+        // A file's lines may also hold several rows separated by ';'.
+        std::size_t piece_start = 0;
+        for (;;) {
+            const std::size_t semicolon = file ? row.find(';', piece_start) : std::string_view::npos;
+            const std::string_view piece = row.substr(
+                piece_start, semicolon == std::string_view::npos ? std::string_view::npos : semicolon - piece_start);
+            std::vector<double> values = parse_row(piece, where, unit, file ? line : rows.size() + 1);
+            if (!values.empty())
+                rows.push_back(std::move(values));
+            else if (!file)
+                throw UsageError("kernel " + where + ": row " + std::to_string(rows.size() + 1) + " is empty");
+            if (semicolon == std::string_view::npos) break;
+            piece_start = semicolon + 1;
+        }
+        start = end + 1;
+    }
+    return rows;
+}
+
+// numpy / JSON brackets: [1, 2, 3] is one row, [[1, 2], [3, 4]] two; entries separated by
+// commas or spaces (print(numpy_array) has no commas).
+class Brackets {
+public:
+    Brackets(std::string_view text, const std::string& where) : text_(text), where_(where) {}
+
+    Rows parse() {
+        skip();
+        Rows rows;
+        expect('[');
+        skip();
+        if (peek() == '[') {
+            for (;;) {
+                rows.push_back(row(rows.size() + 1));
+                if (!separator(']', "row " + std::to_string(rows.size() + 1))) break;
+            }
+        } else {
+            --at_;
+            rows.push_back(row(1));
+        }
+        skip();
+        if (at_ != text_.size()) fail("unexpected '" + std::string(1, text_[at_]) + "' after the closing ']'");
+        return rows;
+    }
+
+private:
+    std::vector<double> row(std::size_t index) {
+        skip();
+        expect('[');
+        std::vector<double> values;
+        skip();
+        if (peek() == ']') fail("row " + std::to_string(index) + " is empty");
+        for (;;) {
+            skip();
+            if (peek() == '[') fail("row " + std::to_string(index) + ": kernels have two dimensions, not more");
+            if (peek() == ',' || peek() == ']') fail(ordinal_place("row", index, values.size() + 1) + " is empty");
+            const std::size_t start = at_;
+            while (at_ < text_.size() && !is_space(text_[at_]) && text_[at_] != ',' && text_[at_] != ']' &&
+                   text_[at_] != '[')
+                ++at_;
+            values.push_back(
+                parse_number(text_.substr(start, at_ - start), where_, ordinal_place("row", index, values.size() + 1)));
+            if (!separator(']', ordinal_place("row", index, values.size() + 1))) return values;
+        }
+    }
+    // After an item: a comma and/or spaces (true: another item follows), or `close` (false).
+    // `next` names the item that would follow, for the message when it is empty.
+    bool separator(char close, const std::string& next) {
+        const bool spaced = at_ < text_.size() && is_space(text_[at_]);
+        skip();
+        if (peek() == close) {
+            ++at_;
+            return false;
+        }
+        if (peek() == ',') {
+            ++at_;
+            skip();
+            if (peek() == close || peek() == ',') fail(next + " is empty");
+            return true;
+        }
+        if (spaced || (close == ']' && peek() == '[')) return true;
+        fail(at_ < text_.size() ? "unexpected '" + std::string(1, text_[at_]) + "'" : "a closing ']' is missing");
+    }
+    void expect(char c) {
+        if (peek() != c)
+            fail(at_ < text_.size() ? "expected '" + std::string(1, c) + "', got '" + text_[at_] + "'"
+                                    : "expected '" + std::string(1, c) + "' at the end");
+        ++at_;
+    }
+    char peek() const { return at_ < text_.size() ? text_[at_] : '\0'; }
+    void skip() {
+        while (at_ < text_.size() && is_space(text_[at_])) ++at_;
+    }
+    [[noreturn]] void fail(const std::string& what) const { throw UsageError("kernel " + where_ + ": " + what); }
+
+    std::string_view text_;
+    std::string where_;
+    std::size_t at_ = 0;
+};
+
+// A matrix in text, bracketed or not.
+Rows parse_matrix(const std::string& text, const std::string& where, bool file) {
+    std::string body = text;
+    if (file) {  // comments out first, for the bracket check
+        std::string kept;
+        std::size_t start = 0;
+        while (start <= body.size()) {
+            std::size_t end = body.find('\n', start);
+            if (end == std::string::npos) end = body.size();
+            std::string line = body.substr(start, end - start);
+            if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+            kept += line + "\n";
+            start = end + 1;
+        }
+        body = kept;
+    }
+    const std::size_t first = body.find_first_not_of(" \t\r\n\v\f");
+    if (first != std::string::npos && body[first] == '[') return Brackets(body, where).parse();
+    return parse_lines(text, where, file);
 }
 
 fftconv::Image<double> from_rows(const Rows& rows, const std::string& where) {
@@ -58,6 +241,7 @@ fftconv::Image<double> from_rows(const Rows& rows, const std::string& where) {
     return k;
 }
 
+// "N" (N x N) or "WxH", each 1..4096.
 bool parse_size(const std::string& s, long& rows, long& cols) {
     const auto x = s.find('x');
     const auto num = [](const std::string& t, long& v) {
@@ -65,7 +249,7 @@ bool parse_size(const std::string& s, long& rows, long& cols) {
         return ec == std::errc() && end == t.data() + t.size() && v >= 1 && v <= 4096;
     };
     if (x == std::string::npos) return num(s, rows) && num(s, cols);
-    return num(s.substr(0, x), rows) && num(s.substr(x + 1), cols);
+    return num(s.substr(0, x), cols) && num(s.substr(x + 1), rows);
 }
 
 fftconv::Image<double> outer(const std::vector<double>& col, const std::vector<double>& row) {
@@ -77,38 +261,62 @@ fftconv::Image<double> outer(const std::vector<double>& col, const std::vector<d
 }
 
 std::string size_of(const fftconv::Image<double>& k) {
-    return fftconv::to_string(k.shape());
+    return size_text(k.shape());
+}
+
+// Text kernels are read whole; a file this large is no kernel anyone typed.
+constexpr std::uintmax_t max_text_bytes = std::uintmax_t{256} << 20;
+
+Kernel image_kernel(const std::string& path, const KernelOptions& options) {
+    const Picture p = read_picture(path, options.max_pixels);
+    fftconv::Image<double> k = fftconv::image_cast<double>(gray_of(p));
+    double sum = 0;
+    std::size_t nonfinite = 0;
+    for (double v : k.values()) {
+        sum += v;
+        nonfinite += !std::isfinite(v);
+    }
+    if (nonfinite)
+        throw ProcessError("kernel image '" + path + "' holds " + std::to_string(nonfinite) + " non-finite value" +
+                           (nonfinite == 1 ? "" : "s") + " (NaN or Inf)");
+    if (!options.normalize) return {k, path + " (" + size_of(k) + " image, values as they are)"};
+    if (!(sum > 0) || !std::isfinite(sum)) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", sum);
+        throw ProcessError("kernel image '" + path + "' sums to " + buf +
+                           ", so it cannot be normalised to sum 1 (--no-normalize takes its values as they are)");
+    }
+    for (double& v : k.values()) v /= sum;
+    return {k, path + " (" + size_of(k) + " image, normalised to sum 1)"};
 }
 
 }  // namespace
 
-Kernel parse_kernel(const std::string& spec) {
+Kernel parse_kernel(const std::string& spec, const KernelOptions& options) {
     std::error_code ec;
     if (std::filesystem::is_directory(spec, ec)) throw UsageError("KERNEL '" + spec + "' is a directory");
     if (std::filesystem::is_regular_file(spec, ec)) {
-        // A text matrix if every non-comment line parses as numbers; otherwise an image.
-        std::ifstream in(spec);
-        Rows rows;
-        std::string line;
-        bool text = true;
-        while (text && std::getline(in, line)) {
-            if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-            std::vector<double> row;
-            text = parse_row(line, row);
-            if (text && !row.empty()) rows.push_back(std::move(row));
+        // An image when its header says so; otherwise text, whose parse errors are the user's
+        // to see (a typo in a matrix file is not "cannot read it as an image"). Binary data that
+        // is neither goes to the image decoders, which may know a format the header reader does not.
+        if (read_header(spec)) return image_kernel(spec, options);
+        const std::uintmax_t size = std::filesystem::file_size(spec, ec);
+        if (ec) throw ProcessError("cannot read kernel file '" + spec + "': " + ec.message());
+        if (size == 0) throw ProcessError("cannot read kernel file '" + spec + "': the file is empty");
+        std::string text;
+        if (size <= max_text_bytes) {
+            std::ifstream in(spec, std::ios::binary);
+            text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+            if (!in && !in.eof()) throw ProcessError("cannot read kernel file '" + spec + "'");
         }
-        if (text && !rows.empty()) {
-            fftconv::Image<double> k = from_rows(rows, "file '" + spec + "'");
-            return {k, spec + " (" + size_of(k) + " matrix)"};
-        }
-        const Picture p = read_picture(spec);
-        fftconv::Image<double> k = fftconv::image_cast<double>(gray_of(p));
-        double sum = 0;
-        for (double v : k.values()) sum += v;
-        if (!(sum > 0) || !std::isfinite(sum))
-            throw ProcessError("kernel image '" + spec + "' sums to " + std::to_string(sum) + ", cannot normalise");
-        for (double& v : k.values()) v /= sum;
-        return {k, spec + " (" + size_of(k) + " image, normalised to sum 1)"};
+        const bool binary = size > max_text_bytes || text.find('\0') != std::string::npos ||
+                            std::any_of(text.begin(), text.end(), [](char c) {
+                                const auto u = static_cast<unsigned char>(c);
+                                return u < 0x20 && !is_space(c);
+                            });
+        if (binary) return image_kernel(spec, options);
+        fftconv::Image<double> k = from_rows(parse_matrix(text, "file '" + spec + "'", true), "file '" + spec + "'");
+        return {k, spec + " (" + size_of(k) + " matrix)"};
     }
 
     const auto colon = spec.find(':');
@@ -124,7 +332,7 @@ Kernel parse_kernel(const std::string& spec) {
     }
     if (name == "box" && !arg.empty()) {
         long r = 0, c = 0;
-        if (!parse_size(arg, r, c)) throw UsageError("kernel '" + spec + "': box:N or box:RxC with sizes 1..4096");
+        if (!parse_size(arg, r, c)) throw UsageError("kernel '" + spec + "': box:N or box:WxH with sizes 1..4096");
         fftconv::Image<double> k(r, c, 1.0 / static_cast<double>(r * c));
         return {k, spec + " (" + size_of(k) + ")"};
     }
@@ -133,7 +341,7 @@ Kernel parse_kernel(const std::string& spec) {
         long r = 0, c = 0;
         unsigned long seed = 1;
         if (!parse_size(arg.substr(0, second), r, c))
-            throw UsageError("kernel '" + spec + "': random:RxC[:SEED] with sizes 1..4096");
+            throw UsageError("kernel '" + spec + "': random:WxH[:SEED] with sizes 1..4096");
         if (second != std::string::npos) {
             const std::string s = arg.substr(second + 1);
             const auto [end, e] = std::from_chars(s.data(), s.data() + s.size(), seed);
@@ -161,23 +369,15 @@ Kernel parse_kernel(const std::string& spec) {
         if (name == "laplacian") return {fftconv::Image<double>{{0, 1, 0}, {1, -4, 1}, {0, 1, 0}}, "laplacian (3x3)"};
     }
 
-    // An inline matrix: "1,2,1;0,0,0;-1,-2,-1" or a single number.
-    Rows rows;
-    std::istringstream in(spec);
-    std::string row_text;
-    bool ok = spec.find_first_not_of("0123456789+-.eE,; \t") == std::string::npos;
-    while (ok && std::getline(in, row_text, ';')) {
-        std::vector<double> row;
-        ok = parse_row(row_text, row) && !row.empty();
-        rows.push_back(std::move(row));
-    }
-    if (ok && !rows.empty()) {
-        fftconv::Image<double> k = from_rows(rows, "'" + spec + "'");
+    // An inline matrix: "1,2,1;0,0,0;-1,-2,-1", "[[1,2],[3,4]]" or a single number.
+    if (!spec.empty() && spec.find_first_not_of("0123456789+-.eE,;[] \t\r\n") == std::string::npos) {
+        fftconv::Image<double> k = from_rows(parse_matrix(spec, "'" + spec + "'", false), "'" + spec + "'");
         return {k, size_of(k) + " matrix"};
     }
     throw UsageError("KERNEL '" + spec +
-                     "' is not a file, an inline matrix (\"1,2;3,4\") or a named kernel "
-                     "(gaussian:SIGMA, box:N, sobel-x, sobel-y, scharr-x, scharr-y, laplacian, random:RxC)");
+                     "' is not a file, an inline matrix (\"1,2;3,4\" or \"[[1,2],[3,4]]\") or a named kernel "
+                     "(gaussian:SIGMA, box:N, box:WxH, sobel-x, sobel-y, scharr-x, scharr-y, laplacian, "
+                     "random:WxH)");
 }
 
 }  // namespace app

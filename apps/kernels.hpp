@@ -1,8 +1,10 @@
 // KERNEL arguments: a file (image or text matrix), an inline matrix, or a named kernel.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
+#include "cli.hpp"
 #include "fftconv/image.hpp"
 
 namespace app {
@@ -12,13 +14,26 @@ extern const char* const kernel_help;
 
 struct Kernel {
     fftconv::Image<double> values;
-    std::string description;  // "gaussian:2 (17x17)", "3x3 matrix", "psf.png (31x31, normalised)"
+    std::string description;  // "gaussian:2 (17x17)", "3x2 matrix", "psf.png (31x31 image, normalised to sum 1)"
 };
 
-/// Parses a KERNEL argument: an existing file (a text matrix if it parses as one, else an image
-/// whose gray values are normalised to sum 1), an inline matrix "1,2,1;0,0,0;-1,-2,-1" (rows
-/// separated by ';', values by ',' or spaces), or a named kernel.
-/// @throws UsageError  for anything else; ProcessError for a file that cannot be read.
-Kernel parse_kernel(const std::string& spec);
+struct KernelOptions {
+    bool normalize = true;                // an image file's values scaled to sum 1
+    std::int64_t max_pixels = INT64_MAX;  // an image file larger than this is refused from its header
+};
+
+/// --no-normalize, for the commands that take a KERNEL.
+OptionSpec kernel_normalize_option();
+/// --no-normalize and --max-pixels.
+KernelOptions kernel_options_of(const Args& args);
+
+/// Parses a KERNEL argument: an existing file (an image, recognised by its header, whose gray
+/// values are normalised to sum 1 unless options.normalize is off; otherwise a text matrix), an
+/// inline matrix "1,2,1;0,0,0;-1,-2,-1" (rows separated by ';' or new lines, values by ',' or
+/// spaces), either of them also in numpy/JSON brackets "[[1,2],[3,4]]", or a named kernel.
+/// Sizes are width x height, as everywhere in the tool: box:5x3 is 5 wide and 3 high.
+/// @throws UsageError  for anything else, naming the row and entry that does not parse (an
+///                     empty entry "1,,2" included); ProcessError for a file that cannot be read.
+Kernel parse_kernel(const std::string& spec, const KernelOptions& options = {});
 
 }  // namespace app

@@ -1,5 +1,6 @@
 // fftconv sobel: image derivatives (cv::Sobel) or the gradient magnitude.
 #include "commands.hpp"
+#include "fftconv/filters.hpp"
 #include "jobs.hpp"
 
 namespace app {
@@ -7,6 +8,8 @@ namespace app {
 namespace {
 
 int run(const Args& args) {
+    std::vector<std::string> extra;
+    const auto jobs = jobs_of(args, 0, "IN OUT", extra);
     const bool magnitude = args.has("magnitude");
     if (magnitude && (args.has("dx") || args.has("dy"))) throw UsageError("--magnitude takes no --dx or --dy");
     const int dx = static_cast<int>(args.integer("dx", magnitude ? 1 : (args.has("dy") ? 0 : 1), 0, 30));
@@ -20,13 +23,17 @@ int run(const Args& args) {
     }
     const fftconv::Border border = border_of(args, fftconv::Border::reflect101);
     const fftconv::Method method = method_of(args);
-    std::vector<std::string> extra;
-    const auto jobs = jobs_of(args, 0, "IN OUT", extra);
-    return run_per_plane(args, jobs, magnitude ? Scaling::stretch : Scaling::signed_around_zero,
-                         [&](const fftconv::Image<float>& p) {
-                             return magnitude ? fftconv::sobel_magnitude(p, ksize, border, method)
-                                              : fftconv::sobel(p, dx, dy, ksize, border, method);
-                         });
+    const std::ptrdiff_t taps = ksize == -1 ? 3 : ksize == 1 ? 3 : ksize;
+    // Derivatives are not the image: their outputs are opaque, and the input's alpha is dropped.
+    return run_jobs(
+        args, jobs,
+        per_plane(
+            magnitude ? Scaling::stretch : Scaling::signed_around_zero, false,
+            [&](const PageHeader& page) { return filter_cost(page, taps, taps, true, method, magnitude ? 2 : 1); },
+            [&](const fftconv::Image<float>& p) {
+                return magnitude ? fftconv::sobel_magnitude(p, ksize, border, method)
+                                 : fftconv::sobel(p, dx, dy, ksize, border, method);
+            }));
 }
 
 }  // namespace
@@ -37,7 +44,8 @@ Command sobel_command() {
         "IN OUT [--dx 1 --dy 0 | --magnitude] [--ksize 3] [--border reflect101] [--method auto]",
         "image derivatives and gradient magnitude (cv::Sobel)",
         "Image derivatives by the Sobel operator, equal to cv::Sobel(src, dst, CV_32F, dx, dy, ksize, 1, 0, border);\n"
-        "or the gradient magnitude sqrt(gx^2 + gy^2). Colour images are filtered per channel.",
+        "or the gradient magnitude sqrt(gx^2 + gy^2). Colour images are filtered per channel; an alpha channel is\n"
+        "dropped (a derivative is not the image, and a half-transparent edge map would hide its edges).",
         {{"dx", "N", "derivative order along x (to the right); default 1"},
          {"dy", "N", "derivative order along y (downwards); default 0"},
          {"magnitude", "", "write sqrt(gx^2 + gy^2) of the first derivatives instead"},
