@@ -36,7 +36,11 @@ TEST_CASE("view_of: no copy, ROIs keep their row step") {
     CHECK(v.row_stride == 8);
     CHECK(v(3, 2) == 44.0f);
     CHECK(v.data == roi.ptr<float>());
-    CHECK_THROWS_AS((void)view_of<double>(m), Error);
+    CHECK_THROWS_WITH_AS((void)view_of<double>(m), "view_of: the Mat must be CV_64FC1, got CV_32FC1", Error);
+    CHECK_THROWS_WITH_AS((void)view_of<float>(cv::Mat(2, 2, CV_8UC1)), "view_of: the Mat must be CV_32FC1, got CV_8UC1",
+                         Error);
+    CHECK_THROWS_WITH_AS((void)view_of<float>(cv::Mat(2, 2, CV_32FC3)),
+                         "view_of: the Mat must be CV_32FC1, got CV_32FC3", Error);
 }
 
 TEST_CASE("to_mat round-trips single images and merges planes") {

@@ -25,13 +25,13 @@ constexpr int cv_depth() {
 }  // namespace detail
 
 /// A view of a single-channel CV_32F (T = float) or CV_64F (T = double) Mat's pixels, no copy;
-/// any row step (ROIs included).  @throws Error  for another type or channel count.
+/// any row step (ROIs included).  @throws Error  for another type or channel count, naming it
+/// as OpenCV does ("got CV_8UC3").
 template <Real T>
 [[nodiscard]] ImageView<const T> view_of(const cv::Mat& m) {
     if (m.type() != CV_MAKETYPE(detail::cv_depth<T>(), 1))
-        throw Error("view_of: the Mat must be single-channel " +
-                    std::string(std::is_same_v<T, float> ? "CV_32F" : "CV_64F") + ", got type " +
-                    std::to_string(m.type()) + " with " + std::to_string(m.channels()) + " channels");
+        throw Error("view_of: the Mat must be " + std::string(std::is_same_v<T, float> ? "CV_32FC1" : "CV_64FC1") +
+                    ", got " + cv::typeToString(m.type()));
     return {m.ptr<T>(), m.rows, m.cols, static_cast<std::ptrdiff_t>(m.step1())};
 }
 
