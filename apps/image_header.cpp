@@ -128,7 +128,7 @@ ImageHeader tiff(Bytes& b, bool big_endian, bool big_tiff) {
         const std::vector<unsigned char> table =
             b.at(ifd + static_cast<std::uint64_t>(count_size), static_cast<std::size_t>(entries) * entry_size);
         std::int64_t width = 0, height = 0;
-        std::uint64_t samples = 1, bits = 1, photometric = 1;
+        std::uint64_t samples = 1, bits = 1, photometric = 1, sample_format = 1;
         for (std::uint64_t e = 0; e < entries; ++e) {
             const unsigned char* p = table.data() + e * static_cast<std::uint64_t>(entry_size);
             const auto field = [&](int offset, int size) {
@@ -153,10 +153,14 @@ ImageHeader tiff(Bytes& b, bool big_endian, bool big_tiff) {
             if (tag == 258) bits = first();
             if (tag == 277) samples = first();
             if (tag == 262) photometric = first();
+            if (tag == 339) sample_format = first();
         }
         if (width <= 0 || height <= 0 || samples == 0 || samples > 64) throw Malformed{};
         const int channels = photometric == 3 ? 3 : samples >= 4 ? 4 : samples >= 2 ? 3 : 1;
-        h.pages.push_back({width, height, channels, bytes_for_bits(bits)});
+        // Float samples (SampleFormat 3) and the LogL/LogLuv encodings (Photometric 32844, 32845,
+        // 16 or 24 bits stored) decode as 32-bit float at least.
+        const bool as_float = sample_format == 3 || photometric == 32844 || photometric == 32845;
+        h.pages.push_back({width, height, channels, std::max(bytes_for_bits(bits), as_float ? 4 : 1)});
         ifd = b.uint(ifd + static_cast<std::uint64_t>(count_size) + entries * static_cast<std::uint64_t>(entry_size),
                      offset_size, big_endian);
     }

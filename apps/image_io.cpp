@@ -189,6 +189,52 @@ StdinCopy stdin_copy;
 
 std::atomic<bool> stdout_taken{false};
 
+// The range a float image's values live in, for "values kept" outputs: 0..1 widened to the
+// finite values. NaN and ±Inf never count; neither do a few wild values (one 1e30 pixel, a
+// sensor's hot pixels): when the whole range is over ten times the range of the middle 99.8%
+// of the values, the extreme 0.1% at each end are left out (and clipped when written, which
+// the mapping reports). The middle is found on a sample of at most 2^20 values.
+struct FloatRange {
+    double low = 0, high = 1;
+    std::size_t nonfinite = 0;
+};
+
+FloatRange float_range(const Planes& planes) {
+    FloatRange r;
+    double lo = INFINITY, hi = -INFINITY;
+    std::size_t total = 0;
+    for (const auto& plane : planes)
+        for (const float v : plane.values()) {
+            if (!std::isfinite(v)) {
+                ++r.nonfinite;
+                continue;
+            }
+            lo = std::min(lo, static_cast<double>(v));
+            hi = std::max(hi, static_cast<double>(v));
+            ++total;
+        }
+    if (total == 0) return r;
+    const std::size_t step = std::max<std::size_t>(1, total >> 20);
+    std::vector<float> sample;
+    std::size_t i = 0;
+    for (const auto& plane : planes)
+        for (const float v : plane.values())
+            if (std::isfinite(v) && i++ % step == 0) sample.push_back(v);
+    const std::size_t k = sample.size() / 1000;
+    std::nth_element(sample.begin(), sample.begin() + static_cast<std::ptrdiff_t>(k), sample.end());
+    const double middle_lo = sample[k];
+    std::nth_element(sample.begin(), sample.end() - 1 - static_cast<std::ptrdiff_t>(k), sample.end());
+    const double middle_hi = sample[sample.size() - 1 - k];
+    const double typical = std::max({middle_hi - middle_lo, std::abs(middle_lo), std::abs(middle_hi), 1.0});
+    if (hi - lo > 10 * typical) {
+        lo = middle_lo;
+        hi = middle_hi;
+    }
+    r.low = std::min(lo, 0.0);
+    r.high = std::max(hi, 1.0);
+    return r;
+}
+
 // The temporary name for `target`: hidden, in the same directory, with the format's extension,
 // and within the file system's name limit however long the target's own name is.
 std::string temporary_name(const fs::path& target, const std::string& ext, unsigned number) {
@@ -331,19 +377,10 @@ Picture read_page(const ImageFile& file, std::size_t page) {
     }
     p.high = p.white;
     if (p.is_float()) {
-        // The range of the finite values: one Inf or NaN must not decide how everything is shown.
-        double lo = 0, hi = 1;
-        for (const auto& plane : p.planes)
-            for (const float v : plane.values()) {
-                if (!std::isfinite(v)) {
-                    ++p.nonfinite;
-                    continue;
-                }
-                lo = std::min(lo, static_cast<double>(v));
-                hi = std::max(hi, static_cast<double>(v));
-            }
-        p.low = lo;
-        p.high = hi;
+        const FloatRange r = float_range(p.planes);
+        p.nonfinite = r.nonfinite;
+        p.low = r.low;
+        p.high = r.high;
     } else if (p.depth == CV_8S || p.depth == CV_16S || p.depth == CV_32S) {
         p.low = p.depth == CV_8S ? -128 : p.depth == CV_16S ? -32768 : -2147483648.0;
     }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "budget.hpp"
 #include "cli.hpp"
 #include "fftconv/filters.hpp"
 #include "image_io.hpp"
@@ -38,7 +39,7 @@ OptionSpec kernel_normalize_option() {
 KernelOptions kernel_options_of(const Args& args) {
     KernelOptions o;
     o.normalize = !args.has("no-normalize");
-    if (args.has("max-pixels")) o.max_pixels = args.integer("max-pixels", 0, 1, INT64_MAX / 2);
+    o.max_pixels = args.integer("max-pixels", default_max_pixels, 1, INT64_MAX / 2);
     return o;
 }
 
