@@ -1,114 +1,12 @@
 // End-to-end tests of the fftconv binary: every subcommand on samples/, outputs readable and of
 // the right size, numbers equal to the library's; bad usage (exit 2) and failed work (exit 1)
 // with one message and no output left behind; existing files and inputs never overwritten.
-#include <doctest/doctest.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
-#include <sstream>
-#include <string>
-#include <vector>
 
-#include "fftconv/fftconv.hpp"
-#include "fftconv/opencv.hpp"
+#include "apps_harness.hpp"
 
-extern char** environ;
-namespace fs = std::filesystem;
-using namespace fftconv;
-
-namespace {
-
-struct Result {
-    int status = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// A scratch directory per test case, removed afterwards.
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string t = (fs::temp_directory_path() / "fftconv-apps-XXXXXX").string();
-        REQUIRE(mkdtemp(t.data()) != nullptr);
-        dir = t;
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
-
-// Runs the binary with `args`, capturing its exit status, stdout and stderr.
-Result run(const std::vector<std::string>& args, const Scratch& s) {
-    const char* bin = std::getenv("FFTCONV_BIN");
-    REQUIRE_MESSAGE(bin != nullptr, "FFTCONV_BIN must name the fftconv binary");
-    std::vector<std::string> all{bin};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string out = s / ".stdout", err = s / ".stderr";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, bin, &actions, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    Result r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
-    fs::remove(out);
-    fs::remove(err);
-    return r;
-}
-
-const std::string camera = FFTCONV_SAMPLES_DIR "/camera.png";
-
-Image<float> camera_image() {
-    return to_image<float>(cv::imread(camera, cv::IMREAD_UNCHANGED));
-}
-
-// A float TIFF written with --raw, as an image.
-Image<float> read_raw(const std::string& path) {
-    const cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
-    REQUIRE_MESSAGE(!m.empty(), "cannot read " << path);
-    REQUIRE(m.type() == CV_32FC1);
-    return to_image<float>(m);
-}
-
-double max_diff(const Image<float>& a, const Image<float>& b) {
-    REQUIRE(a.shape() == b.shape());
-    double d = 0;
-    for (std::ptrdiff_t i = 0; i < a.size(); ++i) d = std::max(d, double(std::abs(a.values()[i] - b.values()[i])));
-    return d;
-}
-
-cv::Mat read_any(const std::string& path) {
-    return cv::imread(path, cv::IMREAD_UNCHANGED);
-}
-
-}  // namespace
+using namespace apps_test;
 
 TEST_CASE("every subcommand has --help with an example; unknown commands and options are usage errors") {
     Scratch s;
@@ -200,8 +98,8 @@ TEST_CASE("--scale: each command's default suits its data; the option overrides 
         return r.out;
     };
     // An ideal low-pass rings slightly beyond 0..255: still an image, clipped, not rescaled.
-    CHECK(mapping({"lowpass", camera, s / "lp.png", "--cutoff", "0.1", "--shape", "ideal"}).find("values kept (0..255, ") !=
-          std::string::npos);
+    CHECK(mapping({"lowpass", camera, s / "lp.png", "--cutoff", "0.1", "--shape", "ideal"})
+              .find("values kept (0..255, ") != std::string::npos);
     CHECK(mapping({"lowpass", camera, s / "hp.png", "--cutoff", "0.1", "--highpass"}).find("signed: 0 -> 128") !=
           std::string::npos);
     CHECK(mapping({"sobel", camera, s / "m.png", "--magnitude"}).find("stretched: 0..") != std::string::npos);
@@ -284,7 +182,7 @@ TEST_CASE("conv: named, inline and file kernels; modes; equals the library") {
     const Result r = run({"conv", camera, s / "k.txt", s / "f.png"}, s);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("k.txt (3x2 matrix)") != std::string::npos);  // width x height
-    CHECK(read_any(s / "f.png").size() == cv::Size(514, 513));  // full: (512+2-1) rows x (512+3-1) cols
+    CHECK(read_any(s / "f.png").size() == cv::Size(514, 513));     // full: (512+2-1) rows x (512+3-1) cols
     // Named derivative kernels under --correlate are cv::Sobel's (a zero border in same mode).
     REQUIRE(run({"conv", camera, "sobel-x", s / "sx.tif", "--mode", "same", "--correlate", "--raw"}, s).status == 0);
     CHECK(max_diff(read_raw(s / "sx.tif"), sobel(camera_image(), 1, 0, 3, Border::constant)) < 1e-3);
@@ -375,112 +273,6 @@ TEST_CASE("failures leave nothing behind and never overwrite: outputs, inputs, u
 // Bad files and bad paths: every one is refused with exit status 1 or 2 and one line on stderr
 // that names the file, and leaves every file that was there byte for byte as it was, with no
 // temporary file left over.
-
-namespace {
-
-// Every entry under `dir`, recursively: regular files with their size, modification time and
-// contents; directories, links and other kinds by what they are.
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-    std::map<std::string, std::string> all;
-    for (const auto& e : fs::recursive_directory_iterator(dir)) {
-        const fs::path rel = fs::relative(e.path(), dir);
-        std::error_code ec;
-        const fs::file_status st = fs::symlink_status(e.path(), ec);
-        std::string what;
-        if (fs::is_symlink(st)) {
-            what = "link to " + fs::read_symlink(e.path(), ec).string();
-        } else if (fs::is_regular_file(st)) {
-            what = std::to_string(fs::file_size(e.path(), ec)) + " bytes, modified " +
-                   std::to_string(fs::last_write_time(e.path(), ec).time_since_epoch().count()) + ": " +
-                   slurp(e.path());
-        } else {
-            what = fs::is_directory(st) ? "directory" : "other";
-        }
-        all[rel.string()] = what;
-    }
-    return all;
-}
-
-// What differs between two snapshots, for a failure message.
-std::string changes(const std::map<std::string, std::string>& before, const std::map<std::string, std::string>& after) {
-    std::string s;
-    for (const auto& [name, what] : before) {
-        const auto it = after.find(name);
-        if (it == after.end())
-            s += " removed " + name + ";";
-        else if (it->second != what)
-            s += " changed " + name + ";";
-    }
-    for (const auto& [name, what] : after)
-        if (!before.count(name)) s += " new " + name + ";";
-    return s;
-}
-
-std::uint32_t crc32(const std::string& bytes) {
-    std::uint32_t c = 0xffffffffu;
-    for (const unsigned char b : bytes) {
-        c ^= b;
-        for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
-std::string big_endian(std::uint32_t v) {
-    return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8), static_cast<char>(v)};
-}
-
-std::string png_chunk(const std::string& type, const std::string& data) {
-    return big_endian(static_cast<std::uint32_t>(data.size())) + type + data + big_endian(crc32(type + data));
-}
-
-std::string encoded(const cv::Mat& m, const std::string& ext) {
-    std::vector<uchar> bytes;
-    REQUIRE(cv::imencode(ext, m, bytes));
-    return {bytes.begin(), bytes.end()};
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-    std::ofstream(path, std::ios::binary) << bytes;
-}
-
-// 'path', as messages quote it.
-std::string in_quotes(const std::string& path) {
-    std::string q = "'";
-    q += path;
-    q += "'";
-    return q;
-}
-
-// One refused command line: what it tries, its arguments, and the file the message must name.
-struct Refusal {
-    std::string what;
-    std::vector<std::string> args;
-    std::string names;
-};
-
-// Runs each refusal in `s` and checks the outcome; returns how many ran.
-int check_refusals(const Scratch& s, const std::vector<Refusal>& cases) {
-    for (const Refusal& c : cases) {
-        CAPTURE(c.what);
-        const auto before = snapshot(s.dir);
-        const Result r = run(c.args, s);
-        CHECK((r.status == 1 || r.status == 2));
-        CHECK(r.out.find("wrote") == std::string::npos);
-        CHECK_MESSAGE(std::count(r.err.begin(), r.err.end(), '\n') == 1, "stderr: " << r.err);
-        CHECK(r.err.starts_with("fftconv " + c.args.front() + ": error: "));
-        CHECK(r.err.ends_with("\n"));
-        CHECK_MESSAGE(r.err.find(in_quotes(c.names)) != std::string::npos, "stderr: " << r.err);
-        const auto after = snapshot(s.dir);
-        CHECK_MESSAGE(after == before, "files touched:" << changes(before, after));
-    }
-    return static_cast<int>(cases.size());
-}
-
-bool running_as_root() {
-    return geteuid() == 0;
-}
-
-}  // namespace
 
 TEST_CASE("bad input files: corrupt, truncated, empty, zero-sized, non-image, unreadable, directories") {
     Scratch s;
