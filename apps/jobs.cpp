@@ -188,8 +188,10 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                 WriteOptions options{args.has("raw"), false,   args.has("scale"), INFINITY, -INFINITY, 255,
                                      false,           scaling, job.format};
                 std::string size;
+                bool narrowed = false;  // 64-bit float or 32-bit integer samples, computed in float
                 for (std::size_t page : pages) {
                     const Picture in = with_gray(read_page(file, page), gray);
+                    narrowed = narrowed || in.depth == CV_64F || in.depth == CV_32S;
                     OutputPage out{work.process(in, plane_threads), std::nullopt};
                     if (in.alpha && work.keeps_alpha && out.planes.front().shape() == in.shape()) out.alpha = in.alpha;
                     options.float_input = in.is_float();
@@ -202,6 +204,9 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                 }
                 const Written w = write_picture(job.output, results, options);
                 warnings = w.warnings;
+                if (narrowed)
+                    warnings.push_back("the input's 64-bit float or 32-bit integer samples were computed in 32-bit "
+                                       "float (about 7 significant digits)");
                 const std::string shown = job.output == "-" ? "standard output" : job.output;
                 line = "wrote " + shown + " (" +
                        (results.size() > 1 ? std::to_string(results.size()) + " pages of " : "") + size +

@@ -238,6 +238,13 @@ TEST_CASE("float in, float-capable format out: float unless --scale asks for 8 b
     REQUIRE(r.status == 0);
     CHECK(contains(r.out, "32-bit float"));
     CHECK(run({"blur", camera, s / "x.exr", "--sigma", "1", "--scale", "keep"}, s).status == 2);
+    // 64-bit samples are computed in float: said, not silent.
+    cv::Mat d(20, 30, CV_64FC1);
+    cv::randu(d, 0, 1);
+    REQUIRE(cv::imwrite(s / "d.tif", d));
+    r = run({"blur", s / "d.tif", s / "d_out.tif", "--sigma", "1"}, s);
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.err, "64-bit float or 32-bit integer samples were computed in 32-bit float"));
 }
 
 TEST_CASE("output names up to the file system's limit work; longer ones are refused before the work") {

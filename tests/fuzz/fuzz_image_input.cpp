@@ -1,9 +1,11 @@
 // fuzz_image_input: the fftconv tool's input layer on arbitrary file contents. The input's bytes
-// become a file, which goes through app::read_picture (every subcommand's image reader, OpenCV's
-// decoders underneath) and app::parse_kernel (a KERNEL argument naming a file: a text matrix,
-// else an image normalised to sum 1). Each must give a well-formed result or throw the tool's
-// documented errors (app::ProcessError, and app::UsageError for a malformed text matrix);
-// another exception, a crash, a sanitizer report or a hang is a finding.
+// become a file, which goes through app::read_header (the header reader that sizes the work
+// before decoding), app::read_picture (every subcommand's image reader, OpenCV's decoders
+// underneath) and app::parse_kernel (a KERNEL argument naming a file: a text matrix, else an
+// image normalised to sum 1). Each must give a well-formed result or throw the tool's
+// documented errors (app::ProcessError, and app::UsageError for a malformed text matrix); an
+// image that decodes larger than its header declared, another exception, a crash, a sanitizer
+// report or a hang is a finding.
 //
 // OpenCV refuses images of more pixels than OPENCV_IO_MAX_IMAGE_PIXELS, which it reads once,
 // when its library is loaded: the target sets a small limit (1 Mpixel, unless the variable is
@@ -21,10 +23,12 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include "../../apps/cli.hpp"
+#include "../../apps/image_header.hpp"
 #include "../../apps/image_io.hpp"
 #include "../../apps/kernels.hpp"
 
@@ -97,8 +101,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
         if (!out) fail("cannot write " + scratch.file);
     }
+    // The header reader sizes work before decoding: an image it reads must decode to no more
+    // than it declared (else a bomb would pass its checks), with no more channels or bytes.
+    const std::optional<app::ImageHeader> header = app::read_header(scratch.file);
     try {
-        check_picture(app::read_picture(scratch.file));
+        const app::Picture p = app::read_picture(scratch.file);
+        check_picture(p);
+        if (header) {
+            const app::PageHeader& h = header->pages.front();
+            const std::size_t channels = p.channels() + (p.alpha ? 1 : 0);
+            if (p.shape().rows > h.height || p.shape().cols > h.width ||
+                channels > static_cast<std::size_t>(h.channels))
+                fail("read_header declared " + std::to_string(h.width) + "x" + std::to_string(h.height) + ", " +
+                     std::to_string(h.channels) + " channels (" + header->format + "), the decoder gave " +
+                     p.describe());
+        }
     } catch (const app::ProcessError&) {
     } catch (const std::exception& e) {
         fail(std::string("read_picture threw an exception it does not document: ") + e.what());
