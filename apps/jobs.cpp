@@ -205,8 +205,9 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                 const Written w = write_picture(job.output, results, options);
                 warnings = w.warnings;
                 if (narrowed)
-                    warnings.push_back("the input's 64-bit float or 32-bit integer samples were computed in 32-bit "
-                                       "float (about 7 significant digits)");
+                    warnings.push_back(
+                        "the input's 64-bit float or 32-bit integer samples were computed in 32-bit "
+                        "float (about 7 significant digits)");
                 const std::string shown = job.output == "-" ? "standard output" : job.output;
                 line = "wrote " + shown + " (" +
                        (results.size() > 1 ? std::to_string(results.size()) + " pages of " : "") + size +
