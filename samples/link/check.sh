@@ -22,13 +22,17 @@ echo "pkg-config --cflags --libs fftconv: $(pkg-config --cflags --libs fftconv)"
 
 c++ -std=c++20 "$here/consumer.cpp" $(pkg-config --cflags --libs fftconv) -Wl,-rpath,"$prefix/lib" \
     -o "$work/consumer-shared"
-ldd "$work/consumer-shared" | grep -q "$prefix/lib/libfftconv.so" || { echo "consumer-shared does not use the installed libfftconv.so"; exit 1; }
+# ldd's output is taken whole before it is searched: `ldd | grep -q` under pipefail fails whenever
+# grep's early exit leaves ldd writing into a closed pipe (SIGPIPE), as it did on a loaded machine.
+shared_libs=$(ldd "$work/consumer-shared")
+grep -q "$prefix/lib/libfftconv.so" <<<"$shared_libs" || { echo "consumer-shared does not use the installed libfftconv.so"; exit 1; }
 echo -n "shared (pkg-config): "
 "$work/consumer-shared"
 
 static_libs=$(pkg-config --static --libs fftconv | sed "s|-lfftconv|$prefix/lib/libfftconv.a|")
 c++ -std=c++20 "$here/consumer.cpp" $(pkg-config --cflags fftconv) $static_libs -o "$work/consumer-static"
-if ldd "$work/consumer-static" | grep -q libfftconv; then echo "consumer-static still needs libfftconv.so"; exit 1; fi
+static_needs=$(ldd "$work/consumer-static")
+if grep -q libfftconv <<<"$static_needs"; then echo "consumer-static still needs libfftconv.so"; exit 1; fi
 echo -n "static (pkg-config --static): "
 "$work/consumer-static"
 
