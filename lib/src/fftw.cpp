@@ -82,16 +82,22 @@ int plan_threads(const std::vector<int>& dims) {
     return n >= 32768 ? wanted : 1;
 }
 
+// FFTW's threads, set up for both precisions at once, the first time the planner is used for
+// anything (a plan, a wisdom import or export). Setting them up adds the threaded solvers, which
+// changes the planner signature FFTW writes into exported wisdom and checks on import: set up
+// lazily per precision, a file saved after float-only planning was refused by a fresh process
+// until its first call had set up the same. Called with the planner lock held; false where FFTW
+// could not start threads (planning then stays single-threaded).
+template <class R>
+bool threads_ready() {
+    static const bool ready[2] = {fftw_init_threads() != 0, fftwf_init_threads() != 0};
+    return ready[std::is_same_v<R, double> ? 0 : 1];
+}
+
 // Called with the planner lock held.
 template <class R>
 void set_plan_threads(int n) {
-    static bool initialised = [] {
-        if constexpr (std::is_same_v<R, double>)
-            return fftw_init_threads() != 0;
-        else
-            return fftwf_init_threads() != 0;
-    }();
-    if (!initialised) return;  // planning stays single-threaded
+    if (!threads_ready<R>()) return;
     if constexpr (std::is_same_v<R, double>)
         fftw_plan_with_nthreads(n);
     else
@@ -189,6 +195,18 @@ std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<i
     return plan;
 }
 
+template <class R>
+bool plan_in_wisdom(Transform transform, const std::vector<int>& dims, PlannerEffort effort) {
+    const int n_threads = plan_threads(dims);
+    std::scoped_lock lock(planner_mutex());
+    set_plan_threads<R>(n_threads);
+    const auto raw = make_plan<R>(transform, dims, planner_flags(effort) | FFTW_WISDOM_ONLY);
+    if (raw) Fftw<R>::destroy(raw);
+    return raw != nullptr;
+}
+
+template bool plan_in_wisdom<float>(Transform, const std::vector<int>&, PlannerEffort);
+template bool plan_in_wisdom<double>(Transform, const std::vector<int>&, PlannerEffort);
 template std::shared_ptr<const Plan<float>> get_plan<float>(Transform, const std::vector<int>&, PlannerEffort);
 template std::shared_ptr<const Plan<double>> get_plan<double>(Transform, const std::vector<int>&, PlannerEffort);
 
@@ -200,6 +218,16 @@ std::string read_file(const std::string& path, bool& exists) {
     std::ostringstream text;
     if (in) text << in.rdbuf();
     return text.str();
+}
+
+// A section with no plans in it: FFTW's header alone, which a precision that never planned
+// exports. Its planner signature says only whether that precision's threads were set up when it
+// was written (files from before both precisions were set up at once differ there), so it is
+// skipped rather than checked: importing it would add nothing.
+bool empty_section(const std::string& s) {
+    const std::size_t end = s.find_last_not_of(" \t\r\n");
+    return s.rfind("(fftw-", 0) == 0 && s.find('(', 1) == std::string::npos && end != std::string::npos &&
+           s[end] == ')';
 }
 
 }  // namespace
@@ -225,8 +253,12 @@ bool load_wisdom(const std::string& path) {
     const std::size_t split = text.find("(fftw-", 1);
     const std::string doubles = text.substr(0, split), floats = split == std::string::npos ? "" : text.substr(split);
     std::scoped_lock lock(detail::planner_mutex());
-    const bool ok = fftw_import_wisdom_from_string(doubles.c_str()) != 0 &&
-                    (floats.empty() || fftwf_import_wisdom_from_string(floats.c_str()) != 0);
+    // Before importing: the signature in the file was written with threads set up (save_wisdom and
+    // every plan set them up first), and FFTW compares it with this process's.
+    (void)detail::threads_ready<double>();
+    const bool ok =
+        (detail::empty_section(doubles) || fftw_import_wisdom_from_string(doubles.c_str()) != 0) &&
+        (floats.empty() || detail::empty_section(floats) || fftwf_import_wisdom_from_string(floats.c_str()) != 0);
     if (!ok)
         throw Error("load_wisdom: '" + path + "' is not an FFTW wisdom file (" + std::to_string(text.size()) +
                     " bytes)");
@@ -237,6 +269,7 @@ void save_wisdom(const std::string& path) {
     std::string text;
     {
         std::scoped_lock lock(detail::planner_mutex());
+        (void)detail::threads_ready<double>();  // the signature every fftconv process imports with
         char* d = fftw_export_wisdom_to_string();
         char* f = fftwf_export_wisdom_to_string();
         if (d) text += d;

@@ -104,6 +104,11 @@ private:
 template <class R>
 std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<int>& dims, PlannerEffort effort);
 
+// Whether FFTW's wisdom already holds the plan get_plan would make for these arguments (FFTW_WISDOM_ONLY:
+// nothing is measured), for tests of load_wisdom.
+template <class R>
+bool plan_in_wisdom(Transform transform, const std::vector<int>& dims, PlannerEffort effort);
+
 // Number of plans in the cache (both precisions), for tests.
 std::size_t cached_plan_count();
 

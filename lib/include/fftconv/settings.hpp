@@ -38,7 +38,9 @@ void set_memory_limit(std::size_t bytes);
 
 /// FFTW wisdom: what measure/patient planning learned, saved to a file and loaded by later runs so
 /// they skip the measuring (FFTW's fftw_export_wisdom_to_filename, for both precisions in one
-/// file). load_wisdom returns false when the file does not exist; both throw Error for a file
+/// file). A file save_wisdom wrote loads in any later process, also as its first fftconv call
+/// (FFTW's threads, which FFTW's check of the file depends on, are set up before any import or
+/// export). load_wisdom returns false when the file does not exist; both throw Error for a file
 /// that cannot be read, parsed or written. save_wisdom writes a temporary file and renames it.
 bool load_wisdom(const std::string& path);
 void save_wisdom(const std::string& path);
