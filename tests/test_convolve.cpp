@@ -392,6 +392,43 @@ TEST_CASE_TEMPLATE("a NaN in the kernel reaches every output it overlaps, as in 
     }
 }
 
+TEST_CASE_TEMPLATE("NaN and Inf behind a zero tap: convolve and correlate multiply it, as scipy.signal does", T,
+                   ALL_TYPES) {
+    // IEEE arithmetic: 0 · NaN and 0 · Inf are NaN, and scipy.signal's direct sum includes them.
+    // (The image filters skip zero taps instead, as OpenCV's do: see filters.hpp.)
+    using R = real_t<T>;
+    const Image<T> k{{T(1), T(0), T(1)}, {T(2), T(0), T(2)}, {T(1), T(0), T(1)}};  // rank 1, zero column
+    for (R bad : {std::numeric_limits<R>::quiet_NaN(), std::numeric_limits<R>::infinity()}) {
+        Image<T> a(5, 5);
+        for (T& v : a.values()) v = T(1);
+        a(2, 2) = T(bad);
+        const Image<T> direct = correlate(a, k, Mode::same, Method::direct);
+        CAPTURE(bad);
+        CHECK(!finite_value(direct(2, 2)));  // through the zero tap
+        for (Method m : {Method::fft, Method::automatic}) {
+            CAPTURE(m);
+            check_same_nonfinite(correlate(a, k, Mode::same, m), direct);
+            check_same_nonfinite(convolve(a, k, Mode::same, m), convolve(a, k, Mode::same, Method::direct));
+            Convolver<T> plan(a.shape(), k, Mode::same, {.method = m, .correlate = true});
+            check_same_nonfinite(plan.apply(a), direct);
+        }
+        // 1D, long enough for overlap-save on the FFT path.
+        std::vector<T> x(60000, T(1));
+        x[30000] = T(bad);
+        const std::vector<T> h{T(1), T(0), T(-1)};
+        const auto as_image = [](const std::vector<T>& v) {
+            return Image<T>(ImageView<const T>(std::span<const T>(v)));
+        };
+        const std::vector<T> line = convolve(x, h, Mode::same, Method::direct);
+        CHECK(!finite_value(line[30000]));
+        for (Method m : {Method::fft, Method::automatic}) {
+            check_same_nonfinite(as_image(convolve(x, h, Mode::same, m)), as_image(line));
+            Convolver<T> plan(x.size(), std::span<const T>(h), Mode::same, {.method = m});
+            check_same_nonfinite(as_image(plan.apply(std::span<const T>(x))), as_image(line));
+        }
+    }
+}
+
 TEST_CASE("Method::automatic never runs the FFT on NaN or Inf") {
     // A shape the cost model sends to the FFT: with one NaN the call is the direct sum, bit for bit.
     std::mt19937_64 rng(53);

@@ -490,3 +490,178 @@ TEST_CASE_TEMPLATE("a blurred non-negative image has no negative pixel, on the F
     k2(0, 0) = -1;
     CHECK(has_negative(filter2d(img, k2, Border::constant, Method::fft)));
 }
+
+// ---- NaN and Inf: a kernel tap that is 0 is not applied, as in cv::filter2D and cv::Sobel, on every
+// path (separable passes, the 2D direct sum, the FFT with its repair) and by every method.
+
+namespace {
+
+constexpr Method all_methods[] = {Method::direct, Method::fft, Method::automatic};
+
+int value_class(double v) {
+    return std::isnan(v) ? 1 : std::isinf(v) ? (v > 0 ? 2 : 3) : 0;
+}
+
+// NaN, +Inf and -Inf in exactly the places of the reference's, and the finite values close to it.
+template <class T>
+void check_nonfinite_like(const std::string& op, const Image<T>& got, const cv::Mat& reference) {
+    REQUIRE(got.rows() == reference.rows);
+    REQUIRE(got.cols() == reference.cols);
+    cv::Mat want;
+    reference.convertTo(want, CV_64F);
+    std::ptrdiff_t nonfinite = 0, misplaced = 0;
+    double scale = 0, err = 0;
+    for (int r = 0; r < want.rows; ++r)
+        for (int c = 0; c < want.cols; ++c) {
+            const double w = want.at<double>(r, c), g = static_cast<double>(got(r, c));
+            nonfinite += !std::isfinite(w);
+            misplaced += value_class(g) != value_class(w);
+            if (std::isfinite(w) && std::isfinite(g))
+                scale = std::max(scale, std::abs(w)), err = std::max(err, std::abs(g - w));
+        }
+    CAPTURE(op);
+    CHECK(nonfinite > 0);  // the case tests something
+    CHECK(misplaced == 0);
+    CHECK(err <= (std::is_same_v<T, float> ? 1e-5 : 1e-12) * std::max(scale, 1.0));
+}
+
+// Sobel's 2D kernel ky·kxᵀ, for cv::filter2D.
+template <class T>
+cv::Mat sobel_2d(int dx, int dy, int ksize) {
+    const SobelKernels k = sobel_kernels(dx, dy, ksize);
+    Image<T> out(static_cast<std::ptrdiff_t>(k.y.size()), static_cast<std::ptrdiff_t>(k.x.size()));
+    for (std::ptrdiff_t i = 0; i < out.rows(); ++i)
+        for (std::ptrdiff_t j = 0; j < out.cols(); ++j)
+            out(i, j) = static_cast<T>(k.y[static_cast<std::size_t>(i)] * k.x[static_cast<std::size_t>(j)]);
+    return to_mat(out);
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("NaN behind a zero tap: sobel and filter2d give OpenCV's values with every method", T, float,
+                   double) {
+    // 5x5 ones with NaN in the middle. Sobel's x kernel has a zero middle column, so the middle
+    // column of outputs does not see the NaN: [nan 0 nan] in rows 1-3, as cv::Sobel gives in float
+    // (in double, cv::Sobel's row pass multiplies the zero tap: [nan nan nan]; cv::filter2D with the
+    // same 2D kernel gives [nan 0 nan] in both).
+    const int depth = fftconv::detail::cv_depth<T>();
+    Image<T> ones(5, 5);
+    for (T& v : ones.values()) v = 1;
+    ones(2, 2) = std::numeric_limits<T>::quiet_NaN();
+    const cv::Mat img = to_mat(ones);
+    cv::Mat want_sobel, want_filter;
+    if (std::is_same_v<T, float>)
+        cv::Sobel(img, want_sobel, depth, 1, 0, 3);
+    else
+        cv::filter2D(img, want_sobel, -1, sobel_2d<T>(1, 0, 3));
+    const Image<T> k{{1, 0, 1}, {2, 0, 2}, {1, 0, 1}};
+    cv::filter2D(img, want_filter, -1, to_mat(k));
+    for (Method m : all_methods) {
+        CAPTURE(m);
+        const Image<T> s = sobel(ones, 1, 0, 3, Border::reflect101, m);
+        for (int r = 1; r <= 3; ++r) {
+            CAPTURE(r);
+            CHECK(std::isnan(s(r, 1)));
+            CHECK(s(r, 2) == 0);
+            CHECK(std::isnan(s(r, 3)));
+        }
+        check_nonfinite_like(std::string("sobel ") + to_string(m), s, want_sobel);
+        const Image<T> f = filter2d(ones, k, Border::reflect101, m);
+        CHECK(f(2, 2) == 8);
+        check_nonfinite_like(std::string("filter2d ") + to_string(m), f, want_filter);
+    }
+}
+
+TEST_CASE_TEMPLATE("NaN and ±Inf land where cv::filter2D puts them, for every filter, border and method", T, float,
+                   double) {
+    const int depth = fftconv::detail::cv_depth<T>();
+    const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
+    Image<T> data = cvref::image_of<T>(cvref::random_mat(23, 19, depth, 31));
+    data(5, 7) = nan;
+    data(0, 3) = inf;  // on the edge: the borders copy it outward
+    data(15, 18) = -inf;
+    data(22, 0) = nan;
+    data(11, 9) = inf;
+    data(11, 11) = -inf;  // two apart: a 3-wide kernel with a zero middle adds +Inf and -Inf
+    const cv::Mat img = to_mat(data);
+
+    SUBCASE("sobel, against cv::filter2D with its 2D kernel") {
+        // cv::Sobel itself multiplies zero taps in some of its loops (double data, the last
+        // columns, ksize 7), so the reference is cv::filter2D, which never does.
+        for (int ksize : {-1, 1, 3, 5, 7})
+            for (auto [dx, dy] : {std::pair{1, 0}, {0, 1}, {1, 1}, {2, 0}, {0, 2}, {3, 0}})
+                for (Border b : all_borders) {
+                    if ((ksize == -1 && dx + dy != 1) || (ksize <= 3 && (dx > 2 || dy > 2))) continue;
+                    const cv::Mat want = cv_filter2d(img, sobel_2d<T>(dx, dy, ksize), b);
+                    for (Method m : all_methods) {
+                        CAPTURE(ksize);
+                        CAPTURE(dx);
+                        CAPTURE(dy);
+                        check_nonfinite_like(name("sobel", b, m, type_name<T>()), sobel(data, dx, dy, ksize, b, m),
+                                             want);
+                    }
+                }
+    }
+    SUBCASE("sobel_magnitude and gaussian_blur") {
+        cv::Mat gx = cv_filter2d(img, sobel_2d<T>(1, 0, 3), Border::reflect101),
+                gy = cv_filter2d(img, sobel_2d<T>(0, 1, 3), Border::reflect101), magnitude, blurred;
+        cv::magnitude(gx, gy, magnitude);
+        cv::GaussianBlur(img, blurred, cv::Size(9, 9), 1.0, 1.0, cv::BORDER_REFLECT);  // radius int(4σ + 0.5)
+        for (Method m : all_methods) {
+            check_nonfinite_like(std::string("sobel_magnitude ") + to_string(m),
+                                 sobel_magnitude(data, 3, Border::reflect101, m), magnitude);
+            check_nonfinite_like(std::string("gaussian_blur ") + to_string(m),
+                                 gaussian_blur(data, 1.0, Border::reflect, m), blurred);
+        }
+    }
+    SUBCASE("filter2d: rank-1 and general kernels with zero taps") {
+        const std::vector<Image<T>> kernels = {
+            {{1, 0, 1}, {2, 0, 2}, {1, 0, 1}},             // rank 1, zero column
+            {{0, 0, 0}, {1, 2, 1}, {0, 0, 0}},             // rank 1, zero rows
+            {{0, 1, 0}, {1, 0, 1}, {0, 1, 2}},             // rank 3
+            {{1, 0, -1, 0}, {0, 0, 0, 0}, {-2, 0, 2, 0}},  // even width, rank 1
+            {{1, T(1e-9), 1}, {2, 0, 2}, {1, 0, 1}},       // rank 1 within the tolerance, but a tap
+                                                           // its factors make zero is not
+        };
+        for (const Image<T>& k : kernels)
+            for (Border b : all_borders) {
+                const cv::Mat want = cv_filter2d(img, to_mat(k), b);
+                for (Method m : all_methods) {
+                    CAPTURE(k.rows());
+                    CAPTURE(k.cols());
+                    CAPTURE(k(0, 1));
+                    check_nonfinite_like(name("filter2d", b, m, type_name<T>()), filter2d(data, k, b, m), want);
+                }
+            }
+    }
+    SUBCASE("sep_filter2d: the 2D kernel's zero taps, as cv::filter2D with ky·kxᵀ") {
+        // cv::sepFilter2D itself multiplies the zero taps of a kernel that is neither symmetric nor
+        // antisymmetric (NaN there), unlike cv::filter2D with the same 2D kernel and cv::Sobel.
+        const std::vector<T> kx{1, 0, 2}, ky{1, 2, 0};
+        const Image<T> k2{{1, 0, 2}, {2, 0, 4}, {0, 0, 0}};
+        for (Border b : all_borders) {
+            const cv::Mat want = cv_filter2d(img, to_mat(k2), b);
+            for (Method m : all_methods)
+                check_nonfinite_like(name("sep_filter2d", b, m, type_name<T>()),
+                                     sep_filter2d<T>(data.view(), kx, ky, b, m), want);
+        }
+    }
+}
+
+TEST_CASE("a NaN or Inf in a filter's kernel reaches every output, also through the border") {
+    Image<float> img(9, 8);
+    for (float& v : img.values()) v = 0.5f;
+    const cv::Mat src = to_mat(img);
+    Image<float> k{{1, 0, 1}, {2, 0, std::numeric_limits<float>::quiet_NaN()}, {1, 0, 1}};
+    for (Border b : all_borders)
+        for (Method m : all_methods) {
+            check_nonfinite_like(name("filter2d NaN kernel", b, m, "f32"), filter2d(img, k, b, m),
+                                 cv_filter2d(src, to_mat(k), b));
+            const std::vector<float> kx{1, 0, std::numeric_limits<float>::infinity()}, ky{0, 1, 1};
+            const Image<float> got = sep_filter2d<float>(img.view(), kx, ky, b, m);
+            const Image<float> k2{{0, 0, 0},
+                                  {1, 0, std::numeric_limits<float>::infinity()},
+                                  {1, 0, std::numeric_limits<float>::infinity()}};
+            check_nonfinite_like(name("sep_filter2d Inf kernel", b, m, "f32"), got, cv_filter2d(src, to_mat(k2), b));
+        }
+}

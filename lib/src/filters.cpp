@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "cost_model.hpp"
@@ -81,6 +82,71 @@ void copy_into(const Image<T>& from, ImageView<T> to) {
         for (std::ptrdiff_t c = 0; c < to.cols; ++c) to(r, c) = from(r, c);
 }
 
+// The filters' valid correlation of an image already extended by its border: out(r, c) =
+// Σ kernel(i, j) · padded(r + i, c + j) over the taps that are not 0, by `method`. Skipping zero
+// taps matters only for NaN and ±Inf (0 · NaN is NaN): they reach exactly the outputs a nonzero
+// tap carries them to, as in cv::filter2D and cv::Sobel and the separable passes (which drop zero
+// taps). The correlation runs on copies with those values set to 0; then each output one of them
+// reaches is summed again over the nonzero taps, in the same order whatever the method.
+template <Real T>
+void filter_correlate(ImageView<const T> padded, ImageView<const T> kernel, Method method, ImageView<T> out) {
+    const bool bad_kernel = detail::has_nonfinite(kernel);
+    if (!bad_kernel && !detail::has_nonfinite(padded)) {
+        copy_into(correlate<T>(padded, kernel, Mode::valid, method), out);
+        return;
+    }
+    const auto cleaned = [](ImageView<const T> v) {
+        Image<T> c(v);
+        for (T& x : c.values())
+            if (!detail::is_finite(x)) x = T(0);
+        return c;
+    };
+    const Image<T> clean = cleaned(padded), clean_kernel = cleaned(kernel);
+    copy_into(correlate<T>(clean.view(), clean_kernel.view(), Mode::valid, method), out);
+
+    struct Tap {
+        std::ptrdiff_t i, j;
+        T k;
+    };
+    std::vector<Tap> taps;
+    for (std::ptrdiff_t i = 0; i < kernel.rows; ++i)
+        for (std::ptrdiff_t j = 0; j < kernel.cols; ++j)
+            if (kernel(i, j) != T(0)) taps.push_back({i, j, kernel(i, j)});
+    // Which outputs to sum again: all of them for a non-finite tap (every output's window covers
+    // every tap), else those a nonzero tap carries a non-finite value to.
+    std::vector<unsigned char> reached(static_cast<std::size_t>(out.rows * out.cols), bad_kernel ? 1 : 0);
+    if (!bad_kernel)
+        for (std::ptrdiff_t r = 0; r < padded.rows; ++r)
+            for (std::ptrdiff_t c = 0; c < padded.cols; ++c) {
+                if (detail::is_finite(padded(r, c))) continue;
+                for (const Tap& t : taps) {
+                    const std::ptrdiff_t orow = r - t.i, ocol = c - t.j;
+                    if (orow >= 0 && orow < out.rows && ocol >= 0 && ocol < out.cols)
+                        reached[static_cast<std::size_t>(orow * out.cols + ocol)] = 1;
+                }
+            }
+    for (std::ptrdiff_t r = 0; r < out.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < out.cols; ++c) {
+            if (!reached[static_cast<std::size_t>(r * out.cols + c)]) continue;
+            T sum(0);
+            for (const Tap& t : taps) sum += t.k * padded(r + t.i, c + t.j);
+            out(r, c) = sum;
+        }
+}
+
+// Whether ky[i] · kx[j] is 0 exactly where kernel(i, j) is: the separable passes drop the zero
+// factors' taps, so NaN and Inf reach the same outputs as through the 2D kernel only then (a
+// kernel rank-1 within the tolerance may hold a tiny tap its factors make 0).
+template <Real T>
+bool same_zero_taps(ImageView<const T> kernel, std::span<const T> kx, std::span<const T> ky) {
+    for (std::ptrdiff_t i = 0; i < kernel.rows; ++i)
+        for (std::ptrdiff_t j = 0; j < kernel.cols; ++j)
+            if ((kernel(i, j) == T(0)) !=
+                (ky[static_cast<std::size_t>(i)] == T(0) || kx[static_cast<std::size_t>(j)] == T(0)))
+                return false;
+    return true;
+}
+
 // Seconds for the separable direct path: one multiply-add per non-zero tap per pixel and pass.
 template <Real T>
 double separable_seconds(Shape image, std::span<const T> kx, std::span<const T> ky) {
@@ -148,7 +214,8 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
     // the caller asked for the FFT or one 2D FFT product is cheaper still.
     if (method != Method::fft && kernel.rows > 1 && kernel.cols > 1) {
         const double tolerance = std::is_same_v<T, float> ? 1e-6 : 1e-12;
-        if (const auto f = detail::rank_one(kernel, tolerance)) {
+        const auto f = detail::rank_one(kernel, tolerance);
+        if (f && same_zero_taps(kernel, std::span<const T>(f->kx), std::span<const T>(f->ky))) {
             const std::span<const T> kx(f->kx), ky(f->ky);
             const Shape padded =
                 detail::padded_shape("filter2d", image.shape(), ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac);
@@ -162,7 +229,7 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
         }
     }
     const Image<T> padded = extend_border(image, ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac, border);
-    copy_into(correlate<T>(padded.view(), kernel, Mode::valid, method), out);
+    filter_correlate<T>(padded.view(), kernel, method, out);
     // Non-negative data through a non-negative kernel (blur, box, any average) stays >= 0.
     if (detail::nonnegative(kernel) && detail::nonnegative(image)) detail::clamp_negatives(out);
 }
@@ -185,21 +252,28 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
     const auto kr = static_cast<std::ptrdiff_t>(ky.size()), kc = static_cast<std::ptrdiff_t>(kx.size());
     const Shape padded_shape =
         detail::padded_shape("sep_filter2d", image.shape(), kr / 2, kr - 1 - kr / 2, kc / 2, kc - 1 - kc / 2);
+    // A NaN or Inf tap multiplies the border's values too, which the separable passes do not read
+    // (a constant border's zeros): the 2D path, on the extended image, gives it every output.
+    const bool finite_kernel =
+        !detail::has_nonfinite(ImageView<const T>(kx)) && !detail::has_nonfinite(ImageView<const T>(ky));
     if (method == Method::automatic) {
         // Two 1D direct passes against one 2D FFT product, whichever the cost model prefers.
         const double fft = estimate_seconds(padded_shape, {kr, kc}, Mode::valid, element_type_v<T>, Method::fft);
         method = separable_seconds(image.shape(), kx, ky) <= fft ? Method::direct : Method::fft;
     }
-    if (method == Method::direct) {
+    if (method == Method::direct && finite_kernel) {
         detail::separable_correlate(image, kx, ky, -(kr / 2), -(kc / 2), border, out, threads());
         return;
     }
     const Image<T> padded = extend_border(image, kr / 2, kr - 1 - kr / 2, kc / 2, kc - 1 - kc / 2, border);
     Image<T> k2(kr, kc);
+    // A zero factor makes a zero tap, also against a NaN or Inf in the other factor.
     for (std::ptrdiff_t i = 0; i < kr; ++i)
-        for (std::ptrdiff_t j = 0; j < kc; ++j)
-            k2(i, j) = ky[static_cast<std::size_t>(i)] * kx[static_cast<std::size_t>(j)];
-    copy_into(correlate<T>(padded.view(), k2.view(), Mode::valid, method), out);
+        for (std::ptrdiff_t j = 0; j < kc; ++j) {
+            const T y = ky[static_cast<std::size_t>(i)], x = kx[static_cast<std::size_t>(j)];
+            k2(i, j) = y == T(0) || x == T(0) ? T(0) : y * x;
+        }
+    filter_correlate<T>(padded.view(), k2.view(), method, out);
     // Non-negative data through a non-negative kernel (gaussian_blur, box) stays >= 0.
     if (detail::nonnegative(ImageView<const T>(k2.view())) && detail::nonnegative(image)) detail::clamp_negatives(out);
 }
@@ -282,7 +356,13 @@ template <Real T>
 Image<T> sobel_magnitude(ImageView<const T> image, int ksize, Border border, Method method) {
     Image<T> gx = sobel(image, 1, 0, ksize, border, method);
     const Image<T> gy = sobel(image, 0, 1, ksize, border, method);
-    for (std::ptrdiff_t i = 0; i < gx.size(); ++i) gx.values()[i] = std::hypot(gx.values()[i], gy.values()[i]);
+    // NaN where either derivative is NaN, as sqrt(gx² + gy²) and cv::magnitude give (std::hypot
+    // would return Inf for an Inf beside a NaN); hypot otherwise, which does not overflow.
+    for (std::ptrdiff_t i = 0; i < gx.size(); ++i) {
+        T& g = gx.values()[i];
+        const T h = gy.values()[i];
+        g = std::isnan(g) || std::isnan(h) ? std::numeric_limits<T>::quiet_NaN() : std::hypot(g, h);
+    }
     return gx;
 }
 

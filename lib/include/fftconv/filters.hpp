@@ -2,6 +2,16 @@
 // Gaussian blur, Sobel derivatives, and frequency-domain low-pass / high-pass filters.
 // Every filter takes one channel; for colour images apply it per channel (<fftconv/opencv.hpp>
 // has per_channel for cv::Mat).
+//
+// NaN and ±Inf in filter2d, sep_filter2d, gaussian_blur, sobel and sobel_magnitude: a kernel tap that
+// is 0 is not applied, as in cv::filter2D, so a non-finite pixel reaches exactly the outputs a
+// nonzero tap carries it to (Sobel's x derivative of a NaN: NaN left and right of it, not at it).
+// Every method and path (two 1D passes, the 2D sum, the FFT with its repair) puts NaN, +Inf and
+// -Inf in the same outputs. A non-finite kernel tap reaches every output, through the border's
+// values too. cv::Sobel gives the same with ksize 3 on float data inside the image; some of its
+// loops (double data, ksize 7, the last columns) multiply the zero taps, and cv::filter2D switches
+// to a DFT for kernels of 13x13 and more (NaN everywhere). convolve and correlate follow IEEE
+// arithmetic instead (see Method).
 #pragma once
 
 #include <concepts>
@@ -95,7 +105,8 @@ template <Real T>
 void sobel(ImageView<const T> image, ImageView<T> out, int dx, int dy, int ksize = 3,
            Border border = Border::reflect101, Method method = Method::automatic);
 
-/// Gradient magnitude sqrt(gx² + gy²) of the first Sobel derivatives.
+/// Gradient magnitude sqrt(gx² + gy²) of the first Sobel derivatives (NaN where either is NaN, as
+/// cv::magnitude; computed without overflow for large gradients).
 template <Real T>
 [[nodiscard]] Image<T> sobel_magnitude(ImageView<const T> image, int ksize = 3, Border border = Border::reflect101,
                                        Method method = Method::automatic);

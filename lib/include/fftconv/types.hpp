@@ -70,6 +70,10 @@ enum class Mode { full, same, valid };
 ///              whole result): the FFT runs with them set to 0 and the outputs they reach are
 ///              summed directly; a non-finite kernel value reaches every output, so that call is
 ///              the direct sum.
+/// NaN and ±Inf, every method: convolve, correlate and Convolver follow IEEE arithmetic, as
+/// scipy.signal's direct sum does: 0 · NaN and 0 · Inf are NaN, so a kernel tap that is 0 carries
+/// them too. The image filters (filters.hpp) apply only the taps that are not 0, as cv::filter2D
+/// does. Either way every method puts NaN, +Inf and -Inf in the same outputs.
 enum class Method { automatic, direct, fft };
 
 /// How hard FFTW's planner works for a plan that is built once and applied many times.
