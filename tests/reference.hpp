@@ -183,6 +183,54 @@ double rel_err(const std::vector<T>& x, const std::vector<T>& y) {
     return rel_err(ImageView<const T>(std::span<const T>(x)), ImageView<const T>(std::span<const T>(y)));
 }
 
+// The FFT path against a reference at the ends of a type's range: the largest |x - y| where both
+// are finite, and how many outputs are NaN, +Inf or -Inf (per real and imaginary part) in one and
+// not the other.
+struct RangeCheck {
+    double err = 0;
+    std::ptrdiff_t misplaced = 0, nonfinite = 0;
+};
+template <class T>
+RangeCheck range_check(ImageView<const T> x, ImageView<const T> y) {
+    REQUIRE(x.shape() == y.shape());
+    using R = fftconv::real_t<T>;
+    const auto cls = [](R v) { return std::isnan(v) ? 1 : std::isinf(v) ? (v > 0 ? 2 : 3) : 0; };
+    RangeCheck out;
+    for (long r = 0; r < x.rows; ++r)
+        for (long c = 0; c < x.cols; ++c) {
+            const T a = x(r, c), b = y(r, c);
+            bool finite = true;
+            if constexpr (fftconv::is_complex_v<T>) {
+                out.misplaced += cls(a.real()) != cls(b.real()) || cls(a.imag()) != cls(b.imag());
+                finite = std::isfinite(b.real()) && std::isfinite(b.imag()) && std::isfinite(a.real()) &&
+                         std::isfinite(a.imag());
+                out.nonfinite += !std::isfinite(b.real()) || !std::isfinite(b.imag());
+            } else {
+                out.misplaced += cls(a) != cls(b);
+                finite = std::isfinite(a) && std::isfinite(b);
+                out.nonfinite += !std::isfinite(b);
+            }
+            if (finite) {
+                using W = wide_t<T>;
+                out.err = std::max(out.err, static_cast<double>(std::abs(W(a) - W(b))));
+            }
+        }
+    return out;
+}
+
+// max |v| (the modulus for complex values), in long double so that nothing overflows.
+template <class T>
+long double max_abs(ImageView<const T> v) {
+    long double m = 0;
+    for (long r = 0; r < v.rows; ++r)
+        for (long c = 0; c < v.cols; ++c) m = std::max(m, static_cast<long double>(std::abs(wide_t<T>(v(r, c)))));
+    return m;
+}
+template <class T>
+long double max_abs(const Image<T>& v) {
+    return max_abs(v.view());
+}
+
 // Accuracy we hold each type to, relative to max |out|: a few hundred ulps of headroom over
 // what FFT round-off reaches on the largest sizes tested.
 template <class T>

@@ -313,6 +313,120 @@ TEST_CASE("the README's example runs and gives what its comments say") {
     CHECK(out.shape() == img.shape());
 }
 
+// ---- The ends of the range: the FFT's sums reach N·max|x| (past FLT_MAX for 1e34 on 256x256), and
+// the spectra of tiny operands multiply into subnormal numbers; the bound must hold all the same.
+
+namespace {
+
+// Values u·scale with u uniform in [-1, 1] (|u| for `positive`: sums that grow with every term),
+// or, for `mixed`, u·scale·10^-k with k uniform in [0, 30]: huge and tiny values in one operand.
+template <class T>
+Image<T> scaled_image(long rows, long cols, double scale, bool mixed, bool positive, std::mt19937_64& rng) {
+    Image<T> img = ref::random_image<T>(rows, cols, rng);
+    std::uniform_int_distribution<int> k(0, 30);
+    for (T& v : img.values()) {
+        if (positive) v = T(std::abs(v));
+        const double f = scale * (mixed ? std::pow(10.0, -k(rng)) : 1.0);
+        if constexpr (is_complex_v<T>)
+            v = T(static_cast<real_t<T>>(v.real() * f), static_cast<real_t<T>>(v.imag() * f));
+        else
+            v = static_cast<T>(v * f);
+    }
+    return img;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("huge, tiny and mixed magnitudes: the FFT's error stays within fft_error_bound", T, ALL_TYPES) {
+    using R = real_t<T>;
+    const bool single = std::is_same_v<R, float>;
+    struct Magnitudes {
+        double a, b;
+        bool mixed, positive;
+    };
+    // Positive huge values: the transforms' sums grow with every term (N·max|a|).
+    const std::vector<Magnitudes> cases =
+        single ? std::vector<Magnitudes>{{1e34, 1, false, true},      {1e34, 1, false, false},
+                                         {1, 3e33, false, true},      {1e34, 1e3, true, false},
+                                         {1e-30, 1e-8, false, false}, {1e-40, 1, false, false},
+                                         {1e-30, 1e-30, false, true}, {1, 1, true, false}}
+               : std::vector<Magnitudes>{{1e306, 1, false, true},       {1e300, 1, false, false},
+                                         {1, 1e306, false, true},       {1e300, 1e6, true, false},
+                                         {1e-300, 1e-8, false, false},  {1e-310, 1, false, false},
+                                         {1e-160, 1e-160, false, true}, {1, 1, true, false}};
+    // Small shapes against the exact sums (long double), large ones against the direct sum: the
+    // 2D rows-and-columns path, the rank-1 path, and overlap-save.
+    struct Shapes {
+        Shape a, b;
+        bool exact;
+    };
+    const Shapes shapes[] = {{{37, 41}, {5, 4}, true},
+                             {{1, 3000}, {1, 33}, true},
+                             {{256, 256}, {5, 5}, false},
+                             {{1, 60000}, {1, 37}, false}};
+    std::mt19937_64 rng(71);
+    double worst = 0;  // the largest error seen, as a fraction of the bound
+    for (const Magnitudes& m : cases)
+        for (const Shapes& sh : shapes)
+            for (bool corr : {false, true}) {
+                const auto a = scaled_image<T>(sh.a.rows, sh.a.cols, m.a, m.mixed, m.positive, rng);
+                const auto b = scaled_image<T>(sh.b.rows, sh.b.cols, m.b, false, m.positive, rng);
+                const Mode mode = corr ? Mode::same : Mode::full;
+                const auto run = [&](Method method) {
+                    return corr ? correlate(a, b, mode, method) : convolve(a, b, mode, method);
+                };
+                const Image<T> fft = run(Method::fft);
+                const Image<T> want = sh.exact ? *ref::scipy(a, b, mode, corr) : run(Method::direct);
+                const long double scale =
+                    ref::max_abs(a) * ref::max_abs(b) * static_cast<long double>(std::min(sh.a.size(), sh.b.size()));
+                // Subnormal results round to multiples of the smallest one: once (exact) or once
+                // per term (the direct sum).
+                const double slack =
+                    std::numeric_limits<R>::denorm_min() * (sh.exact ? 1.0 : static_cast<double>(sh.b.size() + 1));
+                const double bound = fft_error_bound(sh.a, sh.b, mode, element_type_v<T>) * static_cast<double>(scale);
+                const ref::RangeCheck got = ref::range_check(fft.view(), want.view());
+                CAPTURE(m.a);
+                CAPTURE(m.b);
+                CAPTURE(m.mixed);
+                CAPTURE(m.positive);
+                CAPTURE(sh.a);
+                CAPTURE(corr);
+                CAPTURE(got.err);
+                CAPTURE(bound);
+                CHECK(got.nonfinite == 0);
+                CHECK(got.misplaced == 0);
+                CHECK(got.err <= bound + slack);
+                // Where the subnormal spacing is most of the allowance, the bound itself says little.
+                if (slack < 0.01 * bound) worst = std::max(worst, got.err / bound);
+            }
+    MESSAGE(ref::type_name<T>() << ": largest FFT error at the ends of the range " << worst
+                                << " of fft_error_bound (cases whose bound is above 100 subnormal spacings)");
+}
+
+TEST_CASE_TEMPLATE("results past the largest value are ±Inf on the FFT path where the direct sum's are", T, float,
+                   double, cf, cd) {
+    // 256x256 of 1e34 (1e306 in double) under a 5x5 box of ±1e4: 25 terms of 1e38 (1e310) per
+    // output in the middle, overflowing; 1 to 3 terms at the corners of the full result, which fit.
+    using R = real_t<T>;
+    const R big = std::is_same_v<R, float> ? R(1e34) : R(1e306);
+    Image<T> a(256, 256), b(5, 5);
+    for (T& v : a.values()) v = T(big);
+    for (R sign : {R(1), R(-1)}) {
+        for (T& v : b.values()) v = T(sign * R(1e4));
+        const Image<T> direct = convolve(a, b, Mode::full, Method::direct);
+        const double bound =
+            fft_error_bound(a.shape(), b.shape(), Mode::full, element_type_v<T>) * double(big) * 1e4 * 25;
+        Convolver<T> plan(a.shape(), b, Mode::full, {.method = Method::fft});
+        for (const Image<T>& fft : {convolve(a, b, Mode::full, Method::fft), plan.apply(a)}) {
+            const ref::RangeCheck got = ref::range_check(fft.view(), direct.view());
+            CAPTURE(sign);
+            CHECK(got.nonfinite > 60000);
+            CHECK(got.misplaced == 0);
+            CHECK(got.err <= bound);
+        }
+    }
+}
+
 // ---- NaN and Inf: the FFT must not spread them (a transform mixes every value into every output).
 
 namespace {

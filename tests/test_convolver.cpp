@@ -214,3 +214,33 @@ TEST_CASE("Options::tolerance: automatic runs direct when the FFT cannot promise
         err = std::max(err, std::abs(static_cast<double>(via_fft.values()[i]) - via_direct.values()[i]));
     CHECK(err <= bound * 1e4);  // max|x| · max|k| · K = 1e4 · (1/441) · 441
 }
+
+TEST_CASE_TEMPLATE("a Convolver scales its kernel once and each input as it comes: huge and tiny inputs", T, float,
+                   double) {
+    // The kernel is transformed once, times a power of two; each apply brings its own input to
+    // magnitudes near 1 and the result back, so one plan serves inputs near the type's largest
+    // value, ordinary ones and ones near its smallest.
+    const bool single = std::is_same_v<T, float>;
+    std::mt19937_64 rng(81);
+    for (auto [input, kernel] : {std::pair{Shape{256, 256}, Shape{5, 5}}, {Shape{1, 60000}, Shape{1, 37}}}) {
+        Image<T> k = ref::random_image<T>(kernel.rows, kernel.cols, rng);
+        for (T& v : k.values()) v = std::abs(v) * T(1e-3);
+        Convolver<T> plan(input, k, Mode::same, {.method = Method::fft});
+        for (double scale : {single ? 1e34 : 1e306, 1.0, single ? 1e-36 : 1e-305}) {
+            Image<T> x = ref::random_image<T>(input.rows, input.cols, rng);
+            for (T& v : x.values()) v = std::abs(v) * static_cast<T>(scale);
+            const Image<T> got = plan.apply(x), want = convolve(x, k, Mode::same, Method::direct);
+            const ref::RangeCheck check = ref::range_check(got.view(), want.view());
+            const double bound = fft_error_bound(input, kernel, Mode::same, element_type_v<T>) *
+                                 static_cast<double>(ref::max_abs(x) * ref::max_abs(k)) *
+                                 static_cast<double>(kernel.size());
+            CAPTURE(input);
+            CAPTURE(scale);
+            CAPTURE(check.err);
+            CAPTURE(bound);
+            CHECK(check.nonfinite == 0);
+            CHECK(check.misplaced == 0);
+            CHECK(check.err <= bound + kernel.size() * std::numeric_limits<T>::denorm_min());
+        }
+    }
+}

@@ -665,3 +665,54 @@ TEST_CASE("a NaN or Inf in a filter's kernel reaches every output, also through 
             check_nonfinite_like(name("sep_filter2d Inf kernel", b, m, "f32"), got, cv_filter2d(src, to_mat(k2), b));
         }
 }
+
+TEST_CASE_TEMPLATE("the filters' FFT path near the type's largest value stays finite and equals direct", T, float,
+                   double) {
+    // An image of values near 1e34 (1e306 in double): the transforms' sums would pass the largest
+    // value without the FFT path's power-of-two scaling (Inf, then NaN everywhere).
+    const T big = std::is_same_v<T, float> ? T(1e34) : T(1e306);
+    const int depth = fftconv::detail::cv_depth<T>();
+    cv::Mat photo;
+    cvref::camera(64, 77).convertTo(photo, depth, 1.0 / 255);
+    Image<T> img = cvref::image_of<T>(photo);
+    for (T& v : img.values()) v = (v + T(0.5)) * big;
+    const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+    const auto finite = [](const Image<T>& m) {
+        return std::all_of(m.values().begin(), m.values().end(), [](T v) { return std::isfinite(v); });
+    };
+    std::mt19937_64 rng(91);
+    const Image<T> k = ref::random_image<T>(9, 8, rng);
+    const Image<T> fft_results[] = {gaussian_blur(img, 3.0, Border::reflect, Method::fft),
+                                    filter2d(img, k, Border::reflect101, Method::fft),
+                                    sobel(img, 1, 0, 5, Border::reflect101, Method::fft)};
+    const Image<T> direct_results[] = {gaussian_blur(img, 3.0, Border::reflect, Method::direct),
+                                       filter2d(img, k, Border::reflect101, Method::direct),
+                                       sobel(img, 1, 0, 5, Border::reflect101, Method::direct)};
+    for (std::size_t i = 0; i < std::size(fft_results); ++i) {
+        CAPTURE(i);
+        REQUIRE(finite(direct_results[i]));
+        CHECK(finite(fft_results[i]));
+        CHECK(ref::rel_err(fft_results[i], direct_results[i]) < tol);
+    }
+    // Frequency-domain filters: linear, so the huge image's result is the ordinary one's scaled.
+    Image<T> small = Image<T>(img.view().subview(0, 0, 20, 17));
+    const Image<T> low = lowpass(small, 0.3, FilterShape::butterworth);
+    for (T& v : small.values()) v /= big;
+    Image<T> want = lowpass(small, 0.3, FilterShape::butterworth);
+    for (T& v : want.values()) v *= big;
+    CHECK(finite(low));
+    CHECK(ref::rel_err(low, want) < tol);
+    // log_spectrum of the huge image: |F| passes the largest value, its logarithm does not; in
+    // float it equals the double computation up to float's rounding of logarithms near 80 before
+    // the stretch to 0..1 (1.9e-5 here; 2.7e-6 for the same image near 1).
+    const Image<T> spectrum = log_spectrum(img);
+    CHECK(finite(spectrum));
+    if constexpr (std::is_same_v<T, float>) {
+        const Image<double> wide = log_spectrum(image_cast<double>(img));
+        CHECK(ref::rel_err(image_cast<double>(spectrum), wide) < 1e-4);
+        Image<float> ordinary = img;
+        for (float& v : ordinary.values()) v /= big;
+        CHECK(ref::rel_err(image_cast<double>(log_spectrum(ordinary)), log_spectrum(image_cast<double>(ordinary))) <
+              1e-4);
+    }
+}

@@ -113,20 +113,26 @@ void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
         detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);
         return;
     }
-    const auto fft = [&](ImageView<const T> x, ImageView<T> o) {
+    // One pass over the input for NaN and Inf and for the FFT's scaling (the kernel's is made).
+    const detail::ValueScan values = s.kernel_finite ? detail::scan_values(input) : detail::ValueScan{true, 0};
+    if (!values.nonfinite) {
+        const int exponent = detail::magnitude_exponent<real_t<T>>(values.max_abs);
         if (impl_->blocks)
-            impl_->blocks->apply(x, o);
+            impl_->blocks->apply(input, out, exponent);
         else
-            impl_->fft->apply(x, o);
-    };
-    if (s.kernel_finite && !detail::has_nonfinite(input)) {
-        fft(input, out);
+            impl_->fft->apply(input, out, exponent);
         if constexpr (!is_complex_v<T>)
             if (s.clamp && detail::nonnegative(input)) detail::clamp_negatives(out);
-    } else if (s.automatic)
+    } else if (s.automatic) {
         detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);
-    else
-        detail::fft_around_nonfinite(s.g, input, s.kernel.view(), out, fft);
+    } else {
+        detail::fft_around_nonfinite(s.g, input, s.kernel.view(), out, [&](ImageView<const T> x, ImageView<T> o) {
+            if (impl_->blocks)
+                impl_->blocks->apply(x, o);
+            else
+                impl_->fft->apply(x, o);
+        });
+    }
 }
 
 template <Scalar T>

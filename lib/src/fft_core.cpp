@@ -152,23 +152,29 @@ constexpr std::ptrdiff_t column_block = std::is_same_v<C, std::complex<float>> ?
 // Items of work per thread below which another thread does not pay for its start.
 constexpr std::ptrdiff_t min_rows_per_thread = 64;
 
-// Copies row r of src into dst (length n, zero-padded past src.cols).
+// Copies row r of src times `scale` (a power of two) into dst (length n, zero-padded past src.cols).
 template <class T>
-void load_row(ImageView<const T> src, std::ptrdiff_t r, T* dst, std::ptrdiff_t n) {
-    if (src.col_stride == 1)
-        std::copy_n(&src(r, 0), src.cols, dst);
-    else
-        for (std::ptrdiff_t c = 0; c < src.cols; ++c) dst[c] = src(r, c);
+void load_row(ImageView<const T> src, std::ptrdiff_t r, T* dst, std::ptrdiff_t n, real_t<T> scale) {
+    if (src.col_stride == 1) {
+        const T* s = &src(r, 0);
+        for (std::ptrdiff_t c = 0; c < src.cols; ++c) dst[c] = s[c] * scale;
+    } else {
+        for (std::ptrdiff_t c = 0; c < src.cols; ++c) dst[c] = src(r, c) * scale;
+    }
     std::fill(dst + src.cols, dst + n, T{});
 }
 
-// Writes from[0 .. out.cols) into row r of out (any column stride): load_row's way back.
+// Writes from[0 .. out.cols) times 2^e (`unscale`) into row r of out (any column stride):
+// load_row's way back.
 template <class T>
-void store_row(const T* from, ImageView<T> out, std::ptrdiff_t r) {
-    if (out.col_stride == 1)
-        std::copy_n(from, out.cols, &out(r, 0));
-    else
-        for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = from[c];
+void store_row(const T* from, ImageView<T> out, std::ptrdiff_t r, const PowerOfTwo<real_t<T>>& unscale) {
+    if (unscale.plain() && out.col_stride == 1) {
+        T* o = &out(r, 0);
+        const real_t<T> f = unscale.factor();
+        for (std::ptrdiff_t c = 0; c < out.cols; ++c) o[c] = from[c] * f;
+    } else {
+        for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = unscale(from[c]);
+    }
 }
 
 // One execution of a forward plan (r2c for real T, c2c for complex T: rows of either, and the
@@ -210,8 +216,12 @@ void multiply_spectra(std::complex<R>* spectrum, const std::complex<R>* kernel, 
 
 template <Scalar T>
 FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort effort)
-    : g_(g), padded_(fft_shape(g, !is_complex_v<T>, effort)), dims_(fft_dims(padded_)) {
+    : g_(g),
+      padded_(fft_shape(g, !is_complex_v<T>, effort)),
+      dims_(fft_dims(padded_)),
+      kernel_exponent_(magnitude_exponent<R>(scan_values(kernel).max_abs)) {
     const auto n = static_cast<std::size_t>(padded_.size());
+    const R kernel_scale = std::ldexp(R(1), -kernel_exponent_);
     // FFTW's inverse is unnormalised; folding 1/N into the kernel spectrum saves a pass per apply.
     const R scale = R(1) / static_cast<R>(n);
     const Transform row_forward = is_complex_v<T> ? Transform::c2c_forward : Transform::r2c;
@@ -224,7 +234,7 @@ FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort 
         buf_ = FftwBuffer<T>(n);
         spectrum_ = FftwBuffer<C>(spectrum_size_);
         kernel_spectrum_ = FftwBuffer<C>(spectrum_size_);
-        forward_rank1(kernel, kernel_spectrum_.get());
+        forward_rank1(kernel, kernel_spectrum_.get(), kernel_scale);
         C* k = kernel_spectrum_.get();
         for (std::size_t i = 0; i < spectrum_size_; ++i) k[i] *= scale;
         return;
@@ -244,7 +254,7 @@ FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort 
     kernel_spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(half_cols_ * column_pitch_));
 
     // The kernel: its rows, then each column transformed straight into its place, scaled.
-    forward_rows(kernel);
+    forward_rows(kernel, kernel_scale);
     parallel_for(half_cols_, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
         FftwBuffer<C> column(static_cast<std::size_t>(column_pitch_));
         for (std::ptrdiff_t c = first; c < last; ++c) {
@@ -259,43 +269,43 @@ FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort 
 }
 
 template <Scalar T>
-void FftCore<T>::forward_rank1(ImageView<const T> src, C* spectrum) {
+void FftCore<T>::forward_rank1(ImageView<const T> src, C* spectrum, R scale) {
     T* b = buf_.get();
     const std::ptrdiff_t pc = padded_.cols;
-    for (std::ptrdiff_t r = 0; r < src.rows; ++r) load_row(src, r, b + r * pc, pc);
+    for (std::ptrdiff_t r = 0; r < src.rows; ++r) load_row(src, r, b + r * pc, pc, scale);
     std::fill(b + src.rows * pc, b + padded_.size(), T{});
     execute_forward(*forward_plan_, b, spectrum);
 }
 
 template <Scalar T>
-void FftCore<T>::apply_rank1(ImageView<const T> input, ImageView<T> out) {
-    forward_rank1(input, spectrum_.get());
+void FftCore<T>::apply_rank1(ImageView<const T> input, ImageView<T> out, R scale, const PowerOfTwo<R>& unscale) {
+    forward_rank1(input, spectrum_.get(), scale);
     multiply_spectra(spectrum_.get(), kernel_spectrum_.get(), spectrum_size_);
     T* b = buf_.get();
     execute_inverse(*inverse_plan_, spectrum_.get(), b);
     const T* origin = b + g_.rows.offset * padded_.cols + g_.cols.offset;
-    for (std::ptrdiff_t r = 0; r < out.rows; ++r) store_row(origin + r * padded_.cols, out, r);
+    for (std::ptrdiff_t r = 0; r < out.rows; ++r) store_row(origin + r * padded_.cols, out, r, unscale);
 }
 
 template <Scalar T>
-void FftCore<T>::forward_rows(ImageView<const T> src) {
+void FftCore<T>::forward_rows(ImageView<const T> src, R scale) {
     const std::ptrdiff_t cols = padded_.cols;
     parallel_for(src.rows, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
         FftwBuffer<T> row(static_cast<std::size_t>(pitch<T>(cols)));
         for (std::ptrdiff_t r = first; r < last; ++r) {
-            load_row(src, r, row.get(), cols);
+            load_row(src, r, row.get(), cols, scale);
             execute_forward(*forward_plan_, row.get(), spectrum_.get() + r * row_pitch_);
         }
     });
 }
 
 template <Scalar T>
-void FftCore<T>::apply_rank2(ImageView<const T> input, ImageView<T> out) {
+void FftCore<T>::apply_rank2(ImageView<const T> input, ImageView<T> out, R scale, const PowerOfTwo<R>& unscale) {
     const std::ptrdiff_t rows = padded_.rows, cols = padded_.cols, block = column_block<C>;
     const std::ptrdiff_t keep_first = g_.rows.offset, keep_last = g_.rows.offset + g_.rows.size;
     C* spectrum = spectrum_.get();
 
-    forward_rows(input);
+    forward_rows(input, scale);
 
     // Columns in blocks: gather (rows past the input are zero), forward, multiply, inverse, and
     // scatter back only the rows the window keeps.
@@ -330,17 +340,24 @@ void FftCore<T>::apply_rank2(ImageView<const T> input, ImageView<T> out) {
         FftwBuffer<T> row(static_cast<std::size_t>(pitch<T>(cols)));
         for (std::ptrdiff_t r = first; r < last; ++r) {
             execute_inverse(*inverse_plan_, spectrum + (keep_first + r) * row_pitch_, row.get());
-            store_row(row.get() + g_.cols.offset, out, r);
+            store_row(row.get() + g_.cols.offset, out, r, unscale);
         }
     });
 }
 
 template <Scalar T>
 void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out) {
+    apply(input, out, magnitude_exponent<R>(scan_values(input).max_abs));
+}
+
+template <Scalar T>
+void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out, int input_exponent) {
+    const R scale = std::ldexp(R(1), -input_exponent);
+    const PowerOfTwo<R> unscale(input_exponent + kernel_exponent_);
     if (dims_.size() == 1)
-        apply_rank1(input, out);
+        apply_rank1(input, out, scale, unscale);
     else
-        apply_rank2(input, out);
+        apply_rank2(input, out, scale, unscale);
 }
 
 namespace {
@@ -364,6 +381,11 @@ OverlapSave<T>::OverlapSave(const Geometry& g, ImageView<const T> kernel, std::p
 
 template <Scalar T>
 void OverlapSave<T>::apply(ImageView<const T> x, ImageView<T> out) {
+    apply(x, out, magnitude_exponent<real_t<T>>(scan_values(x).max_abs));
+}
+
+template <Scalar T>
+void OverlapSave<T>::apply(ImageView<const T> x, ImageView<T> out, int input_exponent) {
     const std::ptrdiff_t n = x.cols, end = g_.cols.offset + g_.cols.size;
     for (std::ptrdiff_t s = g_.cols.offset; s < end; s += step_) {
         const std::ptrdiff_t first = s - (k_ - 1);  // input index of the segment's first point
@@ -378,9 +400,9 @@ void OverlapSave<T>::apply(ImageView<const T> x, ImageView<T> out) {
         const std::ptrdiff_t len = std::min(step_, end - s);
         ImageView<T> dst = out.subview(0, s - g_.cols.offset, 1, len);
         if (len == step_) {
-            core_.apply(in, dst);
+            core_.apply(in, dst, input_exponent);
         } else {
-            core_.apply(in, tail_.view());
+            core_.apply(in, tail_.view(), input_exponent);
             for (std::ptrdiff_t i = 0; i < len; ++i) dst(0, i) = tail_(0, i);
         }
     }
@@ -388,13 +410,16 @@ void OverlapSave<T>::apply(ImageView<const T> x, ImageView<T> out) {
 
 template <Scalar T>
 void fft_convolve_1d(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, std::ptrdiff_t block,
-                     PlannerEffort effort, ImageView<T> out) {
+                     PlannerEffort effort, ImageView<T> out, int a_exponent) {
     if (block == 0) {
-        FftCore<T>(g, kernel, effort).apply(a, out);
+        FftCore<T>(g, kernel, effort).apply(a, out, a_exponent);
         return;
     }
-    if (kernel.cols > a.cols) std::swap(a, kernel);
-    OverlapSave<T>(g, kernel, block, effort).apply(a, out);
+    if (kernel.cols > a.cols) {  // the kernel is the one cut into blocks
+        std::swap(a, kernel);
+        a_exponent = magnitude_exponent<real_t<T>>(scan_values(a).max_abs);
+    }
+    OverlapSave<T>(g, kernel, block, effort).apply(a, out, a_exponent);
 }
 
 Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort) {
@@ -451,7 +476,7 @@ void check_call_memory(const Names& names, const Geometry& g, ElementType type, 
     template class FftCore<T>;                                                                                \
     template class OverlapSave<T>;                                                                            \
     template void fft_convolve_1d<T>(const Geometry&, ImageView<const T>, ImageView<const T>, std::ptrdiff_t, \
-                                     PlannerEffort, ImageView<T>);
+                                     PlannerEffort, ImageView<T>, int);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
 
 }  // namespace fftconv::detail

@@ -9,6 +9,7 @@
 #include "fftconv/types.hpp"
 #include "fftw.hpp"
 #include "geometry.hpp"
+#include "values.hpp"
 
 namespace fftconv::detail {
 
@@ -64,7 +65,9 @@ void check_call_memory(const Names& names, const Geometry& g, ElementType type, 
                        PlannerEffort effort);
 
 // Holds the kernel's spectrum for inputs of shape g.a and applies it: pad, forward FFT, multiply,
-// inverse FFT, read the window. Real T uses r2c/c2r (half the work), complex T uses c2c.
+// inverse FFT, read the window. Real T uses r2c/c2r (half the work), complex T uses c2c. Both
+// operands are scaled by powers of two on the way in and the result on the way out (see
+// magnitude_exponent), so sums past the type's range or below its smallest numbers do not occur.
 //
 // 2D transforms run as rows, then columns, with FFTW doing one row or one column per call rather
 // than FFTW's own 2D plans. FFTW_ESTIMATE's 2D plans run the column pass as strided 1D
@@ -76,11 +79,14 @@ void check_call_memory(const Names& names, const Geometry& g, ElementType type, 
 template <Scalar T>
 class FftCore {
 public:
-    // Plans (through the cache) and transforms `kernel` (shape g.b) once.
+    // Plans (through the cache) and transforms `kernel` (shape g.b, finite values) once.
     FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort effort);
 
-    // out = window of (input ⊛ kernel); input has shape g.a, out has g.out(), any strides.
+    // out = window of (input ⊛ kernel); input has shape g.a and finite values, out has g.out(), any
+    // strides. `input_exponent` is magnitude_exponent of the input's largest magnitude, for
+    // callers that scanned it already; the first form scans it.
     void apply(ImageView<const T> input, ImageView<T> out);
+    void apply(ImageView<const T> input, ImageView<T> out, int input_exponent);
 
     Shape padded() const { return padded_; }
 
@@ -88,18 +94,20 @@ private:
     using R = real_t<T>;
     using C = std::complex<R>;
 
-    // Rank 1 (a 1xN, Nx1 or 1x1 transform): one FFTW call each way on buf_.
-    void forward_rank1(ImageView<const T> src, C* spectrum);
-    void apply_rank1(ImageView<const T> input, ImageView<T> out);
+    // Rank 1 (a 1xN, Nx1 or 1x1 transform): one FFTW call each way on buf_. `scale` multiplies
+    // src on its way into the transform.
+    void forward_rank1(ImageView<const T> src, C* spectrum, R scale);
+    void apply_rank1(ImageView<const T> input, ImageView<T> out, R scale, const PowerOfTwo<R>& unscale);
 
     // Rank 2: rows then column blocks (see above).
-    void forward_rows(ImageView<const T> src);
-    void apply_rank2(ImageView<const T> input, ImageView<T> out);
+    void forward_rows(ImageView<const T> src, R scale);
+    void apply_rank2(ImageView<const T> input, ImageView<T> out, R scale, const PowerOfTwo<R>& unscale);
 
     Geometry g_;
     Shape padded_;
     std::vector<int> dims_;  // padded_ with unit dimensions dropped: FFTW's rank and sizes
     std::size_t spectrum_size_ = 0;
+    int kernel_exponent_ = 0;                                         // the kernel went in times 2^-kernel_exponent_
     std::shared_ptr<const Plan<R>> forward_plan_, inverse_plan_;      // rank 1: whole; rank 2: one row
     std::shared_ptr<const Plan<R>> column_forward_, column_inverse_;  // rank 2: one column
     FftwBuffer<T> buf_;
@@ -117,8 +125,10 @@ class OverlapSave {
 public:
     OverlapSave(const Geometry& g, ImageView<const T> kernel, std::ptrdiff_t block, PlannerEffort effort);
 
-    // out = window g.cols of (input ⊛ kernel); input has g's longer length.
+    // out = window g.cols of (input ⊛ kernel); input has g's longer length and finite values.
+    // Every block is scaled by the whole input's power of two (`input_exponent` as FftCore's).
     void apply(ImageView<const T> input, ImageView<T> out);
+    void apply(ImageView<const T> input, ImageView<T> out, int input_exponent);
 
 private:
     Geometry g_;
@@ -128,9 +138,9 @@ private:
 };
 
 // The 1D FFT path: OverlapSave when block > 0 (the long operand cut into blocks, the short one the
-// kernel: convolution commutes), else FftCore.
+// kernel: convolution commutes), else FftCore. `a_exponent`: magnitude_exponent of a's values.
 template <Scalar T>
 void fft_convolve_1d(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, std::ptrdiff_t block,
-                     PlannerEffort effort, ImageView<T> out);
+                     PlannerEffort effort, ImageView<T> out, int a_exponent);
 
 }  // namespace fftconv::detail

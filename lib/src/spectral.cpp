@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <numbers>
 #include <string>
 #include <utility>
 #include <vector>
@@ -174,7 +175,9 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
     detail::check_result_memory(fn, image.shape(), element_type_v<T>);
     if (border != Border::wrap)
         (void)detail::padded_shape(fn, image.shape(), image.rows / 2, image.rows / 2, image.cols / 2, image.cols / 2);
-    detail::require_finite(fn, "image", image, "a frequency-domain filter would spread them over the whole image");
+    const detail::ValueScan values = detail::scan_values(image);
+    if (values.nonfinite)
+        detail::require_finite(fn, "image", image, "a frequency-domain filter would spread them over the whole image");
     check_filter(fn, cutoff, shape, order);
     // Pad by at least half the image on each side, to a length FFTW transforms fast; wrap means
     // the plain periodic filter, no padding.
@@ -194,11 +197,15 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
         return Image<T>(filtered.view().subview(pr / 2, pc / 2, image.rows, image.cols));
     }
     // The image (with its border, if any) goes straight into the transform's buffer and comes
-    // back out of it: one copy each way.
+    // back out of it: one copy each way, times 2^-e on the way in and 2^e on the way out, so that
+    // the transform's sums stay in range whatever the image's magnitudes (see magnitude_exponent;
+    // H is at most 1).
+    const int e = detail::magnitude_exponent<T>(values.max_abs);
+    const T scale = std::ldexp(T(1), -e), unscale = std::ldexp(T(1), e);
     RealTransform<T> t(padded_shape);
     const auto load = [&](ImageView<const T> src) {
         for (std::ptrdiff_t r = 0; r < src.rows; ++r)
-            for (std::ptrdiff_t c = 0; c < src.cols; ++c) t.real()[r * src.cols + c] = src(r, c);
+            for (std::ptrdiff_t c = 0; c < src.cols; ++c) t.real()[r * src.cols + c] = src(r, c) * scale;
     };
     if (pr == 0 && pc == 0) {
         load(image);
@@ -208,8 +215,10 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
     }
     apply_transfer(t, padded_shape, cutoff, shape, order, high);
     Image<T> out(image.shape());
-    for (std::ptrdiff_t r = 0; r < image.rows; ++r)
-        std::copy_n(t.real() + (r + pr / 2) * padded_shape.cols + pc / 2, image.cols, &out(r, 0));
+    for (std::ptrdiff_t r = 0; r < image.rows; ++r) {
+        const T* from = t.real() + (r + pr / 2) * padded_shape.cols + pc / 2;
+        for (std::ptrdiff_t c = 0; c < image.cols; ++c) out(r, c) = from[c] * unscale;
+    }
     return out;
 }
 
@@ -249,10 +258,20 @@ template <Real T>
 Image<T> log_spectrum(ImageView<const T> image) {
     detail::check_image("log_spectrum", "image", image.data, image.shape());
     const Shape s = image.shape();
+    // Transformed times 2^-e (see magnitude_exponent): |F| itself can pass the type's largest
+    // value (a 256x256 float image of 1e34: 6.6e38 at zero frequency), its logarithm cannot.
+    const int e = detail::magnitude_exponent<T>(detail::scan_values(image).max_abs);
+    const T scale = std::ldexp(T(1), -e);
     RealTransform<T> t(s);
     for (std::ptrdiff_t r = 0; r < s.rows; ++r)
-        for (std::ptrdiff_t c = 0; c < s.cols; ++c) t.real()[r * s.cols + c] = image(r, c);
+        for (std::ptrdiff_t c = 0; c < s.cols; ++c) t.real()[r * s.cols + c] = image(r, c) * scale;
     t.forward();
+    // log(1 + m·2^e) for a scaled magnitude m, in double: log(m) + e·ln 2 where m·2^e overflows.
+    const auto log1p_unscaled = [e](T m) {
+        const double v = std::ldexp(static_cast<double>(m), e);
+        return static_cast<T>(std::isfinite(v) ? std::log1p(v)
+                                               : std::log(static_cast<double>(m)) + e * std::numbers::ln2);
+    };
     const HalfSpectrum half{s};
     // |F(k1, k2)| for the whole grid: the half spectrum, and Hermitian symmetry for the rest.
     const auto magnitude = [&](std::ptrdiff_t k1, std::ptrdiff_t k2) {
@@ -266,7 +285,7 @@ Image<T> log_spectrum(ImageView<const T> image) {
     Image<T> out(s);
     for (std::ptrdiff_t k1 = 0; k1 < s.rows; ++k1)
         for (std::ptrdiff_t k2 = 0; k2 < s.cols; ++k2)
-            out((k1 + s.rows / 2) % s.rows, (k2 + s.cols / 2) % s.cols) = std::log1p(magnitude(k1, k2));
+            out((k1 + s.rows / 2) % s.rows, (k2 + s.cols / 2) % s.cols) = log1p_unscaled(magnitude(k1, k2));
     // Stretch min..max to 0..1, the max taken away from zero frequency: the mean's term is usually
     // far above everything else and would leave the rest of the picture black. It is clipped at 1.
     const std::ptrdiff_t centre = (s.rows / 2) * s.cols + s.cols / 2;
