@@ -10,7 +10,7 @@
 
 namespace fftconv {
 
-template <Scalar T>
+template <class T>
 struct Convolver<T>::Impl {
     detail::Geometry g;
     Mode mode;
@@ -24,7 +24,7 @@ struct Convolver<T>::Impl {
     std::optional<detail::OverlapSave<T>> blocks;  // fft on a long 1D input: overlap-save instead
 };
 
-template <Scalar T>
+template <class T>
 Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options, bool one_d)
     : impl_(std::make_unique<Impl>()) {
     const detail::Names names{"Convolver", "input_shape", "kernel", one_d};
@@ -57,44 +57,44 @@ Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode,
         s.fft.emplace(s.g, k, options.effort);
 }
 
-template <Scalar T>
+template <class T>
 Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options)
     : Convolver(input_shape, kernel, mode, options, false) {}
 
-template <Scalar T>
+template <class T>
 Convolver<T>::Convolver(std::size_t input_length, std::span<const T> kernel, Mode mode, Options options)
     : Convolver(Shape{1, detail::length_size("Convolver", "input_length", input_length)}, ImageView<const T>(kernel),
                 mode, options, true) {}
 
-template <Scalar T>
+template <class T>
 Convolver<T>::Convolver(Convolver&&) noexcept = default;
-template <Scalar T>
+template <class T>
 Convolver<T>& Convolver<T>::operator=(Convolver&&) noexcept = default;
-template <Scalar T>
+template <class T>
 Convolver<T>::~Convolver() = default;
 
-template <Scalar T>
+template <class T>
 Shape Convolver<T>::input_shape() const {
     return impl_ ? impl_->g.a : Shape{};
 }
-template <Scalar T>
+template <class T>
 Shape Convolver<T>::kernel_shape() const {
     return impl_ ? impl_->g.b : Shape{};
 }
-template <Scalar T>
+template <class T>
 Shape Convolver<T>::output_shape() const {
     return impl_ ? impl_->g.out() : Shape{};
 }
-template <Scalar T>
+template <class T>
 Mode Convolver<T>::mode() const {
     return impl_ ? impl_->mode : Mode::full;
 }
-template <Scalar T>
+template <class T>
 Method Convolver<T>::method() const {
     return impl_ ? impl_->method : Method::automatic;
 }
 
-template <Scalar T>
+template <class T>
 void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
     if (!impl_) throw Error("Convolver::apply: this Convolver was moved from");
     const Impl& s = *impl_;
@@ -135,19 +135,19 @@ void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
     }
 }
 
-template <Scalar T>
+template <class T>
 Image<T> Convolver<T>::apply(ImageView<const T> input) {
     Image<T> out(output_shape());
     apply(input, out.view());
     return out;
 }
 
-template <Scalar T>
+template <class T>
 void Convolver<T>::apply(std::span<const T> input, std::span<T> out) {
     apply(ImageView<const T>(input), ImageView<T>(out));
 }
 
-template <Scalar T>
+template <class T>
 std::vector<T> Convolver<T>::apply(std::span<const T> input) {
     std::vector<T> out = detail::output_vector<T>("Convolver::apply", output_shape().size());
     apply(input, std::span<T>(out));

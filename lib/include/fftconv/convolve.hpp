@@ -76,22 +76,16 @@ template <Scalar T>
 }
 
 // ---- Conveniences that deduce T, so convolve(x, h) works on std::vector, std::array, Image, views.
+// They take contiguous ranges and images of any element type, so that a call with an element type
+// fftconv does not compute in (int, long double, unsigned char, …), or with two different ones,
+// fails with one line that says so: left to the overload set above, such a call printed 50 to
+// 68 lines of failed candidates.
 
 namespace detail {
 template <class R>
-concept signal = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
-    Scalar<std::remove_cv_t<std::ranges::range_value_t<R>>>;
+concept contiguous_signal = std::ranges::contiguous_range<R> && std::ranges::sized_range<R>;
 template <class R>
 using signal_element_t = std::remove_cv_t<std::ranges::range_value_t<R>>;
-
-template <class V>
-concept scalar_image = image_like<V> && Scalar<image_element_t<V>>;
-
-// B is a signal (image) with the same element type as A.
-template <class B, class A>
-concept signal_like = signal<B> && std::same_as<signal_element_t<B>, signal_element_t<A>>;
-template <class B, class A>
-concept image_like_as = scalar_image<B> && std::same_as<image_element_t<B>, image_element_t<A>>;
 
 template <class T, class R>
 std::span<const T> as_span(const R& r) {
@@ -99,32 +93,74 @@ std::span<const T> as_span(const R& r) {
 }
 }  // namespace detail
 
-template <detail::signal A, detail::signal_like<A> B>
-[[nodiscard]] std::vector<detail::signal_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
-                                                                Method method = Method::automatic) {
+/// convolve on any two contiguous ranges (std::vector, std::array, std::span, …) of one element
+/// type T, deducing T; the result is a std::vector<T>.
+template <detail::contiguous_signal A, detail::contiguous_signal B>
+[[nodiscard]] auto convolve(const A& a, const B& b, Mode mode = Mode::full, Method method = Method::automatic) {
     using T = detail::signal_element_t<A>;
-    return convolve<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
+    static_assert(detail::is_scalar_v<T>,
+                  "fftconv::convolve takes float, double, std::complex<float> or std::complex<double> elements; "
+                  "convert first, e.g. std::vector<double>(v.begin(), v.end())");
+    if constexpr (detail::is_scalar_v<T>)
+        static_assert(std::is_same_v<T, detail::signal_element_t<B>>,
+                      "fftconv::convolve needs one element type for both operands; convert one first, e.g. "
+                      "std::vector<double>(v.begin(), v.end())");
+    if constexpr (detail::is_scalar_v<T> && std::is_same_v<T, detail::signal_element_t<B>>)
+        return convolve<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
+    else
+        return std::vector<T>{};
 }
 
-template <detail::signal A, detail::signal_like<A> B>
-[[nodiscard]] std::vector<detail::signal_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
-                                                                 Method method = Method::automatic) {
+/// correlate on any two contiguous ranges of one element type, as convolve above.
+template <detail::contiguous_signal A, detail::contiguous_signal B>
+[[nodiscard]] auto correlate(const A& a, const B& b, Mode mode = Mode::full, Method method = Method::automatic) {
     using T = detail::signal_element_t<A>;
-    return correlate<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
+    static_assert(detail::is_scalar_v<T>,
+                  "fftconv::correlate takes float, double, std::complex<float> or std::complex<double> elements; "
+                  "convert first, e.g. std::vector<double>(v.begin(), v.end())");
+    if constexpr (detail::is_scalar_v<T>)
+        static_assert(std::is_same_v<T, detail::signal_element_t<B>>,
+                      "fftconv::correlate needs one element type for both operands; convert one first, e.g. "
+                      "std::vector<double>(v.begin(), v.end())");
+    if constexpr (detail::is_scalar_v<T> && std::is_same_v<T, detail::signal_element_t<B>>)
+        return correlate<T>(detail::as_span<T>(a), detail::as_span<T>(b), mode, method);
+    else
+        return std::vector<T>{};
 }
 
-template <detail::scalar_image A, detail::image_like_as<A> B>
-[[nodiscard]] Image<detail::image_element_t<A>> convolve(const A& a, const B& b, Mode mode = Mode::full,
-                                                         Method method = Method::automatic) {
+/// convolve on two images (Image<T>, ImageView<T>, ImageView<const T>, mixed freely) of one
+/// element type T, deducing T; the result is an Image<T>.
+template <detail::image_like A, detail::image_like B>
+[[nodiscard]] auto convolve(const A& a, const B& b, Mode mode = Mode::full, Method method = Method::automatic) {
     using T = detail::image_element_t<A>;
-    return convolve<T>(detail::const_view(a), detail::const_view(b), mode, method);
+    static_assert(detail::is_scalar_v<T>,
+                  "fftconv::convolve takes float, double, std::complex<float> or std::complex<double> elements; "
+                  "convert first, e.g. fftconv::image_cast<double>(image)");
+    if constexpr (detail::is_scalar_v<T>)
+        static_assert(std::is_same_v<T, detail::image_element_t<B>>,
+                      "fftconv::convolve needs one element type for both operands; convert one first, e.g. "
+                      "fftconv::image_cast<double>(image)");
+    if constexpr (detail::is_scalar_v<T> && std::is_same_v<T, detail::image_element_t<B>>)
+        return convolve<T>(detail::const_view(a), detail::const_view(b), mode, method);
+    else
+        return Image<T>{};
 }
 
-template <detail::scalar_image A, detail::image_like_as<A> B>
-[[nodiscard]] Image<detail::image_element_t<A>> correlate(const A& a, const B& b, Mode mode = Mode::full,
-                                                          Method method = Method::automatic) {
+/// correlate on two images of one element type, as convolve above.
+template <detail::image_like A, detail::image_like B>
+[[nodiscard]] auto correlate(const A& a, const B& b, Mode mode = Mode::full, Method method = Method::automatic) {
     using T = detail::image_element_t<A>;
-    return correlate<T>(detail::const_view(a), detail::const_view(b), mode, method);
+    static_assert(detail::is_scalar_v<T>,
+                  "fftconv::correlate takes float, double, std::complex<float> or std::complex<double> elements; "
+                  "convert first, e.g. fftconv::image_cast<double>(image)");
+    if constexpr (detail::is_scalar_v<T>)
+        static_assert(std::is_same_v<T, detail::image_element_t<B>>,
+                      "fftconv::correlate needs one element type for both operands; convert one first, e.g. "
+                      "fftconv::image_cast<double>(image)");
+    if constexpr (detail::is_scalar_v<T> && std::is_same_v<T, detail::image_element_t<B>>)
+        return correlate<T>(detail::const_view(a), detail::const_view(b), mode, method);
+    else
+        return Image<T>{};
 }
 
 }  // namespace fftconv

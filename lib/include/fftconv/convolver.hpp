@@ -23,8 +23,15 @@ namespace fftconv {
 ///
 ///     fftconv::Convolver<float> blur({480, 640}, kernel, fftconv::Mode::same);
 ///     for (auto& frame : frames) blur.apply(frame, out.view());   // no planning, no kernel FFT
-template <Scalar T>
+/// T is float, double, std::complex<float> or std::complex<double>; another T is a compile-time
+/// error saying so in one line (the template is unconstrained for that: a failed constraint
+/// printed 22 lines).
+template <class T>
 class Convolver {
+    static_assert(detail::is_scalar_v<T>,
+                  "fftconv::Convolver<T> takes T = float, double, std::complex<float> or std::complex<double>; "
+                  "convert the kernel and inputs first, e.g. std::vector<double>(v.begin(), v.end())");
+
 public:
     struct Options {
         /// Method::automatic picks by the cost model, counting the kernel transform as paid.

@@ -1,8 +1,9 @@
 // fftconv: 1D and 2D convolution and cross-correlation, direct or through the FFT, with
 // scipy.signal's semantics. This header is the whole public API at a glance:
 //
-//   types.hpp      Scalar (float, double, complex<float>, complex<double>), Mode, Method,
-//                  PlannerEffort, ElementType, Shape, Error
+//   types.hpp      Scalar (float, double, complex<float>, complex<double>: any other element type
+//                  is one compile error saying so), Mode, Method, PlannerEffort, ElementType,
+//                  Shape, Error
 //   image.hpp      Image<T> (owning, 64-byte aligned, row-major), ImageView<T> (strided, non-owning)
 //   convolve.hpp   convolve, correlate (1D spans, 2D views), choose_method, estimate_seconds
 //   convolver.hpp  Convolver<T>: plan once for a kernel and an input shape, apply many times

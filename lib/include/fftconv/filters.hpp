@@ -16,6 +16,7 @@
 
 #include <concepts>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "fftconv/image.hpp"
@@ -149,73 +150,165 @@ template <Real T>
 [[nodiscard]] Image<T> log_spectrum(ImageView<const T> image);
 
 // ---- The same calls deducing T from an Image<T>, ImageView<T> or ImageView<const T> argument.
+// They take images of any element type, so that one of another type (int, unsigned char, …), or a
+// kernel of another type than the image, fails with one line that says so rather than with 30 to
+// 45 lines of failed candidates.
 
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] auto extend_border(const V& image, std::ptrdiff_t top, std::ptrdiff_t bottom, std::ptrdiff_t left,
                                  std::ptrdiff_t right, Border border) {
-    return extend_border<detail::image_element_t<V>>(detail::const_view(image), top, bottom, left, right, border);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::extend_border takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        return extend_border<T>(detail::const_view(image), top, bottom, left, right, border);
+    else
+        return Image<T>{};
 }
-template <detail::real_image V, detail::real_image_as<V> K>
+template <detail::image_like V, detail::image_like K>
 [[nodiscard]] auto filter2d(const V& image, const K& kernel, Border border = Border::reflect101,
                             Method method = Method::automatic) {
-    return filter2d<detail::image_element_t<V>>(detail::const_view(image), detail::const_view(kernel), border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::filter2d takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        static_assert(std::is_same_v<T, detail::image_element_t<K>>,
+                      "fftconv::filter2d needs the kernel's element type to be the image's; convert it first, "
+                      "e.g. fftconv::image_cast<float>(kernel)");
+    if constexpr (detail::is_real_v<T> && std::is_same_v<T, detail::image_element_t<K>>)
+        return filter2d<T>(detail::const_view(image), detail::const_view(kernel), border, method);
+    else
+        return Image<T>{};
 }
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] auto sep_filter2d(const V& image, std::span<const detail::image_element_t<V>> kx,
                                 std::span<const detail::image_element_t<V>> ky, Border border = Border::reflect101,
                                 Method method = Method::automatic) {
-    return sep_filter2d<detail::image_element_t<V>>(detail::const_view(image), kx, ky, border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::sep_filter2d takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        return sep_filter2d<T>(detail::const_view(image), kx, ky, border, method);
+    else
+        return Image<T>{};
 }
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] auto gaussian_blur(const V& image, double sigma, Border border = Border::reflect,
                                  Method method = Method::automatic, double truncate = 4.0) {
-    return gaussian_blur<detail::image_element_t<V>>(detail::const_view(image), sigma, border, method, truncate);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::gaussian_blur takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        return gaussian_blur<T>(detail::const_view(image), sigma, border, method, truncate);
+    else
+        return Image<T>{};
 }
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] auto sobel(const V& image, int dx, int dy, int ksize = 3, Border border = Border::reflect101,
                          Method method = Method::automatic) {
-    return sobel<detail::image_element_t<V>>(detail::const_view(image), dx, dy, ksize, border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::sobel takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        return sobel<T>(detail::const_view(image), dx, dy, ksize, border, method);
+    else
+        return Image<T>{};
 }
 // Into a caller's `out`: T from the image, out an ImageView<T> (Image<T>::view()).
-template <detail::real_image V, detail::real_image_as<V> K>
+template <detail::image_like V, detail::image_like K>
 void filter2d(const V& image, ImageView<detail::image_element_t<V>> out, const K& kernel,
               Border border = Border::reflect101, Method method = Method::automatic) {
-    filter2d<detail::image_element_t<V>>(detail::const_view(image), out, detail::const_view(kernel), border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::filter2d takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        static_assert(std::is_same_v<T, detail::image_element_t<K>>,
+                      "fftconv::filter2d needs the kernel's element type to be the image's; convert it first, "
+                      "e.g. fftconv::image_cast<float>(kernel)");
+    if constexpr (detail::is_real_v<T> && std::is_same_v<T, detail::image_element_t<K>>)
+        filter2d<T>(detail::const_view(image), out, detail::const_view(kernel), border, method);
 }
-template <detail::real_image V>
+template <detail::image_like V>
 void sep_filter2d(const V& image, ImageView<detail::image_element_t<V>> out,
                   std::span<const detail::image_element_t<V>> kx, std::span<const detail::image_element_t<V>> ky,
                   Border border = Border::reflect101, Method method = Method::automatic) {
-    sep_filter2d<detail::image_element_t<V>>(detail::const_view(image), out, kx, ky, border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::sep_filter2d takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>) sep_filter2d<T>(detail::const_view(image), out, kx, ky, border, method);
 }
-template <detail::real_image V>
+template <detail::image_like V>
 void gaussian_blur(const V& image, ImageView<detail::image_element_t<V>> out, double sigma,
                    Border border = Border::reflect, Method method = Method::automatic, double truncate = 4.0) {
-    gaussian_blur<detail::image_element_t<V>>(detail::const_view(image), out, sigma, border, method, truncate);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::gaussian_blur takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        gaussian_blur<T>(detail::const_view(image), out, sigma, border, method, truncate);
 }
-template <detail::real_image V>
+template <detail::image_like V>
 void sobel(const V& image, ImageView<detail::image_element_t<V>> out, int dx, int dy, int ksize = 3,
            Border border = Border::reflect101, Method method = Method::automatic) {
-    sobel<detail::image_element_t<V>>(detail::const_view(image), out, dx, dy, ksize, border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::sobel takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>) sobel<T>(detail::const_view(image), out, dx, dy, ksize, border, method);
 }
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] auto sobel_magnitude(const V& image, int ksize = 3, Border border = Border::reflect101,
                                    Method method = Method::automatic) {
-    return sobel_magnitude<detail::image_element_t<V>>(detail::const_view(image), ksize, border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::sobel_magnitude takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        return sobel_magnitude<T>(detail::const_view(image), ksize, border, method);
+    else
+        return Image<T>{};
 }
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] auto lowpass(const V& image, double cutoff, FilterShape shape = FilterShape::ideal, int order = 2,
                            Border border = Border::reflect, Method method = Method::automatic) {
-    return lowpass<detail::image_element_t<V>>(detail::const_view(image), cutoff, shape, order, border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::lowpass takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        return lowpass<T>(detail::const_view(image), cutoff, shape, order, border, method);
+    else
+        return Image<T>{};
 }
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] auto highpass(const V& image, double cutoff, FilterShape shape = FilterShape::ideal, int order = 2,
                             Border border = Border::reflect, Method method = Method::automatic) {
-    return highpass<detail::image_element_t<V>>(detail::const_view(image), cutoff, shape, order, border, method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::highpass takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        return highpass<T>(detail::const_view(image), cutoff, shape, order, border, method);
+    else
+        return Image<T>{};
 }
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] auto log_spectrum(const V& image) {
-    return log_spectrum<detail::image_element_t<V>>(detail::const_view(image));
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::log_spectrum takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        return log_spectrum<T>(detail::const_view(image));
+    else
+        return Image<T>{};
 }
 
 }  // namespace fftconv

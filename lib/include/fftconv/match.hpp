@@ -4,6 +4,7 @@
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "fftconv/image.hpp"
@@ -65,17 +66,36 @@ template <Real T>
                                            bool lowest = false);
 
 // ---- The same calls deducing T from an Image<T>, ImageView<T> or ImageView<const T> argument.
+// They take images of any element type, so that one of another type (int, unsigned char, …) fails
+// with one line that says so rather than with 30 lines of failed candidates.
 
-template <detail::real_image V, detail::real_image_as<V> K>
+template <detail::image_like V, detail::image_like K>
 [[nodiscard]] auto match_template(const V& image, const K& templ, MatchMethod method,
                                   Method conv_method = Method::automatic) {
-    return match_template<detail::image_element_t<V>>(detail::const_view(image), detail::const_view(templ), method,
-                                                      conv_method);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::match_template takes float or double images; convert first, e.g. "
+                  "fftconv::image_cast<float>(image)");
+    if constexpr (detail::is_real_v<T>)
+        static_assert(std::is_same_v<T, detail::image_element_t<K>>,
+                      "fftconv::match_template needs the template's element type to be the image's; convert it "
+                      "first, e.g. fftconv::image_cast<float>(templ)");
+    if constexpr (detail::is_real_v<T> && std::is_same_v<T, detail::image_element_t<K>>)
+        return match_template<T>(detail::const_view(image), detail::const_view(templ), method, conv_method);
+    else
+        return Image<T>{};
 }
-template <detail::real_image V>
+template <detail::image_like V>
 [[nodiscard]] std::vector<Peak> find_peaks(const V& scores, std::size_t count, std::ptrdiff_t min_distance,
                                            bool lowest = false) {
-    return find_peaks<detail::image_element_t<V>>(detail::const_view(scores), count, min_distance, lowest);
+    using T = detail::image_element_t<V>;
+    static_assert(detail::is_real_v<T>,
+                  "fftconv::find_peaks takes float or double score maps; convert first, e.g. "
+                  "fftconv::image_cast<float>(scores)");
+    if constexpr (detail::is_real_v<T>)
+        return find_peaks<T>(detail::const_view(scores), count, min_distance, lowest);
+    else
+        return {};
 }
 
 }  // namespace fftconv

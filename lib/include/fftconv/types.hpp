@@ -11,7 +11,9 @@
 namespace fftconv {
 
 /// Element types fftconv computes in: float, double, std::complex<float>, std::complex<double>.
-/// Both operands of a call have the same element type; the result has it too.
+/// Both operands of a call have the same element type; the result has it too. A call with
+/// another element type (int, long double, unsigned char, …), or with two, does not compile: one
+/// static_assert line names the types taken and how to convert.
 template <class T>
 concept Scalar = std::same_as<T, float> || std::same_as<T, double> || std::same_as<T, std::complex<float>> ||
     std::same_as<T, std::complex<double>>;
@@ -19,6 +21,15 @@ concept Scalar = std::same_as<T, float> || std::same_as<T, double> || std::same_
 /// The real element types, for operations on images (filters, template matching).
 template <class T>
 concept Real = std::same_as<T, float> || std::same_as<T, double>;
+
+namespace detail {
+// Scalar<T> and Real<T> as values, for the static_asserts that reject other element types: a
+// failed concept prints its whole disjunction, a false value one line naming the type.
+template <class T>
+inline constexpr bool is_scalar_v = Scalar<T>;
+template <class T>
+inline constexpr bool is_real_v = Real<T>;
+}  // namespace detail
 
 /// True for the two std::complex element types.
 template <class T>
