@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "fft_core.hpp"  // white-box: best_fast_length, to pick transform lengths
+#include "transform_size.hpp"  // white-box: best_fast_length, to pick transform lengths
 #include "fftconv/fftconv.hpp"
 #include "fftw.hpp"  // white-box: get_plan, to see the cache evict a plan
 #include "reference.hpp"

@@ -5,11 +5,14 @@
 #include <random>
 
 #include "cost_model.hpp"
+#include "engine.hpp"
 #include "fft_core.hpp"
 #include "fftw.hpp"
 #include "geometry.hpp"
-#include "pipeline.hpp"
 #include "reference.hpp"
+#include "strategy.hpp"
+#include "tiles.hpp"
+#include "transform_size.hpp"
 
 using namespace fftconv;
 using namespace fftconv::detail;
@@ -41,36 +44,39 @@ TEST_CASE("overlap_count equals the multiply-adds counted one by one") {
     for (std::ptrdiff_t n : {1, 2, 5, 9})
         for (std::ptrdiff_t k : {1, 3, 4, 12})
             for (Mode mode : ref::all_modes) {
-                const Geometry g = make_geometry({"t", "a", "b", true}, {1, n}, {1, k}, mode);
+                const Geometry g = make_geometry({"t", "a", "b", true}, {n}, {k}, mode);
                 double count = 0;
-                for (std::ptrdiff_t x = g.cols.offset; x < g.cols.offset + g.cols.size; ++x)
+                for (std::ptrdiff_t x = g.win(0).offset; x < g.win(0).offset + g.win(0).size; ++x)
                     for (std::ptrdiff_t j = 0; j < k; ++j) count += (x - j >= 0 && x - j < n);
                 CAPTURE(n);
                 CAPTURE(k);
                 CAPTURE(mode);
-                CHECK(overlap_count(n, k, g.cols) == count);
+                CHECK(overlap_count(n, k, g.win(0)) == count);
             }
 }
 
 TEST_CASE("FFT sizes: same and valid need less padding than full") {
     const Names names{"t", "a", "b", false};
     const auto size = [&](Mode mode) {
-        return fft_shape(make_geometry(names, {1, 1000}, {1, 201}, mode), false, PlannerEffort::estimate).cols;
+        return fft_shape(make_geometry(names, {1000}, {201}, mode), false, PlannerEffort::estimate)[0];
     };
     CHECK(size(Mode::full) == 1200);
     CHECK(size(Mode::valid) == 1000);  // wrap-around lands in the discarded part
     CHECK(size(Mode::same) == 1120);
     // The kernel larger than what the window needs: the buffer still holds it.
-    CHECK(fft_shape(make_geometry(names, {1, 1}, {1, 10}, Mode::same), false, PlannerEffort::estimate).cols == 10);
+    CHECK(fft_shape(make_geometry(names, {1}, {10}, Mode::same), false, PlannerEffort::estimate)[0] == 10);
     // 2174 rounds up to 2240 = 2^6·35, not to 2187 = 3^7, the smallest smooth length: FFTW
     // transforms an odd length of this size ~2x slower with measured plans.
     const Geometry big = make_geometry(names, {2048, 2048}, {127, 127}, Mode::full);
     for (PlannerEffort effort : {PlannerEffort::estimate, PlannerEffort::measure}) {
-        CHECK(fft_shape(big, false, effort) == Shape{2240, 2240});
-        CHECK(fft_shape(big, true, effort) == Shape{2240, 2240});
+        CHECK(fft_shape(big, false, effort) == Extents{2240, 2240});
+        CHECK(fft_shape(big, true, effort) == Extents{2240, 2240});
     }
-    CHECK(fft_shape(make_geometry(names, {2048, 1}, {127, 1}, Mode::full), true, PlannerEffort::estimate) ==
-          Shape{2240, 1});
+    // An Nx1 image's core is its one long axis, the last of a real transform: even.
+    const Strategy column = make_strategy(names, make_geometry(names, {2048, 1}, {127, 1}, Mode::full),
+                                          ElementType::float32, {Method::fft, PlannerEffort::estimate});
+    CHECK(column.core_rank == 1);
+    CHECK(fft_shape(column.core, true, PlannerEffort::estimate) == Extents{2240});
 }
 
 TEST_CASE("best_fast_length: the cheapest smooth length up to the next power of two, by brute force") {
@@ -124,9 +130,15 @@ TEST_CASE("the plan cache stays bounded over many shapes") {
 TEST_CASE_TEMPLATE("overlap-save: long 1D inputs with short kernels run in blocks, equal to direct", T, float, double,
                    std::complex<float>, std::complex<double>) {
     const Names names{"convolve", "a", "b", true};
+    const auto tile = [&](std::ptrdiff_t n, std::ptrdiff_t k) {
+        const Strategy s = make_strategy(names, make_geometry(names, {n}, {k}, Mode::full), element_type_v<T>,
+                                         {Method::fft, PlannerEffort::estimate});
+        return s.tile;
+    };
     // The workload it exists for: millions of points, hundreds of taps.
-    CHECK(overlap_save_block(make_geometry(names, {1, 4194304}, {1, 513}, Mode::full), element_type_v<T>) > 0);
-    CHECK(overlap_save_block(make_geometry(names, {1, 1000}, {1, 900}, Mode::full), element_type_v<T>) == 0);
+    CHECK(tile(4194304, 513).rank() == 1);
+    CHECK(tile(513, 4194304).rank() == 1);  // one-shot calls cut the longer operand, whichever it is
+    CHECK(tile(1000, 900).rank() == 0);
     std::mt19937_64 rng(31);
     for (auto [n, k] : {std::pair{60000, 37}, {60000, 400}, {300, 60000}, {50001, 2}}) {
         const auto a = ref::random_image<T>(1, n, rng), b = ref::random_image<T>(1, k, rng);
@@ -139,12 +151,18 @@ TEST_CASE_TEMPLATE("overlap-save: long 1D inputs with short kernels run in block
                 CAPTURE(k);
                 CAPTURE(mode);
                 CAPTURE(corr);
-                const Geometry g = make_geometry(names, a.shape(), b.shape(), mode);
-                Image<T> storage;
-                const ImageView<const T> kernel = core_kernel(b.view(), corr, storage);
-                Image<T> fast(g.out());
-                fft_convolve_1d(g, a.view(), kernel, block, PlannerEffort::estimate, fast.view(),
-                                magnitude_exponent<real_t<T>>(scan_values(a.view()).max_abs));
+                const View<const T> va(std::span<const T>(a.values())), vb(std::span<const T>(b.values()));
+                const Geometry g = make_geometry(names, va.shape, vb.shape, mode);
+                Array<T> storage;
+                const View<const T> kernel = corr ? correlation_kernel(vb, g, storage) : vb;
+                // The longer operand is cut into blocks, the shorter one is the kernel.
+                const bool swap = kernel.size() > va.size();
+                const View<const T> x = swap ? kernel : va, h = swap ? va : kernel;
+                const Geometry core = window_geometry(x.shape, h.shape, g.window);
+                Tiles<T> tiles(core, {block - std::min(n, k) + 1}, std::span<const View<const T>>(&h, 1),
+                               PlannerEffort::estimate);
+                Array<T> fast(g.out);
+                tiles.apply(Source<T>::whole(x), fast.view(), magnitude_exponent<real_t<T>>(scan_values(x).max_abs));
                 const auto fa = std::span<const T>(a.values()), fb = std::span<const T>(b.values());
                 const auto slow =
                     corr ? correlate(fa, fb, mode, Method::direct) : convolve(fa, fb, mode, Method::direct);
@@ -173,9 +191,10 @@ TEST_CASE_TEMPLATE("2D FFT by rows and column blocks: equal to direct, the same 
                 CAPTURE(bs);
                 CAPTURE(mode);
                 CAPTURE(corr);
-                REQUIRE(fft_dims(fft_shape(make_geometry({"t", "a", "b", false}, as, bs, mode), !is_complex_v<T>,
-                                           PlannerEffort::estimate))
-                            .size() == 2);
+                const Names names{"t", "a", "b", false};
+                REQUIRE(make_strategy(names, make_geometry(names, as, bs, mode), element_type_v<T>,
+                                      {Method::fft, PlannerEffort::estimate})
+                            .core_rank == 2);
                 const auto run = [&](Method m) { return corr ? correlate(a, b, mode, m) : convolve(a, b, mode, m); };
                 const Image<T> fast = run(Method::fft);
                 CHECK(ref::rel_err(fast, run(Method::direct)) < ref::tolerance<T>());

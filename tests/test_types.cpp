@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "fftconv/fftconv.hpp"
 #include "fftconv/types.hpp"
 
 using namespace fftconv;
@@ -24,6 +25,23 @@ TEST_CASE("to_string names every enum value and shape") {
 
 TEST_CASE("Error is a std::invalid_argument, so generic handlers catch it") {
     CHECK_THROWS_AS(throw Error("x"), std::invalid_argument);
+}
+
+TEST_CASE("the error kinds: each an Error, each thrown where it belongs") {
+    CHECK_THROWS_AS(throw OutOfMemory("x"), Error);
+    CHECK_THROWS_AS(throw BackendError("x"), std::invalid_argument);
+    const std::vector<double> empty, one{1};
+    CHECK_THROWS_AS((void)convolve(empty, one), InvalidArgument);
+    // Views with zero strides over one element: shapes of any size, no memory behind them.
+    const double x = 1;
+    CHECK_THROWS_AS(
+        (void)convolve(ImageView<const double>(&x, 100000, 100000, 0, 0), ImageView<const double>(&x, 1, 1)),
+        OutOfMemory);
+    const std::string path = std::filesystem::temp_directory_path() / "fftconv-not-wisdom.txt";
+    std::ofstream(path) << "not wisdom";
+    CHECK_THROWS_AS((void)load_wisdom(path), BackendError);
+    std::filesystem::remove(path);
+    CHECK_THROWS_AS(set_threads(-1), InvalidArgument);
 }
 
 TEST_CASE("element types map to their names and real types") {

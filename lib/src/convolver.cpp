@@ -4,67 +4,70 @@
 #include <optional>
 #include <utility>
 
-#include "fftconv/convolve.hpp"
+#include "engine.hpp"
+#include "fftconv/settings.hpp"
+#include "geometry.hpp"
 #include "instantiate.hpp"
-#include "pipeline.hpp"
+#include "values.hpp"
 
 namespace fftconv {
+
+namespace {
+// How the Convolver was built, for its messages and shape accessors.
+enum Form { one_d = 1, image = 2, any_rank = 3 };
+}  // namespace
 
 template <class T>
 struct Convolver<T>::Impl {
     detail::Geometry g;
-    Mode mode;
-    Method method;
-    bool one_d;
-    Image<T> kernel;                        // the core kernel, owned (fft: for the outputs that NaN or Inf reach)
-    bool kernel_finite = true;              // no NaN or Inf in the kernel
-    bool automatic = false;                 // built with Method::automatic: inputs with NaN or Inf go direct
-    bool clamp = false;                     // Options::clamp_nonnegative with a kernel with no negative value
-    std::optional<detail::FftCore<T>> fft;  // fft: plans and the scaled kernel spectrum
-    std::optional<detail::OverlapSave<T>> blocks;  // fft on a long 1D input: overlap-save instead
+    Mode mode = Mode::full;
+    int form = any_rank;
+    std::optional<detail::Engine<T>> engine;
+
+    detail::Names names(const char* fn, const char* a, const char* b) const { return {fn, a, b, form == one_d}; }
 };
 
 template <class T>
-Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options, bool one_d)
+Convolver<T>::Convolver(const Extents& input_shape, View<const T> kernel, Mode mode, Options options, int form)
     : impl_(std::make_unique<Impl>()) {
-    const detail::Names names{"Convolver", "input_shape", "kernel", one_d};
-    detail::check_view(names, "kernel", kernel.data, kernel.shape());
-    Impl& s = *impl_;
-    s.g = detail::make_geometry(names, input_shape, kernel.shape(), mode);
-    s.mode = mode;
-    s.one_d = one_d;
+    Impl& m = *impl_;
+    m.form = form;
+    m.mode = mode;
+    const detail::Names names = m.names("Convolver", "input_shape", "kernel");
+    detail::check_view(names, "kernel", kernel.data, kernel.shape);
+    m.g = detail::make_geometry(names, input_shape, kernel.shape, mode, options.axes);
     // The kernel transform is paid here, once: per apply, the FFT path costs two transforms.
-    s.method = detail::resolve_method(names, options.method, s.g, element_type_v<T>, 2);
-    // The accuracy asked for first: an FFT that cannot promise it is never the cheaper method.
-    if (options.method == Method::automatic && options.tolerance > 0 &&
-        fft_error_bound(input_shape, kernel.shape(), mode, element_type_v<T>) > options.tolerance)
-        s.method = Method::direct;
-    Image<T> storage;
-    const ImageView<const T> k = detail::core_kernel(kernel, options.correlate, storage);
-    s.kernel = storage.empty() ? Image<T>(k) : std::move(storage);
-    s.kernel_finite = !detail::has_nonfinite(k);
-    s.automatic = options.method == Method::automatic;
-    if constexpr (!is_complex_v<T>) s.clamp = options.clamp_nonnegative && detail::nonnegative(k);
+    detail::Strategy s = detail::make_strategy(names, m.g, element_type_v<T>,
+                                               {options.method, options.effort, false, options.tolerance, false});
+    Array<T> storage;
+    const View<const T> k = options.correlate ? detail::correlation_kernel(kernel, m.g, storage) : kernel;
     // Automatic never picks the FFT for a kernel holding NaN or Inf (it would reach every output).
-    if (!s.kernel_finite && options.method == Method::automatic) s.method = Method::direct;
-    if (s.method == Method::direct) return;
-    detail::check_call_memory(names, s.g, element_type_v<T>, s.method, false, options.effort);
-    // Overlap-save cuts the input, so it needs the kernel to be the shorter operand.
-    const std::ptrdiff_t block = detail::overlap_save_block(s.g, element_type_v<T>);
-    if (block > 0 && s.g.b.cols <= s.g.a.cols)
-        s.blocks.emplace(s.g, k, block, options.effort);
-    else
-        s.fft.emplace(s.g, k, options.effort);
+    if (options.method == Method::automatic && detail::has_nonfinite(k)) s.method = Method::direct;
+    bool clamp = false;
+    if constexpr (!is_complex_v<T>) {
+        if (options.clamp_nonnegative) {
+            clamp = true;
+            detail::for_each_line(k, [&](const T* line, const std::ptrdiff_t*) {
+                for (std::ptrdiff_t i = 0; i < k.shape[k.rank() - 1]; ++i)
+                    clamp = clamp && !(line[i * k.strides[k.rank() - 1]] < 0);
+            });
+        }
+    }
+    m.engine.emplace(s, k, options.effort, options.method == Method::automatic, clamp);
 }
 
 template <class T>
 Convolver<T>::Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options)
-    : Convolver(input_shape, kernel, mode, options, false) {}
+    : Convolver(Extents(input_shape), View<const T>(kernel), mode, options, image) {}
 
 template <class T>
 Convolver<T>::Convolver(std::size_t input_length, std::span<const T> kernel, Mode mode, Options options)
-    : Convolver(Shape{1, detail::length_size("Convolver", "input_length", input_length)}, ImageView<const T>(kernel),
-                mode, options, true) {}
+    : Convolver(Extents{detail::length_size("Convolver", "input_length", input_length)}, View<const T>(kernel), mode,
+                options, one_d) {}
+
+template <class T>
+Convolver<T>::Convolver(const Extents& input_shape, View<const T> kernel, Mode mode, Options options)
+    : Convolver(input_shape, kernel, mode, options, any_rank) {}
 
 template <class T>
 Convolver<T>::Convolver(Convolver&&) noexcept = default;
@@ -73,17 +76,36 @@ Convolver<T>& Convolver<T>::operator=(Convolver&&) noexcept = default;
 template <class T>
 Convolver<T>::~Convolver() = default;
 
+namespace {
+// A 1D or 2D Convolver's shapes as rows x cols (a signal of length n is {1, n}).
+Shape as_shape(const Extents& e) {
+    return e.rank() == 1 ? Shape{1, e[0]} : e.rank() == 2 ? e.shape2d() : Shape{};
+}
+}  // namespace
+
 template <class T>
 Shape Convolver<T>::input_shape() const {
-    return impl_ ? impl_->g.a : Shape{};
+    return impl_ ? as_shape(impl_->g.a) : Shape{};
 }
 template <class T>
 Shape Convolver<T>::kernel_shape() const {
-    return impl_ ? impl_->g.b : Shape{};
+    return impl_ ? as_shape(impl_->g.b) : Shape{};
 }
 template <class T>
 Shape Convolver<T>::output_shape() const {
-    return impl_ ? impl_->g.out() : Shape{};
+    return impl_ ? as_shape(impl_->g.out) : Shape{};
+}
+template <class T>
+Extents Convolver<T>::input_extents() const {
+    return impl_ ? impl_->g.a : Extents{};
+}
+template <class T>
+Extents Convolver<T>::kernel_extents() const {
+    return impl_ ? impl_->g.b : Extents{};
+}
+template <class T>
+Extents Convolver<T>::output_extents() const {
+    return impl_ ? impl_->g.out : Extents{};
 }
 template <class T>
 Mode Convolver<T>::mode() const {
@@ -91,48 +113,37 @@ Mode Convolver<T>::mode() const {
 }
 template <class T>
 Method Convolver<T>::method() const {
-    return impl_ ? impl_->method : Method::automatic;
+    return impl_ ? impl_->engine->strategy().method : Method::automatic;
+}
+
+template <class T>
+void Convolver<T>::apply(View<const T> input, View<T> out) {
+    if (!impl_) throw InvalidArgument("Convolver::apply: this Convolver was moved from");
+    Impl& m = *impl_;
+    const detail::Names names = m.names("Convolver::apply", "input", "out");
+    detail::check_view(names, "input", input.data, input.shape);
+    detail::check_view(names, "out", out.data, out.shape);
+    if (input.shape != m.g.a)
+        throw InvalidArgument("Convolver::apply: argument 'input' is " + detail::describe(names, input.shape) +
+                              ", this Convolver was built for " + detail::describe(names, m.g.a));
+    if (out.shape != m.g.out)
+        throw InvalidArgument("Convolver::apply: argument 'out' is " + detail::describe(names, out.shape) +
+                              ", the output is " + detail::describe(names, m.g.out));
+    if (detail::views_overlap(input, out))
+        throw InvalidArgument("Convolver::apply: argument 'out' shares memory with 'input'; the result needs its own");
+    m.engine->apply(input, out);
+}
+
+template <class T>
+Array<T> Convolver<T>::apply(View<const T> input) {
+    Array<T> out(output_extents());
+    apply(input, out.view());
+    return out;
 }
 
 template <class T>
 void Convolver<T>::apply(ImageView<const T> input, ImageView<T> out) {
-    if (!impl_) throw Error("Convolver::apply: this Convolver was moved from");
-    const Impl& s = *impl_;
-    const detail::Names names{"Convolver::apply", "input", "out", s.one_d};
-    detail::check_view(names, "input", input.data, input.shape());
-    detail::check_view(names, "out", out.data, out.shape());
-    if (input.shape() != s.g.a)
-        throw Error("Convolver::apply: argument 'input' is " + detail::describe(names, input.shape()) +
-                    ", this Convolver was built for " + detail::describe(names, s.g.a));
-    if (out.shape() != s.g.out())
-        throw Error("Convolver::apply: argument 'out' is " + detail::describe(names, out.shape()) + ", the output is " +
-                    detail::describe(names, s.g.out()));
-    if (detail::views_overlap(input, out))
-        throw Error("Convolver::apply: argument 'out' shares memory with 'input'; the result needs its own");
-    if (s.method == Method::direct) {
-        detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);
-        return;
-    }
-    // One pass over the input for NaN and Inf and for the FFT's scaling (the kernel's is made).
-    const detail::ValueScan values = s.kernel_finite ? detail::scan_values(input) : detail::ValueScan{true, 0};
-    if (!values.nonfinite) {
-        const int exponent = detail::magnitude_exponent<real_t<T>>(values.max_abs);
-        if (impl_->blocks)
-            impl_->blocks->apply(input, out, exponent);
-        else
-            impl_->fft->apply(input, out, exponent);
-        if constexpr (!is_complex_v<T>)
-            if (s.clamp && detail::nonnegative(input)) detail::clamp_negatives(out);
-    } else if (s.automatic) {
-        detail::direct_convolve(input, s.kernel.view(), s.g.rows, s.g.cols, out);
-    } else {
-        detail::fft_around_nonfinite(s.g, input, s.kernel.view(), out, [&](ImageView<const T> x, ImageView<T> o) {
-            if (impl_->blocks)
-                impl_->blocks->apply(x, o);
-            else
-                impl_->fft->apply(x, o);
-        });
-    }
+    apply(View<const T>(input), View<T>(out));
 }
 
 template <class T>
@@ -144,12 +155,12 @@ Image<T> Convolver<T>::apply(ImageView<const T> input) {
 
 template <class T>
 void Convolver<T>::apply(std::span<const T> input, std::span<T> out) {
-    apply(ImageView<const T>(input), ImageView<T>(out));
+    apply(View<const T>(input), View<T>(out));
 }
 
 template <class T>
 std::vector<T> Convolver<T>::apply(std::span<const T> input) {
-    std::vector<T> out = detail::output_vector<T>("Convolver::apply", output_shape().size());
+    std::vector<T> out = detail::output_vector<T>("Convolver::apply", output_extents().size());
     apply(input, std::span<T>(out));
     return out;
 }

@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "direct.hpp"
 #include "fft_core.hpp"
+#include "tiles.hpp"
+#include "transform_size.hpp"
 
-namespace fftconv {
-
-namespace detail {
+namespace fftconv::detail {
 
 const CostConstants& cost_constants(ElementType type) {
     // Fitted by `tests/bench/calibrate` (least squares on relative error) to 53 direct and 57 FFT
@@ -30,18 +31,20 @@ const CostConstants& cost_constants(ElementType type) {
     return c128;
 }
 
-DirectWork direct_work(const Geometry& g) {
-    const double row_pairs = overlap_count(g.a.rows, g.b.rows, g.rows);
+DirectWork direct_work(const Geometry& core) {
     // The core slides the larger operand under the smaller: one inner-loop pass per overlapping
-    // (output row, tap row) pair, per tap column, per block of output columns.
-    const double tap_cols = static_cast<double>(g.a.size() >= g.b.size() ? g.b.cols : g.a.cols);
-    const double blocks = std::ceil(static_cast<double>(g.cols.size) / static_cast<double>(direct_block));
-    return {row_pairs * overlap_count(g.a.cols, g.b.cols, g.cols), row_pairs * blocks * tap_cols};
+    // (output line, kernel line) pair, per tap of the last axis, per block of output columns.
+    const int last = core.rank() - 1;
+    double pairs = 1;
+    for (int a = 0; a < last; ++a) pairs *= overlap_count(core.a[a], core.b[a], core.win(a));
+    const double tap_cols = static_cast<double>(core.a.size() >= core.b.size() ? core.b[last] : core.a[last]);
+    const double blocks = std::ceil(static_cast<double>(core.win(last).size) / static_cast<double>(direct_block));
+    return {pairs * overlap_count(core.a[last], core.b[last], core.win(last)), pairs * blocks * tap_cols};
 }
 
-double direct_seconds(const Geometry& g, ElementType type) {
+double direct_seconds(const Geometry& core, ElementType type) {
     const CostConstants& k = cost_constants(type);
-    const DirectWork w = direct_work(g);
+    const DirectWork w = direct_work(core);
     return k.mac * w.macs + k.call * w.calls;
 }
 
@@ -54,92 +57,99 @@ double spill_doublings(double n, ElementType type) {
     return std::max(0.0, std::log2(n * element / fft_cache_bytes));
 }
 
-}  // namespace
-
-FftWork fft_work(const Geometry& g, ElementType type) {
+// The padded size of core's transform, and whether it has more than one axis.
+double padded_size(const Geometry& g, ElementType type, PlannerEffort effort) {
     const bool real = type == ElementType::float32 || type == ElementType::float64;
-    const Shape padded = fft_shape(g, real, planner_effort());
-    const double n = static_cast<double>(padded.rows) * static_cast<double>(padded.cols);  // may exceed max_size
-    return {n, spill_doublings(n, type), padded.rows > 1 && padded.cols > 1};
+    double n = 1;
+    for (std::ptrdiff_t p : fft_shape(g, real, effort)) n *= static_cast<double>(p);  // may exceed max_size
+    return n;
 }
 
-double transform_seconds(double n, ElementType type, bool two_d) {
+// Tiles of `tile`: each a forward and an inverse transform plus a call's fixed cost.
+double tiles_seconds(const Geometry& core, ElementType type, PlannerEffort effort, const Extents& tile) {
+    const Geometry t = tile_geometry(core, tile);
+    return tile_count(core, tile) * (2 * transform_seconds(padded_size(t, type, effort), type, core.rank() > 1) +
+                                     cost_constants(type).fft_fixed);
+}
+
+}  // namespace
+
+FftWork fft_work(const Geometry& core, ElementType type, PlannerEffort effort) {
+    const double n = padded_size(core, type, effort);
+    return {n, spill_doublings(n, type), core.rank() > 1};
+}
+
+double transform_seconds(double n, ElementType type, bool multi_axis) {
     const CostConstants& k = cost_constants(type);
     return n * std::log2(std::max(n, 2.0)) *
-           ((two_d ? k.fft_nlogn_2d : k.fft_nlogn) + k.fft_spill * spill_doublings(n, type));
+           ((multi_axis ? k.fft_nlogn_2d : k.fft_nlogn) + k.fft_spill * spill_doublings(n, type));
 }
 
-namespace {
-
-// Overlap-save's blocks for g: each a forward and an inverse transform plus a call's fixed cost.
-double blocks_seconds(const Geometry& g, ElementType type, std::ptrdiff_t block) {
-    const std::ptrdiff_t k = std::min(g.a.cols, g.b.cols);
-    const double step = static_cast<double>(block - k + 1);
-    return std::ceil(static_cast<double>(g.cols.size) / step) *
-           (2 * transform_seconds(static_cast<double>(block), type) + cost_constants(type).fft_fixed);
-}
-
-}  // namespace
-
-std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type) {
-    if (g.a.rows != 1 || g.b.rows != 1) return 0;
-    const std::ptrdiff_t n = std::max(g.a.cols, g.b.cols), k = std::min(g.a.cols, g.b.cols);
-    const bool real = type == ElementType::float32 || type == ElementType::float64;
-    double best = 2 * transform_seconds(static_cast<double>(fft_shape(g, real, planner_effort()).cols), type);
-    std::ptrdiff_t best_block = 0;
-    // Powers of two from 4k: a block much shorter wastes most of each transform on the overlap.
-    for (std::ptrdiff_t block = 64; block <= (std::ptrdiff_t{1} << 22) && block < n; block *= 2) {
-        if (block / 4 < k) continue;  // block < 4k, without 4k's overflow (block is a power of two)
-        const double cost = blocks_seconds(g, type, block);
-        if (cost < 0.9 * best) best = cost, best_block = block;  // 10% margin against model error
-    }
-    return best_block;
-}
-
-double fft_seconds(const Geometry& g, ElementType type, int transforms) {
+double fft_seconds(const Geometry& core, ElementType type, int transforms, PlannerEffort effort, const Extents& tile) {
     const double fixed = cost_constants(type).fft_fixed;
-    // One-shot 1D calls may run overlap-save (fft_core.hpp): its blocks and one kernel transform.
-    if (transforms == 3) {
-        if (const std::ptrdiff_t block = overlap_save_block(g, type))
-            return fixed + blocks_seconds(g, type, block) + transform_seconds(static_cast<double>(block), type);
+    if (tile.rank() > 0) {
+        // The tiles, and (one-shot) the kernel's transform at the tile's size.
+        const double kernel = transforms == 3 ? transform_seconds(padded_size(tile_geometry(core, tile), type, effort),
+                                                                  type, core.rank() > 1)
+                                              : 0;
+        return fixed + tiles_seconds(core, type, effort, tile) + kernel;
     }
-    const FftWork w = fft_work(g, type);
-    return fixed + transforms * transform_seconds(w.n, type, w.two_d);
+    return fixed + transforms * transform_seconds(padded_size(core, type, effort), type, core.rank() > 1);
 }
 
-Method cheaper_method(const Geometry& g, ElementType type, int transforms) {
-    const double direct = direct_seconds(g, type);
-    // Cheaper than an FFT call's fixed cost alone: direct, without sizing a transform (for
-    // calls of a microsecond, working out the FFT's size would cost as much as the call).
-    if (direct <= cost_constants(type).fft_fixed) return Method::direct;
-    return direct <= fft_seconds(g, type, transforms) ? Method::direct : Method::fft;
-}
-
-}  // namespace detail
-
-Method choose_method(Shape a, Shape b, Mode mode, ElementType type) {
-    return detail::cheaper_method(detail::make_geometry({"choose_method", "a", "b", false}, a, b, mode), type, 3);
-}
-
-double fft_error_bound(Shape a, Shape b, Mode mode, ElementType type) {
-    const detail::Geometry g = detail::make_geometry({"fft_error_bound", "a", "b", false}, a, b, mode);
-    const double n = detail::fft_work(g, type).n;
-    const bool single = type == ElementType::float32 || type == ElementType::complex64;
-    const double eps = single ? std::numeric_limits<float>::epsilon() : std::numeric_limits<double>::epsilon();
-    // 4x what a step edge reached (the worst case measured: half an image at 1e4, half at 1e-4,
-    // under a box kernel: 1.0 ε·log2 N); random data stayed under 0.08.
-    return 4 * eps * std::log2(std::max(n, 2.0));
-}
-
-double estimate_seconds(Shape a, Shape b, Mode mode, ElementType type, Method method) {
-    const detail::Geometry g = detail::make_geometry({"estimate_seconds", "a", "b", false}, a, b, mode);
-    switch (method) {
-        case Method::direct: return detail::direct_seconds(g, type);
-        case Method::fft: return detail::fft_seconds(g, type, 3);
-        case Method::automatic: break;
+FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort, bool must_fit) {
+    // Per axis, the tile sizes worth trying: outputs of powers-of-two transforms from four times
+    // the kernel (a block much shorter wastes most of each transform on the overlap), where the
+    // output is much longer than the kernel and the kernel no longer than the input; the whole
+    // window is always a choice.
+    const int rank = core.rank();
+    std::vector<std::vector<std::ptrdiff_t>> choices(static_cast<std::size_t>(rank));
+    const bool real = type == ElementType::float32 || type == ElementType::float64;
+    const Extents padded = fft_shape(core, real, effort);
+    bool any = false;
+    for (int a = 0; a < rank; ++a) {
+        auto& c = choices[static_cast<std::size_t>(a)];
+        c.push_back(core.out[a]);
+        const std::ptrdiff_t k = core.b[a];
+        if (k > core.a[a]) continue;
+        for (std::ptrdiff_t block = 64; block <= (std::ptrdiff_t{1} << 22) && block < padded[a]; block *= 2) {
+            if (block / 4 < k) continue;  // block < 4k, without 4k's overflow (block is a power of two)
+            const std::ptrdiff_t tile = block - k + 1;
+            if (tile < core.out[a]) {
+                c.push_back(tile);
+                any = true;
+            }
+        }
     }
-    throw Error("estimate_seconds: method must be Method::direct or Method::fft, got " +
-                std::string(to_string(method)));
+    const auto fits = [&](const Extents& tile) {
+        return fits_memory(fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort));
+    };
+    // One transform of everything, against tiles (their blocks' cost with a 10% margin against
+    // the model's error: overlap-save pays fixed costs per tile that the fit sees less of).
+    FftRun best{{}, 2 * transform_seconds(padded_size(core, type, effort), type, rank > 1)};
+    const bool whole_fits = !must_fit || fits({});
+    if (!whole_fits) best.seconds = std::numeric_limits<double>::infinity();
+    if (any) {
+        std::vector<std::size_t> pick(static_cast<std::size_t>(rank), 0);
+        for (;;) {
+            Extents tile = core.out;
+            bool tiled = false;
+            for (int a = 0; a < rank; ++a) {
+                tile[a] = choices[static_cast<std::size_t>(a)][pick[static_cast<std::size_t>(a)]];
+                tiled = tiled || tile[a] < core.out[a];
+            }
+            if (tiled) {
+                const double cost = tiles_seconds(core, type, effort, tile);
+                if (cost < 0.9 * best.seconds && (!must_fit || fits(tile))) best = {tile, cost};
+            }
+            int a = rank - 1;
+            while (a >= 0 && ++pick[static_cast<std::size_t>(a)] == choices[static_cast<std::size_t>(a)].size())
+                pick[static_cast<std::size_t>(a--)] = 0;
+            if (a < 0) break;
+        }
+    }
+    best.seconds = fft_seconds(core, type, transforms, effort, best.tile);
+    return best;
 }
 
-}  // namespace fftconv
+}  // namespace fftconv::detail

@@ -1,6 +1,8 @@
-// The cost model behind Method::automatic: predicted seconds for each core on one core.
+// The cost model behind Method::automatic: predicted seconds for each core on one core, for a
+// core geometry (every axis convolved) and a number of batch slices.
 #pragma once
 
+#include "fftconv/array.hpp"
 #include "fftconv/settings.hpp"
 #include "fftconv/types.hpp"
 #include "geometry.hpp"
@@ -13,39 +15,54 @@ struct CostConstants {
     double call;          // one pass of that loop (one kernel tap over one block of output)
     double fft_fixed;     // an FFT call's fixed cost: plan lookup, buffers
     double fft_nlogn;     // one 1D transform, per N·log2(N), N the padded size in elements, data in L2
-    double fft_nlogn_2d;  // the same for a 2D transform (rows, then column blocks: more passes over memory)
+    double fft_nlogn_2d;  // the same for a transform of 2 or more axes (axis by axis: more passes over memory)
     double fft_spill;     // added per N·log2(N) for each doubling of the data beyond L2
 };
+const CostConstants& cost_constants(ElementType type);
 
 // The per-core cache the FFT's data must fit in to run at full speed (L2 on the machine measured).
 inline constexpr double fft_cache_bytes = 2.0 * 1024 * 1024;
 
-// The FFT core's work: the padded size N, the doublings of its data beyond fft_cache_bytes, and
-// whether the transform is 2D.
-struct FftWork {
-    double n;
-    double spill;
-    bool two_d;
-};
-FftWork fft_work(const Geometry& g, ElementType type);
-const CostConstants& cost_constants(ElementType type);
-
-// What the direct core does for a call: multiply-adds, and passes of its inner loop.
+// What the direct core does for one slice of a core geometry: multiply-adds, and passes of its
+// inner loop.
 struct DirectWork {
     double macs;
     double calls;
 };
-DirectWork direct_work(const Geometry& g);
+DirectWork direct_work(const Geometry& core);
+double direct_seconds(const Geometry& core, ElementType type);
 
-double direct_seconds(const Geometry& g, ElementType type);
-// One transform of n elements: n·log2(n) at fft_nlogn (fft_nlogn_2d when `two_d`), plus
+// The FFT core's work for one slice of `core` in one transform: the padded size N, the
+// doublings of its data beyond fft_cache_bytes, and whether the transform has several axes.
+struct FftWork {
+    double n;
+    double spill;
+    bool multi_axis;
+};
+FftWork fft_work(const Geometry& core, ElementType type, PlannerEffort effort);
+
+// One transform of n elements: n·log2(n) at fft_nlogn (fft_nlogn_2d for `multi_axis`), plus
 // fft_spill per doubling beyond the cache.
-double transform_seconds(double n, ElementType type, bool two_d = false);
-// The block length overlap-save should use for g (a 1xN by 1xK call): the power of two, at least
-// 4k, whose blocks cost least, when that beats one transform over the whole input by 10%; else 0.
-std::ptrdiff_t overlap_save_block(const Geometry& g, ElementType type);
-// `transforms`: 3 for a one-shot call (input, kernel, inverse), 2 when the kernel spectrum is kept.
-double fft_seconds(const Geometry& g, ElementType type, int transforms);
-Method cheaper_method(const Geometry& g, ElementType type, int transforms);
+double transform_seconds(double n, ElementType type, bool multi_axis = false);
+
+// How the FFT path runs a core geometry: in one transform (tile of rank 0), or in tiles of
+// `tile` outputs per axis (overlap-save), each one transform of the tile plus the kernel's halo.
+struct FftRun {
+    Extents tile;
+    double seconds = 0;  // for one slice, counting `transforms` transforms per transform size
+};
+
+// The FFT path's seconds for one slice of `core`: `transforms` is 3 for a one-shot call (input,
+// kernel, inverse), 2 when the kernel spectrum is kept (Convolver). With `tile` of rank 0, one
+// transform of the padded shape; else tiles (the kernel transformed once).
+double fft_seconds(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
+                   const Extents& tile = {});
+
+// The cheapest way for the FFT path: one transform, or tiles of powers of two of at least four
+// times the kernel along axes where the output is much longer than the kernel, when they are
+// cheaper by 10% (a margin against the model's error). With `must_fit`, the cheapest one whose
+// buffers fit memory_limit().
+FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
+                      bool must_fit = false);
 
 }  // namespace fftconv::detail

@@ -1,34 +1,99 @@
 #include "direct.hpp"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 #include <vector>
 
 #include "instantiate.hpp"
 #include "isa.hpp"
+#include "parallel.hpp"
 
 namespace fftconv::detail {
 
 template <Scalar T>
-void direct_convolve(ImageView<const T> x, ImageView<const T> h, Window rows, Window cols, ImageView<T> out) {
+void direct_convolve(const Geometry& g, View<const T> x, View<const T> h, const View<T>& out, int threads) {
     // Convolution commutes: slide the larger operand under the smaller one, so the inner loops
-    // run long and the copied taps stay small.
+    // run long and the copied taps stay small (the full result, and so the window, is the same).
     if (h.size() > x.size()) std::swap(x, h);
-    const Image<T> taps(h);  // contiguous, whatever h's strides
-    Image<T> x_copy;
-    if (x.col_stride != 1) {
-        x_copy = Image<T>(x);
+    const Array<T> taps(h);  // contiguous, whatever h's strides
+    const int rank = x.rank(), last = rank - 1;
+    Array<T> x_copy;
+    if (x.strides[last] != 1) {
+        x_copy = Array<T>(x);
         x = x_copy.view();
     }
-    std::vector<T> acc(static_cast<std::size_t>(std::min(direct_block, cols.size)));
-    const DirectJob<T> job{x.data,      x.row_stride, x.rows,         x.cols,         taps.data(),
-                           taps.rows(), taps.cols(),  rows.offset,    rows.size,      cols.offset,
-                           cols.size,   out.data,     out.row_stride, out.col_stride, acc.data()};
-    kernels<T>().direct(job, 0, rows.size);
+    // The plane: the last two axes (a 1D call is one row); the outer axes pair planes.
+    const int outer = std::max(0, rank - 2);
+    const std::ptrdiff_t x_rows = rank >= 2 ? x.shape[last - 1] : 1;
+    const std::ptrdiff_t k_rows = rank >= 2 ? taps.shape()[last - 1] : 1;
+    const std::ptrdiff_t x_row_stride = rank >= 2 ? x.strides[last - 1] : 0;
+    const std::ptrdiff_t out_rows = rank >= 2 ? out.shape[last - 1] : 1;
+    const std::ptrdiff_t out_row_stride = rank >= 2 ? out.strides[last - 1] : 0;
+    const Window rows = rank >= 2 ? Window{g.win(last - 1).offset, out_rows} : Window{0, 1};
+    const Window cols{g.win(last).offset, out.shape[last]};
+    std::ptrdiff_t planes = 1, kernel_planes = 1;
+    for (int u = 0; u < outer; ++u) {
+        planes *= out.shape[u];
+        kernel_planes *= taps.shape()[u];
+    }
+    const Extents tap_strides = row_major_strides(taps.shape());
+
+    parallel_for(planes * out_rows, threads, 16, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        std::vector<T> acc(static_cast<std::size_t>(std::min(direct_block, std::max<std::ptrdiff_t>(cols.size, 1))));
+        std::vector<const T*> x_planes, tap_planes;
+        for (std::ptrdiff_t item = first; item < end;) {
+            const std::ptrdiff_t plane = item / out_rows, row = item % out_rows;
+            const std::ptrdiff_t row_end = std::min(out_rows, row + (end - item));
+            // The plane's output index along the outer axes, and the (input, kernel) plane pairs
+            // that overlap there: input index = window offset + output index - kernel index.
+            std::array<std::ptrdiff_t, max_rank> o{};
+            std::ptrdiff_t rest = plane, out_offset = 0;
+            for (int u = outer - 1; u >= 0; --u) {
+                const auto i = static_cast<std::size_t>(u);
+                o[i] = rest % out.shape[u];
+                rest /= out.shape[u];
+                out_offset += o[i] * out.strides[u];
+            }
+            x_planes.clear();
+            tap_planes.clear();
+            for (std::ptrdiff_t kp = 0; kp < kernel_planes; ++kp) {
+                std::ptrdiff_t krest = kp, x_offset = 0, k_offset = 0;
+                bool inside = true;
+                for (int u = outer - 1; u >= 0; --u) {
+                    const std::ptrdiff_t j = krest % taps.shape()[u];
+                    krest /= taps.shape()[u];
+                    const std::ptrdiff_t in = g.win(u).offset + o[static_cast<std::size_t>(u)] - j;
+                    inside = inside && in >= 0 && in < x.shape[u];
+                    x_offset += in * x.strides[u];
+                    k_offset += j * tap_strides[u];
+                }
+                if (!inside) continue;
+                x_planes.push_back(x.data + x_offset);
+                tap_planes.push_back(taps.data() + k_offset);
+            }
+            T* out_plane = out.data + out_offset;
+            if (x_planes.empty()) {
+                for (std::ptrdiff_t r = row; r < row_end; ++r)
+                    for (std::ptrdiff_t c = 0; c < cols.size; ++c)
+                        out_plane[r * out_row_stride + c * out.strides[last]] = T{};
+            } else {
+                const DirectJob<T> job{
+                    x_planes.data(), x_row_stride,       x_rows,
+                    x.shape[last],   tap_planes.data(),  static_cast<std::ptrdiff_t>(x_planes.size()),
+                    k_rows,          taps.shape()[last], rows.offset,
+                    rows.size,       cols.offset,        cols.size,
+                    out_plane,       out_row_stride,     out.strides[last],
+                    acc.data()};
+                kernels<T>().direct(job, row, row_end);
+            }
+            item += row_end - row;
+        }
+    });
 }
 
 #define INSTANTIATE(T) \
-    template void direct_convolve<T>(ImageView<const T>, ImageView<const T>, Window, Window, ImageView<T>);
+    template void direct_convolve<T>(const Geometry&, View<const T>, View<const T>, const View<T>&, int);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
 
 }  // namespace fftconv::detail

@@ -1,20 +1,22 @@
-// The direct core: the sliding-window sum, computed only for the window a mode keeps.
+// The direct core: the sliding-window sum at any rank, computed only for the window a mode keeps.
 #pragma once
 
-#include "fftconv/image.hpp"
+#include "fftconv/array.hpp"
 #include "fftconv/types.hpp"
 #include "geometry.hpp"
 
 namespace fftconv::detail {
 
-// out(r, c) = full(rows.offset + r, cols.offset + c), full = x convolved with h. Any strides in;
-// `out` must not overlap x or h. Sums run in T, in a fixed order, so small integer-valued inputs
-// give exact results.
+// out = the window of x ⊛ h for a core geometry g (every axis convolved; g.a and g.b are x's and
+// h's extents): out(i) = full(window.offset + i) along each axis; out's extents are the window's
+// or fewer (its first values), any strides, not overlapping x or h. Sums run in T in a fixed order
+// (kernel planes, then rows, then columns), so small integer-valued inputs give exact results and
+// any thread count gives the same bits. Output rows are split across `threads` threads.
 template <Scalar T>
-void direct_convolve(ImageView<const T> x, ImageView<const T> h, Window rows, Window cols, ImageView<T> out);
+void direct_convolve(const Geometry& g, View<const T> x, View<const T> h, const View<T>& out, int threads = 1);
 
-// Output columns accumulated at once: a block of this many T stays in L1 while every kernel tap
-// adds into it.
+// Output columns accumulated at once: a block of this many T stays in L1 while every kernel
+// tap adds into it.
 inline constexpr std::ptrdiff_t direct_block = 512;
 
 }  // namespace fftconv::detail

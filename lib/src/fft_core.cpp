@@ -2,139 +2,20 @@
 
 #include <algorithm>
 #include <array>
-#include <climits>
 #include <cmath>
 #include <string>
 
-#include "cost_model.hpp"
 #include "fftconv/settings.hpp"
 #include "instantiate.hpp"
 #include "parallel.hpp"
+#include "transform_size.hpp"
 
 namespace fftconv::detail {
 
 namespace {
 
-// n <= max_fast_length: the power of two at or above it is at most 2^60, so the searches' products
-// (a 7-smooth number below that, times 2, 3, 5 or 7) stay below 2^63.
-void check_fast_length(std::ptrdiff_t n) {
-    if (n > max_fast_length)
-        throw Error("fft: a transform of " + std::to_string(n) + " points is longer than the longest fftconv sizes (" +
-                    std::to_string(max_fast_length) + ")");
-}
-
-}  // namespace
-
-std::ptrdiff_t next_fast_length(std::ptrdiff_t n) {
-    if (n <= 1) return 1;
-    check_fast_length(n);
-    std::ptrdiff_t best = 1;
-    while (best < n) best *= 2;
-    for (std::ptrdiff_t p7 = 1; p7 < best; p7 *= 7)
-        for (std::ptrdiff_t p5 = p7; p5 < best; p5 *= 5)
-            for (std::ptrdiff_t p3 = p5; p3 < best; p3 *= 3) {
-                std::ptrdiff_t p = p3;
-                while (p < n) p *= 2;
-                best = std::min(best, p);
-            }
-    return best;
-}
-
-std::ptrdiff_t next_fast_even_length(std::ptrdiff_t n) {
-    if (n <= 1) return 1;
-    check_fast_length(n);
-    return 2 * next_fast_length((n + 1) / 2);
-}
-
-double length_weight(std::ptrdiff_t n, PlannerEffort effort) {
-    int twos = 0;
-    for (; n > 1 && n % 2 == 0; n /= 2) ++twos;
-    const bool estimate = effort == PlannerEffort::estimate;
-    if (twos == 0) return estimate ? 1.2 : 2.0;
-    if (twos <= 2) return estimate ? 1.1 : 1.6;
-    return 1.0;
-}
-
-namespace {
-
-std::ptrdiff_t search_fast_length(std::ptrdiff_t n, bool even, PlannerEffort effort) {
-    std::ptrdiff_t limit = 1;
-    while (limit < n) limit *= 2;
-    // Every 7-smooth length in [n, limit] in one pass: odd parts 3^b·5^c·7^d, each times the
-    // powers of two that land in the range. (This runs on every call's cost estimate, so it
-    // stays one pass, not a search over next_fast_length.)
-    std::ptrdiff_t best = limit;
-    double best_cost = 0;
-    const auto consider = [&](std::ptrdiff_t m) {
-        const double x = static_cast<double>(m);
-        const double c = x * std::log2(x) * length_weight(m, effort);
-        if (best_cost == 0 || c < best_cost || (c == best_cost && m < best)) best = m, best_cost = c;
-    };
-    for (std::ptrdiff_t p7 = 1; p7 <= limit; p7 *= 7)
-        for (std::ptrdiff_t p5 = p7; p5 <= limit; p5 *= 5)
-            for (std::ptrdiff_t p3 = p5; p3 <= limit; p3 *= 3) {
-                std::ptrdiff_t m = p3;
-                while (m < n) m *= 2;
-                for (; m <= limit; m *= 2)
-                    if (!even || m % 2 == 0) consider(m);
-            }
-    return best;
-}
-
-}  // namespace
-
-std::ptrdiff_t best_fast_length(std::ptrdiff_t n, bool even, PlannerEffort effort) {
-    check_fast_length(n);
-    if (n <= 16) return even ? next_fast_even_length(n) : next_fast_length(n);  // nothing to choose
-    // The search takes ~1 µs, and Method::automatic sizes the transform on every call: the last
-    // few answers are kept per thread (a program convolves the same shapes again and again).
-    struct Entry {
-        std::ptrdiff_t n = 0, length = 0;
-        bool even = false;
-        PlannerEffort effort{};
-    };
-    thread_local std::array<Entry, 16> recent;
-    Entry& e = recent[static_cast<std::size_t>(n * 2 + even) % recent.size()];
-    if (e.n != n || e.even != even || e.effort != effort) e = {n, search_fast_length(n, even, effort), even, effort};
-    return e.length;
-}
-
-Shape fft_shape(const Geometry& g, bool real, PlannerEffort effort) {
-    // Holding both operands matters only when the kernel outgrows the window's needs (a short
-    // input in Mode::same with a long kernel); it keeps the padding a plain copy.
-    const auto need = [](std::ptrdiff_t full, Window w, std::ptrdiff_t n, std::ptrdiff_t k) {
-        return std::max({wrap_free_length(full, w), n, k});
-    };
-    const std::ptrdiff_t rows = need(g.full.rows, g.rows, g.a.rows, g.b.rows);
-    const std::ptrdiff_t cols = need(g.full.cols, g.cols, g.a.cols, g.b.cols);
-    // A real transform halves along its last dimension (FFTW's: the columns, or the rows of an
-    // Nx1 array), and FFTW does that step as a half-length complex transform only for even
-    // lengths: odd ones measured ~2x slower (2187 = 3^7 against 2240, float r2c).
-    const auto best = [&](std::ptrdiff_t n, bool even) { return best_fast_length(n, even, effort); };
-    if (real && cols > 1) return {best(rows, false), best(cols, true)};
-    if (real) return {best(rows, true), 1};
-    return {best(rows, false), best(cols, false)};
-}
-
-std::vector<int> fft_dims(Shape padded) {
-    if (padded.rows > INT_MAX || padded.cols > INT_MAX)
-        throw Error("fft: transform size " + to_string(padded) + " exceeds FFTW's int dimensions");
-    std::vector<int> dims;
-    if (padded.rows > 1) dims.push_back(static_cast<int>(padded.rows));
-    if (padded.cols > 1 || dims.empty()) dims.push_back(static_cast<int>(padded.cols));
-    return dims;
-}
-
-std::size_t half_spectrum_size(const std::vector<int>& dims) {
-    std::size_t n = 1;
-    for (std::size_t i = 0; i + 1 < dims.size(); ++i) n *= static_cast<std::size_t>(dims[i]);
-    return n * static_cast<std::size_t>(dims.back() / 2 + 1);
-}
-
-namespace {
-
-// Rows and columns handed to FFTW one at a time must all have the alignment the plan was made
-// with (FFTW's new-array rule); fftw_malloc'ed buffers with pitches of whole cache lines do.
+// Lines handed to FFTW one at a time must all have the alignment the plan was made with (FFTW's
+// new-array rule); fftw_malloc'ed buffers with pitches of whole cache lines do.
 constexpr std::size_t line_bytes = 64;
 
 template <class E>
@@ -143,42 +24,17 @@ std::ptrdiff_t pitch(std::ptrdiff_t n) {
     return (n + per_line - 1) / per_line * per_line;
 }
 
-// Columns per block of the column pass: one cache line of each row (8 complex doubles, 8 complex
-// floats twice), so the gather reads whole lines; a block of 2240-point columns is ~300 KB,
-// in L2 with its kernel spectrum.
+// Lines per block of an axis pass other than the last: one cache line of each (8 complex
+// doubles, 8 complex floats twice), so the gather reads whole lines; a block of 2240-point lines
+// is ~300 KB, in L2 with its kernel spectrum.
 template <class C>
-constexpr std::ptrdiff_t column_block = std::is_same_v<C, std::complex<float>> ? 16 : 8;
+constexpr std::ptrdiff_t block_lines = std::is_same_v<C, std::complex<float>> ? 16 : 8;
 
 // Items of work per thread below which another thread does not pay for its start.
-constexpr std::ptrdiff_t min_rows_per_thread = 64;
+constexpr std::ptrdiff_t min_lines_per_thread = 64;
 
-// Copies row r of src times `scale` (a power of two) into dst (length n, zero-padded past src.cols).
-template <class T>
-void load_row(ImageView<const T> src, std::ptrdiff_t r, T* dst, std::ptrdiff_t n, real_t<T> scale) {
-    if (src.col_stride == 1) {
-        const T* s = &src(r, 0);
-        for (std::ptrdiff_t c = 0; c < src.cols; ++c) dst[c] = s[c] * scale;
-    } else {
-        for (std::ptrdiff_t c = 0; c < src.cols; ++c) dst[c] = src(r, c) * scale;
-    }
-    std::fill(dst + src.cols, dst + n, T{});
-}
-
-// Writes from[0 .. out.cols) times 2^e (`unscale`) into row r of out (any column stride):
-// load_row's way back.
-template <class T>
-void store_row(const T* from, ImageView<T> out, std::ptrdiff_t r, const PowerOfTwo<real_t<T>>& unscale) {
-    if (unscale.plain() && out.col_stride == 1) {
-        T* o = &out(r, 0);
-        const real_t<T> f = unscale.factor();
-        for (std::ptrdiff_t c = 0; c < out.cols; ++c) o[c] = from[c] * f;
-    } else {
-        for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = unscale(from[c]);
-    }
-}
-
-// One execution of a forward plan (r2c for real T, c2c for complex T: rows of either, and the
-// columns, which are complex) on T data into a spectrum, and of an inverse plan (c2r, c2c) back.
+// One execution of a forward plan (r2c for real T, c2c for complex T) on T data into a spectrum,
+// and of an inverse plan (c2r, c2c) back.
 template <class T, class Plan, class C>
 void execute_forward(const Plan& plan, T* in, C* out) {
     using F = Fftw<real_t<T>>;
@@ -212,271 +68,355 @@ void multiply_spectra(std::complex<R>* spectrum, const std::complex<R>* kernel, 
     }
 }
 
+// Writes from[0 .. n) times 2^e (`unscale`) to out[i * stride].
+template <class T>
+void store_line(const T* from, T* out, std::ptrdiff_t n, std::ptrdiff_t stride, const PowerOfTwo<real_t<T>>& unscale) {
+    if (unscale.plain() && stride == 1) {
+        const real_t<T> f = unscale.factor();
+        for (std::ptrdiff_t i = 0; i < n; ++i) out[i] = from[i] * f;
+    } else {
+        for (std::ptrdiff_t i = 0; i < n; ++i) out[i * stride] = unscale(from[i]);
+    }
+}
+
 }  // namespace
 
+// Per axis 0 .. rank - 2, the index range [first, last) a pass covers.
 template <Scalar T>
-FftCore<T>::FftCore(const Geometry& g, ImageView<const T> kernel, PlannerEffort effort)
-    : g_(g),
-      padded_(fft_shape(g, !is_complex_v<T>, effort)),
-      dims_(fft_dims(padded_)),
-      kernel_exponent_(magnitude_exponent<R>(scan_values(kernel).max_abs)) {
-    const auto n = static_cast<std::size_t>(padded_.size());
-    const R kernel_scale = std::ldexp(R(1), -kernel_exponent_);
-    // FFTW's inverse is unnormalised; folding 1/N into the kernel spectrum saves a pass per apply.
-    const R scale = R(1) / static_cast<R>(n);
-    const Transform row_forward = is_complex_v<T> ? Transform::c2c_forward : Transform::r2c;
-    const Transform row_inverse = is_complex_v<T> ? Transform::c2c_backward : Transform::c2r;
+struct FftCore<T>::Ranges {
+    std::array<std::ptrdiff_t, max_rank> first{}, last{};
+    std::ptrdiff_t count(int axis) const {
+        return last[static_cast<std::size_t>(axis)] - first[static_cast<std::size_t>(axis)];
+    }
+};
 
-    if (dims_.size() == 1) {
-        spectrum_size_ = is_complex_v<T> ? n : half_spectrum_size(dims_);
-        forward_plan_ = get_plan<R>(row_forward, dims_, effort);
-        inverse_plan_ = get_plan<R>(row_inverse, dims_, effort);
-        buf_ = FftwBuffer<T>(n);
-        spectrum_ = FftwBuffer<C>(spectrum_size_);
-        kernel_spectrum_ = FftwBuffer<C>(spectrum_size_);
-        forward_rank1(kernel, kernel_spectrum_.get(), kernel_scale);
-        C* k = kernel_spectrum_.get();
-        for (std::size_t i = 0; i < spectrum_size_; ++i) k[i] *= scale;
+template <Scalar T>
+FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, PlannerEffort effort)
+    : g_(g), padded_(fft_shape(g, !is_complex_v<T>, effort)), rank_(g.rank()) {
+    const std::vector<int> dims = fft_dims(padded_);
+    const Transform line_forward = is_complex_v<T> ? Transform::c2c_forward : Transform::r2c;
+    const Transform line_inverse = is_complex_v<T> ? Transform::c2c_backward : Transform::c2r;
+    const int last = rank_ - 1;
+    half_ = is_complex_v<T> ? padded_[last] : padded_[last] / 2 + 1;
+    last_forward_ = get_plan<R>(line_forward, {dims.back()}, effort);
+    last_inverse_ = get_plan<R>(line_inverse, {dims.back()}, effort);
+    // FFTW's inverse is unnormalised; folding 1/N into the kernel spectrum saves a pass per apply.
+    const R scale = R(1) / static_cast<R>(padded_.size());
+    for (const View<const T>& k : kernels) kernel_exponents_.push_back(magnitude_exponent<R>(scan_values(k).max_abs));
+
+    if (rank_ == 1) {
+        buf_ = FftwBuffer<T>(static_cast<std::size_t>(padded_[0]));
+        spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(half_));
+        for (std::size_t k = 0; k < kernels.size(); ++k) {
+            kernel_spectra_.emplace_back(static_cast<std::size_t>(half_));
+            const std::array<std::ptrdiff_t, 1> lead{};
+            Source<T>::whole(kernels[k])
+                .load_line(lead.data(), buf_.get(), padded_[0], std::ldexp(R(1), -kernel_exponents_[k]));
+            C* spectrum = kernel_spectra_.back().get();
+            execute_forward(*last_forward_, buf_.get(), spectrum);
+            for (std::ptrdiff_t i = 0; i < half_; ++i) spectrum[i] *= scale;
+        }
         return;
     }
 
-    const std::ptrdiff_t rows = padded_.rows, cols = padded_.cols;
-    half_cols_ = is_complex_v<T> ? cols : cols / 2 + 1;
-    row_pitch_ = pitch<C>(half_cols_);
-    column_pitch_ = pitch<C>(rows);
-    forward_plan_ = get_plan<R>(row_forward, {static_cast<int>(cols)}, effort);
-    inverse_plan_ = get_plan<R>(row_inverse, {static_cast<int>(cols)}, effort);
-    column_forward_ = get_plan<R>(Transform::c2c_forward, {static_cast<int>(rows)}, effort);
-    column_inverse_ = get_plan<R>(Transform::c2c_backward, {static_cast<int>(rows)}, effort);
-    // The spectrum's rows: those the input or the kernel fill, and those the window reads back.
-    const std::ptrdiff_t spectrum_rows = std::max({g.a.rows, g.b.rows, g.rows.offset + g.rows.size});
-    spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(spectrum_rows * row_pitch_));
-    kernel_spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(half_cols_ * column_pitch_));
+    for (int t = 0; t < last; ++t) {
+        axis_forward_.push_back(get_plan<R>(Transform::c2c_forward, {dims[static_cast<std::size_t>(t)]}, effort));
+        axis_inverse_.push_back(get_plan<R>(Transform::c2c_backward, {dims[static_cast<std::size_t>(t)]}, effort));
+    }
+    row_pitch_ = pitch<C>(half_);
+    first_pitch_ = pitch<C>(padded_[0]);
+    // spectrum_ holds, along axis 0, the lines the source or the kernel fill and those the window
+    // reads back; along every other axis, the whole transform.
+    spectrum_first_ = std::max({g.a[0], g.b[0], g.win(0).offset + g.win(0).size});
+    line_strides_ = Extents(std::span<const std::ptrdiff_t>(padded_.begin(), static_cast<std::size_t>(last)));
+    std::ptrdiff_t stride = row_pitch_;
+    for (int u = last - 1; u >= 0; --u) {
+        line_strides_[u] = stride;
+        stride *= u == 0 ? spectrum_first_ : padded_[u];
+    }
+    spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(stride));
+    std::ptrdiff_t first_lines = half_;
+    for (int u = 1; u < last; ++u) first_lines *= padded_[u];
 
-    // The kernel: its rows, then each column transformed straight into its place, scaled.
-    forward_rows(kernel, kernel_scale);
-    parallel_for(half_cols_, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
-        FftwBuffer<C> column(static_cast<std::size_t>(column_pitch_));
-        for (std::ptrdiff_t c = first; c < last; ++c) {
-            C* col = column.get();
-            for (std::ptrdiff_t r = 0; r < kernel.rows; ++r) col[r] = spectrum_.get()[r * row_pitch_ + c];
-            std::fill(col + kernel.rows, col + rows, C{});
-            C* dst = kernel_spectrum_.get() + c * column_pitch_;
-            execute_forward(*column_forward_, col, dst);
-            for (std::ptrdiff_t r = 0; r < rows; ++r) dst[r] *= scale;
+    // Each kernel: the last axis, the middle axes, then axis 0 straight into its place, scaled.
+    for (std::size_t k = 0; k < kernels.size(); ++k) {
+        const Source<T> source = Source<T>::whole(kernels[k]);
+        Ranges r;
+        for (int u = 0; u < last; ++u) r.last[static_cast<std::size_t>(u)] = g.b[u];
+        forward_last(source, r, std::ldexp(R(1), -kernel_exponents_[k]));
+        for (int t = last - 1; t >= 1; --t) {
+            forward_middle(t, r);
+            r.last[static_cast<std::size_t>(t)] = padded_[t];
         }
-    });
+        kernel_spectra_.emplace_back(static_cast<std::size_t>(first_lines * first_pitch_));
+        forward_first(r, kernel_spectra_.back().get());
+        C* spectrum = kernel_spectra_.back().get();
+        for (std::ptrdiff_t i = 0; i < first_lines * first_pitch_; ++i) spectrum[i] *= scale;
+    }
 }
 
 template <Scalar T>
-void FftCore<T>::forward_rank1(ImageView<const T> src, C* spectrum, R scale) {
-    T* b = buf_.get();
-    const std::ptrdiff_t pc = padded_.cols;
-    for (std::ptrdiff_t r = 0; r < src.rows; ++r) load_row(src, r, b + r * pc, pc, scale);
-    std::fill(b + src.rows * pc, b + padded_.size(), T{});
-    execute_forward(*forward_plan_, b, spectrum);
-}
-
-template <Scalar T>
-void FftCore<T>::apply_rank1(ImageView<const T> input, ImageView<T> out, R scale, const PowerOfTwo<R>& unscale) {
-    forward_rank1(input, spectrum_.get(), scale);
-    multiply_spectra(spectrum_.get(), kernel_spectrum_.get(), spectrum_size_);
-    T* b = buf_.get();
-    execute_inverse(*inverse_plan_, spectrum_.get(), b);
-    const T* origin = b + g_.rows.offset * padded_.cols + g_.cols.offset;
-    for (std::ptrdiff_t r = 0; r < out.rows; ++r) store_row(origin + r * padded_.cols, out, r, unscale);
-}
-
-template <Scalar T>
-void FftCore<T>::forward_rows(ImageView<const T> src, R scale) {
-    const std::ptrdiff_t cols = padded_.cols;
-    parallel_for(src.rows, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
-        FftwBuffer<T> row(static_cast<std::size_t>(pitch<T>(cols)));
-        for (std::ptrdiff_t r = first; r < last; ++r) {
-            load_row(src, r, row.get(), cols, scale);
-            execute_forward(*forward_plan_, row.get(), spectrum_.get() + r * row_pitch_);
-        }
-    });
-}
-
-template <Scalar T>
-void FftCore<T>::apply_rank2(ImageView<const T> input, ImageView<T> out, R scale, const PowerOfTwo<R>& unscale) {
-    const std::ptrdiff_t rows = padded_.rows, cols = padded_.cols, block = column_block<C>;
-    const std::ptrdiff_t keep_first = g_.rows.offset, keep_last = g_.rows.offset + g_.rows.size;
-    C* spectrum = spectrum_.get();
-
-    forward_rows(input, scale);
-
-    // Columns in blocks: gather (rows past the input are zero), forward, multiply, inverse, and
-    // scatter back only the rows the window keeps.
-    const std::ptrdiff_t blocks = (half_cols_ + block - 1) / block;
-    parallel_for(blocks, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
-        const auto size = static_cast<std::size_t>(block * column_pitch_);
-        FftwBuffer<C> a(size), b(size);
-        for (std::ptrdiff_t blk = first; blk < last; ++blk) {
-            const std::ptrdiff_t c0 = blk * block, width = std::min(block, half_cols_ - c0);
-            for (std::ptrdiff_t r = 0; r < input.rows; ++r) {
-                const C* src = spectrum + r * row_pitch_ + c0;
-                for (std::ptrdiff_t j = 0; j < width; ++j) a.get()[j * column_pitch_ + r] = src[j];
+void FftCore<T>::forward_last(const Source<T>& source, const Ranges& ranges, R scale) {
+    const int last = rank_ - 1;
+    std::ptrdiff_t lines = 1;
+    for (int u = 0; u < last; ++u) lines *= ranges.count(u);
+    const std::ptrdiff_t n = padded_[last];
+    parallel_for(lines, threads(), min_lines_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<T> line(static_cast<std::size_t>(pitch<T>(n)));
+        std::array<std::ptrdiff_t, max_rank> lead{};
+        for (std::ptrdiff_t l = first; l < end; ++l) {
+            std::ptrdiff_t rest = l, offset = 0;
+            for (int u = last - 1; u >= 0; --u) {
+                const auto i = static_cast<std::size_t>(u);
+                lead[i] = ranges.first[i] + rest % ranges.count(u);
+                rest /= ranges.count(u);
+                offset += lead[i] * line_strides_[u];
             }
-            for (std::ptrdiff_t j = 0; j < width; ++j) {
-                C* col = a.get() + j * column_pitch_;
-                std::fill(col + input.rows, col + rows, C{});
-                C* spec = b.get() + j * column_pitch_;
-                execute_forward(*column_forward_, col, spec);
-                multiply_spectra(spec, kernel_spectrum_.get() + (c0 + j) * column_pitch_,
-                                 static_cast<std::size_t>(rows));
-                execute_inverse(*column_inverse_, spec, col);
-            }
-            for (std::ptrdiff_t r = keep_first; r < keep_last; ++r) {
-                C* dst = spectrum + r * row_pitch_ + c0;
-                for (std::ptrdiff_t j = 0; j < width; ++j) dst[j] = a.get()[j * column_pitch_ + r];
-            }
+            source.load_line(lead.data(), line.get(), n, scale);
+            execute_forward(*last_forward_, line.get(), spectrum_.get() + offset);
         }
     });
-
-    // The kept rows back to the signal domain, and their kept columns out.
-    parallel_for(out.rows, threads(), min_rows_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t last) {
-        FftwBuffer<T> row(static_cast<std::size_t>(pitch<T>(cols)));
-        for (std::ptrdiff_t r = first; r < last; ++r) {
-            execute_inverse(*inverse_plan_, spectrum + (keep_first + r) * row_pitch_, row.get());
-            store_row(row.get() + g_.cols.offset, out, r, unscale);
-        }
-    });
-}
-
-template <Scalar T>
-void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out) {
-    apply(input, out, magnitude_exponent<R>(scan_values(input).max_abs));
-}
-
-template <Scalar T>
-void FftCore<T>::apply(ImageView<const T> input, ImageView<T> out, int input_exponent) {
-    const R scale = std::ldexp(R(1), -input_exponent);
-    const PowerOfTwo<R> unscale(input_exponent + kernel_exponent_);
-    if (dims_.size() == 1)
-        apply_rank1(input, out, scale, unscale);
-    else
-        apply_rank2(input, out, scale, unscale);
 }
 
 namespace {
 
-// One block: the valid part of a `block`-point segment, which starts k − 1 before its outputs.
-Geometry block_geometry(std::ptrdiff_t block, std::ptrdiff_t k) {
-    return make_geometry({"convolve", "a", "b", true}, {1, block}, {1, k}, Mode::valid);
-}
+// The lines along axis `t` of a spectrum of rank + 1 axes (the last one, `half` long, split into
+// blocks of `block`): every combination of the other axes' ranges, decoded from a flat index
+// into the offset of the block's first element.
+struct AxisLines {
+    int t, axes;
+    std::array<std::ptrdiff_t, max_rank> first{}, count{}, stride{};
+    std::ptrdiff_t half, block, blocks, total;
+
+    template <class Ranges>
+    AxisLines(int t_, int axes_, const Ranges& r, const Extents& strides, std::ptrdiff_t half_, std::ptrdiff_t block_)
+        : t(t_), axes(axes_), half(half_), block(block_), blocks((half_ + block_ - 1) / block_), total(blocks) {
+        for (int u = 0; u < axes; ++u) {
+            const auto i = static_cast<std::size_t>(u);
+            first[i] = r.first[i];
+            count[i] = u == t ? 1 : r.last[i] - r.first[i];
+            stride[i] = strides[u];
+            total *= count[i];
+        }
+    }
+    // Item `item` as (offset of its block's first element with axis t at 0, first h, width).
+    std::array<std::ptrdiff_t, 3> at(std::ptrdiff_t item) const {
+        const std::ptrdiff_t b = item % blocks;
+        std::ptrdiff_t rest = item / blocks, offset = 0;
+        for (int u = axes - 1; u >= 0; --u) {
+            const auto i = static_cast<std::size_t>(u);
+            if (u == t) continue;
+            offset += (first[i] + rest % count[i]) * stride[i];
+            rest /= count[i];
+        }
+        const std::ptrdiff_t h0 = b * block;
+        return {offset + h0, h0, std::min(block, half - h0)};
+    }
+};
 
 }  // namespace
 
 template <Scalar T>
-OverlapSave<T>::OverlapSave(const Geometry& g, ImageView<const T> kernel, std::ptrdiff_t block, PlannerEffort effort)
-    : g_(g),
-      k_(kernel.cols),
-      block_(block),
-      step_(block - kernel.cols + 1),
-      core_(block_geometry(block, kernel.cols), kernel, effort),
-      segment_(1, block),
-      tail_(1, block - kernel.cols + 1) {}
-
-template <Scalar T>
-void OverlapSave<T>::apply(ImageView<const T> x, ImageView<T> out) {
-    apply(x, out, magnitude_exponent<real_t<T>>(scan_values(x).max_abs));
+void FftCore<T>::forward_middle(int t, const Ranges& ranges) {
+    const AxisLines lines(t, rank_ - 1, ranges, line_strides_, half_, block_lines<C>);
+    const std::ptrdiff_t n = padded_[t], step = line_strides_[t], cp = pitch<C>(n);
+    const std::ptrdiff_t lo = ranges.first[static_cast<std::size_t>(t)], hi = ranges.last[static_cast<std::size_t>(t)];
+    const Plan<R>& plan = *axis_forward_[static_cast<std::size_t>(t)];
+    parallel_for(lines.total, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * cp)), b(static_cast<std::size_t>(lines.block * cp));
+        for (std::ptrdiff_t item = first; item < end; ++item) {
+            const auto [offset, h0, width] = lines.at(item);
+            C* s = spectrum_.get() + offset;
+            for (std::ptrdiff_t i = lo; i < hi; ++i)
+                for (std::ptrdiff_t j = 0; j < width; ++j) a.get()[j * cp + i] = s[i * step + j];
+            for (std::ptrdiff_t j = 0; j < width; ++j) {
+                C* col = a.get() + j * cp;
+                std::fill(col, col + lo, C{});
+                std::fill(col + hi, col + n, C{});
+                execute_forward(plan, col, b.get() + j * cp);
+            }
+            for (std::ptrdiff_t i = 0; i < n; ++i)
+                for (std::ptrdiff_t j = 0; j < width; ++j) s[i * step + j] = b.get()[j * cp + i];
+        }
+    });
 }
 
 template <Scalar T>
-void OverlapSave<T>::apply(ImageView<const T> x, ImageView<T> out, int input_exponent) {
-    const std::ptrdiff_t n = x.cols, end = g_.cols.offset + g_.cols.size;
-    for (std::ptrdiff_t s = g_.cols.offset; s < end; s += step_) {
-        const std::ptrdiff_t first = s - (k_ - 1);  // input index of the segment's first point
-        ImageView<const T> in;
-        if (first >= 0 && first + block_ <= n) {
-            in = x.subview(0, first, 1, block_);  // inside the input: no copy
-        } else {
-            for (std::ptrdiff_t i = 0; i < block_; ++i)
-                segment_(0, i) = (first + i >= 0 && first + i < n) ? x(0, first + i) : T{};
-            in = segment_.view();
+void FftCore<T>::forward_first(const Ranges& ranges, C* kernel_spectrum) {
+    const AxisLines lines(0, rank_ - 1, ranges, line_strides_, half_, block_lines<C>);
+    const std::ptrdiff_t n = padded_[0], step = line_strides_[0];
+    const std::ptrdiff_t lo = ranges.first[0], hi = ranges.last[0];
+    const Plan<R>& plan = *axis_forward_[0];
+    parallel_for(lines.total, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * first_pitch_));
+        for (std::ptrdiff_t item = first; item < end; ++item) {
+            const auto [offset, h0, width] = lines.at(item);
+            (void)h0;
+            const C* s = spectrum_.get() + offset;
+            for (std::ptrdiff_t i = lo; i < hi; ++i)
+                for (std::ptrdiff_t j = 0; j < width; ++j) a.get()[j * first_pitch_ + i] = s[i * step + j];
+            // Kernel lines are numbered as the spectrum's lines along axis 0 are laid out: this
+            // block's first line is the offset divided by the axis-0 stride... of a spectrum
+            // without axis 0, i.e. the offset itself, counted in rows of half_ instead of row_pitch_.
+            const std::ptrdiff_t line = offset / row_pitch_ * half_ + offset % row_pitch_;
+            for (std::ptrdiff_t j = 0; j < width; ++j) {
+                C* col = a.get() + j * first_pitch_;
+                std::fill(col, col + lo, C{});
+                std::fill(col + hi, col + n, C{});
+                execute_forward(plan, col, kernel_spectrum + (line + j) * first_pitch_);
+            }
         }
-        const std::ptrdiff_t len = std::min(step_, end - s);
-        ImageView<T> dst = out.subview(0, s - g_.cols.offset, 1, len);
-        if (len == step_) {
-            core_.apply(in, dst, input_exponent);
-        } else {
-            core_.apply(in, tail_.view(), input_exponent);
-            for (std::ptrdiff_t i = 0; i < len; ++i) dst(0, i) = tail_(0, i);
-        }
-    }
+    });
 }
 
 template <Scalar T>
-void fft_convolve_1d(const Geometry& g, ImageView<const T> a, ImageView<const T> kernel, std::ptrdiff_t block,
-                     PlannerEffort effort, ImageView<T> out, int a_exponent) {
-    if (block == 0) {
-        FftCore<T>(g, kernel, effort).apply(a, out, a_exponent);
+void FftCore<T>::convolve_first(const Ranges& ranges, const C* kernel_spectrum, const Ranges& keep) {
+    const AxisLines lines(0, rank_ - 1, ranges, line_strides_, half_, block_lines<C>);
+    const std::ptrdiff_t n = padded_[0], step = line_strides_[0];
+    const std::ptrdiff_t lo = ranges.first[0], hi = ranges.last[0];
+    const std::ptrdiff_t keep_lo = keep.first[0], keep_hi = keep.last[0];
+    const Plan<R>& forward = *axis_forward_[0];
+    const Plan<R>& inverse = *axis_inverse_[0];
+    parallel_for(lines.total, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        const auto size = static_cast<std::size_t>(lines.block * first_pitch_);
+        FftwBuffer<C> a(size), b(size);
+        for (std::ptrdiff_t item = first; item < end; ++item) {
+            const auto [offset, h0, width] = lines.at(item);
+            (void)h0;
+            C* s = spectrum_.get() + offset;
+            for (std::ptrdiff_t i = lo; i < hi; ++i)
+                for (std::ptrdiff_t j = 0; j < width; ++j) a.get()[j * first_pitch_ + i] = s[i * step + j];
+            const std::ptrdiff_t line = offset / row_pitch_ * half_ + offset % row_pitch_;
+            for (std::ptrdiff_t j = 0; j < width; ++j) {
+                C* col = a.get() + j * first_pitch_;
+                std::fill(col, col + lo, C{});
+                std::fill(col + hi, col + n, C{});
+                C* spec = b.get() + j * first_pitch_;
+                execute_forward(forward, col, spec);
+                multiply_spectra(spec, kernel_spectrum + (line + j) * first_pitch_, static_cast<std::size_t>(n));
+                execute_inverse(inverse, spec, col);
+            }
+            for (std::ptrdiff_t i = keep_lo; i < keep_hi; ++i)
+                for (std::ptrdiff_t j = 0; j < width; ++j) s[i * step + j] = a.get()[j * first_pitch_ + i];
+        }
+    });
+}
+
+template <Scalar T>
+void FftCore<T>::inverse_middle(int t, const Ranges& keep) {
+    const AxisLines lines(t, rank_ - 1, keep, line_strides_, half_, block_lines<C>);
+    const std::ptrdiff_t n = padded_[t], step = line_strides_[t], cp = pitch<C>(n);
+    const std::ptrdiff_t keep_lo = keep.first[static_cast<std::size_t>(t)];
+    const std::ptrdiff_t keep_hi = keep.last[static_cast<std::size_t>(t)];
+    const Plan<R>& plan = *axis_inverse_[static_cast<std::size_t>(t)];
+    parallel_for(lines.total, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * cp)), b(static_cast<std::size_t>(lines.block * cp));
+        for (std::ptrdiff_t item = first; item < end; ++item) {
+            const auto [offset, h0, width] = lines.at(item);
+            (void)h0;
+            C* s = spectrum_.get() + offset;
+            for (std::ptrdiff_t i = 0; i < n; ++i)
+                for (std::ptrdiff_t j = 0; j < width; ++j) a.get()[j * cp + i] = s[i * step + j];
+            for (std::ptrdiff_t j = 0; j < width; ++j) execute_inverse(plan, a.get() + j * cp, b.get() + j * cp);
+            for (std::ptrdiff_t i = keep_lo; i < keep_hi; ++i)
+                for (std::ptrdiff_t j = 0; j < width; ++j) s[i * step + j] = b.get()[j * cp + i];
+        }
+    });
+}
+
+template <Scalar T>
+void FftCore<T>::inverse_last(const Ranges& keep, const View<T>& out, const PowerOfTwo<R>& unscale) {
+    const int last = rank_ - 1;
+    std::ptrdiff_t lines = 1;
+    for (int u = 0; u < last; ++u) lines *= keep.count(u);
+    const std::ptrdiff_t n = padded_[last], from = g_.win(last).offset, length = out.shape[last];
+    parallel_for(lines, threads(), min_lines_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<T> line(static_cast<std::size_t>(pitch<T>(n)));
+        for (std::ptrdiff_t l = first; l < end; ++l) {
+            std::ptrdiff_t rest = l, offset = 0, out_offset = 0;
+            for (int u = last - 1; u >= 0; --u) {
+                const auto i = static_cast<std::size_t>(u);
+                const std::ptrdiff_t k = rest % keep.count(u);
+                rest /= keep.count(u);
+                offset += (keep.first[i] + k) * line_strides_[u];
+                out_offset += k * out.strides[u];
+            }
+            execute_inverse(*last_inverse_, spectrum_.get() + offset, line.get());
+            store_line(line.get() + from, out.data + out_offset, length, out.strides[last], unscale);
+        }
+    });
+}
+
+template <Scalar T>
+void FftCore<T>::apply_rank1(const Source<T>& source, const View<T>& out, R scale, const PowerOfTwo<R>& unscale,
+                             const C* kernel_spectrum) {
+    const std::array<std::ptrdiff_t, 1> lead{};
+    source.load_line(lead.data(), buf_.get(), padded_[0], scale);
+    execute_forward(*last_forward_, buf_.get(), spectrum_.get());
+    multiply_spectra(spectrum_.get(), kernel_spectrum, static_cast<std::size_t>(half_));
+    execute_inverse(*last_inverse_, spectrum_.get(), buf_.get());
+    store_line(buf_.get() + g_.win(0).offset, out.data, out.shape[0], out.strides[0], unscale);
+}
+
+template <Scalar T>
+void FftCore<T>::apply(const Source<T>& source, const View<T>& out, int source_exponent, std::size_t kernel) {
+    const R scale = std::ldexp(R(1), -source_exponent);
+    const PowerOfTwo<R> unscale(source_exponent + kernel_exponents_[kernel]);
+    const C* kernel_spectrum = kernel_spectra_[kernel].get();
+    if (rank_ == 1) {
+        apply_rank1(source, out, scale, unscale, kernel_spectrum);
         return;
     }
-    if (kernel.cols > a.cols) {  // the kernel is the one cut into blocks
-        std::swap(a, kernel);
-        a_exponent = magnitude_exponent<real_t<T>>(scan_values(a).max_abs);
+    const int last = rank_ - 1;
+    Ranges r, keep;
+    for (int u = 0; u < last; ++u) {
+        const auto i = static_cast<std::size_t>(u);
+        std::tie(r.first[i], r.last[i]) = source.nonzero(u);
+        keep.first[i] = g_.win(u).offset;
+        keep.last[i] = keep.first[i] + out.shape[u];
     }
-    OverlapSave<T>(g, kernel, block, effort).apply(a, out, a_exponent);
+    forward_last(source, r, scale);
+    for (int t = last - 1; t >= 1; --t) {
+        forward_middle(t, r);
+        const auto i = static_cast<std::size_t>(t);
+        r.first[i] = 0;
+        r.last[i] = padded_[t];
+    }
+    // Axis 0, then each middle axis back, on the kept lines of the axes before it and every line
+    // of the axes after it (still in the frequency domain).
+    Ranges k = r;
+    convolve_first(r, kernel_spectrum, keep);
+    k.first[0] = keep.first[0];
+    k.last[0] = keep.last[0];
+    for (int t = 1; t < last; ++t) {
+        const auto i = static_cast<std::size_t>(t);
+        k.first[i] = keep.first[i];
+        k.last[i] = keep.last[i];
+        inverse_middle(t, k);
+    }
+    inverse_last(keep, out, unscale);
 }
 
-Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort) {
+Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort, std::size_t kernels) {
     const bool complex = type == ElementType::complex64 || type == ElementType::complex128;
     const std::size_t element = element_size(type), spectrum_element = complex ? element : 2 * element;
-    const Shape padded = fft_shape(g, !complex, effort);
-    const std::vector<int> dims = fft_dims(padded);  // FFTW's sizes are ints: beyond them, an Error here
-    if (dims.size() == 1) {
-        const auto spectrum = static_cast<std::ptrdiff_t>(complex ? padded.size() : half_spectrum_size(dims));
-        return Bytes::of(padded, element) + Bytes::of({2, spectrum}, spectrum_element);
-    }
-    // As FftCore's constructor lays them out (pitches in whole cache lines).
-    const std::ptrdiff_t half_cols = complex ? padded.cols : padded.cols / 2 + 1;
+    const Extents padded = fft_shape(g, !complex, effort);
+    (void)fft_dims(padded);  // FFTW's sizes are ints: beyond them, an Error here
+    const int last = g.rank() - 1;
+    const std::ptrdiff_t half = complex ? padded[last] : padded[last] / 2 + 1;
+    if (g.rank() == 1) return Bytes::of({padded[0]}, element) + Bytes::of({half}, spectrum_element) * (kernels + 1);
+    // As the constructor lays them out (pitches in whole cache lines).
     const auto line = static_cast<std::ptrdiff_t>(line_bytes / spectrum_element);
     const auto round_up = [line](std::ptrdiff_t n) { return (n + line - 1) / line * line; };
-    const std::ptrdiff_t spectrum_rows = std::max({g.a.rows, g.b.rows, g.rows.offset + g.rows.size});
-    return Bytes::of({spectrum_rows, round_up(half_cols)}, spectrum_element) +
-           Bytes::of({half_cols, round_up(padded.rows)}, spectrum_element);
+    Extents spectrum = padded, kernel = padded;
+    spectrum[0] = std::max({g.a[0], g.b[0], g.win(0).offset + g.win(0).size});
+    spectrum[last] = round_up(half);
+    kernel[last] = half;
+    kernel[0] = round_up(padded[0]);
+    return Bytes::of(spectrum, spectrum_element) + Bytes::of(kernel, spectrum_element) * kernels;
 }
 
-void check_call_memory(const Names& names, const Geometry& g, ElementType type, Method method, bool output,
-                       PlannerEffort effort) {
-    const Bytes out = output ? Bytes::of(g.out(), element_size(type)) : Bytes{};
-    const auto out_text = [&] { return "the output (" + describe_elements(names, g.out(), type) + ")"; };
-    if (output && !fits_memory(out)) check_memory(names.fn + (": " + out_text()), out);
-    if (method != Method::fft) return;
-    // A bound first, cheap enough for every call: a padded length is below twice the full
-    // result's (the next power of two), and the buffers hold about three arrays of the padded
-    // size, pitches included. Only calls near the limit size their transform here.
-    const double bound = 16.0 * static_cast<double>(g.full.rows + 8) * static_cast<double>(g.full.cols + 8) *
-                         static_cast<double>(element_size(type));
-    if (out.approx + bound <= static_cast<double>(memory_limit())) return;
-    // The FFT path's buffers: overlap-save's for one block where the call cuts a long 1D input
-    // into blocks (as run_core and Convolver decide), else FftCore's for the whole transform.
-    std::ptrdiff_t block = g.a.rows == 1 && g.b.rows == 1 ? overlap_save_block(g, type) : 0;
-    if (!output && g.b.cols > g.a.cols) block = 0;  // a Convolver cuts only an input longer than its kernel
-    Bytes fft;
-    std::string fft_text;
-    if (block > 0) {
-        const std::ptrdiff_t k = std::min(g.a.cols, g.b.cols);
-        fft = fft_core_bytes(block_geometry(block, k), type, effort) + Bytes::of({2, block}, element_size(type));
-        fft_text = "the buffers of " + std::to_string(block) + "-point FFT blocks";
-    } else {
-        fft = fft_core_bytes(g, type, effort);
-        const Shape padded = fft_shape(g, type == ElementType::float32 || type == ElementType::float64, effort);
-        fft_text =
-            "the buffers of a " + (names.one_d ? std::to_string(padded.cols) + "-point" : to_string(padded)) + " FFT";
-    }
-    const Bytes total = out + fft;
-    if (!fits_memory(total)) check_memory(names.fn + (": " + (output ? out_text() + " and " : "")) + fft_text, total);
-}
-
-#define INSTANTIATE(T)                                                                                        \
-    template class FftCore<T>;                                                                                \
-    template class OverlapSave<T>;                                                                            \
-    template void fft_convolve_1d<T>(const Geometry&, ImageView<const T>, ImageView<const T>, std::ptrdiff_t, \
-                                     PlannerEffort, ImageView<T>, int);
+#define INSTANTIATE(T) template class FftCore<T>;
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
 
 }  // namespace fftconv::detail

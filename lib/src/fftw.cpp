@@ -175,7 +175,7 @@ std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<i
             if (!shape.empty()) shape += 'x';
             shape += std::to_string(d);
         }
-        throw Error("FFTW could not plan a transform of size " + shape);
+        throw BackendError("FFTW could not plan a transform of size " + shape);
     }
     std::shared_ptr<const Plan<R>> plan;
     try {
@@ -248,7 +248,7 @@ bool load_wisdom(const std::string& path) {
     if (!exists) {
         std::error_code ec;
         if (!std::filesystem::exists(path, ec)) return false;
-        throw Error("load_wisdom: cannot read '" + path + "'");
+        throw BackendError("load_wisdom: cannot read '" + path + "'");
     }
     const std::size_t split = text.find("(fftw-", 1);
     const std::string doubles = text.substr(0, split), floats = split == std::string::npos ? "" : text.substr(split);
@@ -260,8 +260,8 @@ bool load_wisdom(const std::string& path) {
         (detail::empty_section(doubles) || fftw_import_wisdom_from_string(doubles.c_str()) != 0) &&
         (floats.empty() || detail::empty_section(floats) || fftwf_import_wisdom_from_string(floats.c_str()) != 0);
     if (!ok)
-        throw Error("load_wisdom: '" + path + "' is not an FFTW wisdom file (" + std::to_string(text.size()) +
-                    " bytes)");
+        throw BackendError("load_wisdom: '" + path + "' is not an FFTW wisdom file (" + std::to_string(text.size()) +
+                           " bytes)");
     return true;
 }
 
@@ -285,14 +285,14 @@ void save_wisdom(const std::string& path) {
         if (!out) {
             std::error_code ec;
             std::filesystem::remove(temp, ec);
-            throw Error("save_wisdom: cannot write '" + path + "'");
+            throw BackendError("save_wisdom: cannot write '" + path + "'");
         }
     }
     std::error_code ec;
     std::filesystem::rename(temp, path, ec);
     if (ec) {
         std::filesystem::remove(temp, ec);
-        throw Error("save_wisdom: cannot write '" + path + "': " + ec.message());
+        throw BackendError("save_wisdom: cannot write '" + path + "': " + ec.message());
     }
 }
 

@@ -5,60 +5,19 @@
 #include <limits>
 #include <string>
 
+#include "border.hpp"
 #include "cost_model.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/settings.hpp"
 #include "geometry.hpp"
-#include "pipeline.hpp"
 #include "separable.hpp"
+#include "values.hpp"
 
 namespace fftconv {
 
-namespace detail {
-
-// Where pixel p of a row of length n comes from under `border`; -1 means "the constant 0".
-// Reflections keep folding and wrap keeps repeating for borders wider than the row, as OpenCV's
-// borderInterpolate does.
-std::ptrdiff_t border_index(std::ptrdiff_t p, std::ptrdiff_t n, Border border) {
-    if (p >= 0 && p < n) return p;
-    switch (border) {
-        case Border::constant: return -1;
-        case Border::replicate: return p < 0 ? 0 : n - 1;
-        case Border::wrap: return ((p % n) + n) % n;
-        case Border::reflect:
-        case Border::reflect101: {
-            if (n == 1) return 0;
-            // reflect repeats the edge pixel (cba|abc), reflect101 does not (cb|abc): a period of
-            // 2n or 2n - 2 folded back onto 0..n-1.
-            const std::ptrdiff_t edge = border == Border::reflect101 ? 1 : 0;
-            const std::ptrdiff_t period = 2 * n - 2 * edge;
-            std::ptrdiff_t q = ((p % period) + period) % period;
-            return q < n ? q : period - q - (1 - edge);
-        }
-    }
-    return -1;
-}
-
-}  // namespace detail
-
 namespace {
 
-const char* border_name(Border b) {
-    switch (b) {
-        case Border::constant: return "constant";
-        case Border::replicate: return "replicate";
-        case Border::reflect: return "reflect";
-        case Border::reflect101: return "reflect101";
-        case Border::wrap: return "wrap";
-    }
-    return nullptr;
-}
-
-void check_border(const char* fn, Border border) {
-    if (!border_name(border))
-        throw Error(std::string(fn) + ": border " + std::to_string(static_cast<int>(border)) +
-                    " is not one of constant, replicate, reflect, reflect101, wrap");
-}
+using detail::check_border;
 
 template <class T>
 void check_image(const char* fn, const char* arg, ImageView<const T> v) {
@@ -70,10 +29,11 @@ template <class T>
 void check_out(const char* fn, ImageView<const T> image, ImageView<T> out) {
     detail::check_image(fn, "out", out.data, out.shape());
     if (out.shape() != image.shape())
-        throw Error(std::string(fn) + ": argument 'out' is " + to_string(out.shape()) + ", the image is " +
-                    to_string(image.shape()));
+        throw InvalidArgument(std::string(fn) + ": argument 'out' is " + to_string(out.shape()) + ", the image is " +
+                              to_string(image.shape()));
     if (detail::views_overlap(image, ImageView<const T>(out)))
-        throw Error(std::string(fn) + ": argument 'out' shares memory with 'image'; the result needs its own");
+        throw InvalidArgument(std::string(fn) +
+                              ": argument 'out' shares memory with 'image'; the result needs its own");
 }
 
 template <Real T>
@@ -184,8 +144,9 @@ Image<T> extend_border(ImageView<const T> image, std::ptrdiff_t top, std::ptrdif
     check_image("extend_border", "image", image);
     check_border("extend_border", border);
     if (top < 0 || bottom < 0 || left < 0 || right < 0)
-        throw Error("extend_border: widths must not be negative, got top " + std::to_string(top) + ", bottom " +
-                    std::to_string(bottom) + ", left " + std::to_string(left) + ", right " + std::to_string(right));
+        throw InvalidArgument("extend_border: widths must not be negative, got top " + std::to_string(top) +
+                              ", bottom " + std::to_string(bottom) + ", left " + std::to_string(left) + ", right " +
+                              std::to_string(right));
     Image<T> out(detail::padded_shape("extend_border", image.shape(), top, bottom, left, right));
     std::vector<std::ptrdiff_t> col_from(static_cast<std::size_t>(out.cols()));
     for (std::ptrdiff_t c = 0; c < out.cols(); ++c)
@@ -248,7 +209,8 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
     check_border("sep_filter2d", border);
     check_out("sep_filter2d", image, out);
     if (kx.empty() || ky.empty())
-        throw Error("sep_filter2d: argument '" + std::string(kx.empty() ? "kx" : "ky") + "' is empty (length 0)");
+        throw InvalidArgument("sep_filter2d: argument '" + std::string(kx.empty() ? "kx" : "ky") +
+                              "' is empty (length 0)");
     const auto kr = static_cast<std::ptrdiff_t>(ky.size()), kc = static_cast<std::ptrdiff_t>(kx.size());
     const Shape padded_shape =
         detail::padded_shape("sep_filter2d", image.shape(), kr / 2, kr - 1 - kr / 2, kc / 2, kc - 1 - kc / 2);
@@ -289,12 +251,12 @@ Image<T> sep_filter2d(ImageView<const T> image, std::span<const T> kx, std::span
 template <Real T>
 std::vector<T> gaussian_kernel(double sigma, double truncate) {
     if (!(sigma > 0) || !(truncate > 0) || !std::isfinite(sigma * truncate))
-        throw Error("gaussian_kernel: sigma and truncate must be positive and finite, got sigma " +
-                    std::to_string(sigma) + ", truncate " + std::to_string(truncate));
+        throw InvalidArgument("gaussian_kernel: sigma and truncate must be positive and finite, got sigma " +
+                              std::to_string(sigma) + ", truncate " + std::to_string(truncate));
     const double r = std::floor(truncate * sigma + 0.5);  // int(truncate·σ + 0.5), as scipy
     if (r > (1 << 20))
-        throw Error("gaussian_kernel: radius " + std::to_string(r) + " (sigma " + std::to_string(sigma) +
-                    ") is beyond 2^20");
+        throw InvalidArgument("gaussian_kernel: radius " + std::to_string(r) + " (sigma " + std::to_string(sigma) +
+                              ") is beyond 2^20");
     const auto radius = static_cast<std::ptrdiff_t>(r);
     std::vector<double> w(static_cast<std::size_t>(2 * radius + 1));
     double sum = 0;
@@ -325,16 +287,19 @@ Image<T> gaussian_blur(ImageView<const T> image, double sigma, Border border, Me
 SobelKernels sobel_kernels(int dx, int dy, int ksize) {
     const std::string args =
         " (dx " + std::to_string(dx) + ", dy " + std::to_string(dy) + ", ksize " + std::to_string(ksize) + ")";
-    if (dx < 0 || dy < 0 || dx + dy == 0) throw Error("sobel: dx and dy must not be negative and not both 0" + args);
+    if (dx < 0 || dy < 0 || dx + dy == 0)
+        throw InvalidArgument("sobel: dx and dy must not be negative and not both 0" + args);
     if (ksize == -1) {  // Scharr: smoothing [3 10 3], difference [-1 0 1]
-        if (dx + dy != 1) throw Error("sobel: the Scharr operator (ksize -1) takes dx + dy == 1" + args);
+        if (dx + dy != 1) throw InvalidArgument("sobel: the Scharr operator (ksize -1) takes dx + dy == 1" + args);
         const std::vector<double> smooth{3, 10, 3}, diff{-1, 0, 1};
         return {dx ? diff : smooth, dy ? diff : smooth};
     }
-    if (ksize < 1 || ksize > 31 || ksize % 2 == 0) throw Error("sobel: ksize must be -1 or odd from 1 to 31" + args);
+    if (ksize < 1 || ksize > 31 || ksize % 2 == 0)
+        throw InvalidArgument("sobel: ksize must be -1 or odd from 1 to 31" + args);
     // ksize 1: no smoothing, and a 3-tap difference on the differentiated axis.
     const int nx = ksize == 1 && dx > 0 ? 3 : ksize, ny = ksize == 1 && dy > 0 ? 3 : ksize;
-    if (dx >= nx || dy >= ny) throw Error("sobel: each derivative order must be below the kernel size" + args);
+    if (dx >= nx || dy >= ny)
+        throw InvalidArgument("sobel: each derivative order must be below the kernel size" + args);
     return {deriv_kernel(dx, nx), deriv_kernel(dy, ny)};
 }
 

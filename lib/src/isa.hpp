@@ -9,13 +9,16 @@
 
 namespace fftconv::detail {
 
-// direct_convolve after its setup: x slides under the taps, output window [row_offset,
-// row_offset + row_count) x [col_offset, col_offset + col_count) of the full result.
+// One output plane of the direct core after its setup: planes of x slide under planes of taps
+// and their sums add up, output window [row_offset, row_offset + row_count) x [col_offset,
+// col_offset + col_count) of the plane's full result. A 2D convolution has one pair of planes;
+// a 3D one, for each output plane, the pairs of input and kernel planes that overlap there.
 template <class T>
 struct DirectJob {
-    const T* x;  // unit column stride
+    const T* const* x;  // `planes` planes of x_rows x x_cols, unit column stride, rows x_row_stride apart
     std::ptrdiff_t x_row_stride, x_rows, x_cols;
-    const T* taps;  // contiguous k_rows x k_cols
+    const T* const* taps;  // `planes` contiguous k_rows x k_cols planes, paired with x's in order
+    std::ptrdiff_t planes;
     std::ptrdiff_t k_rows, k_cols;
     std::ptrdiff_t row_offset, row_count, col_offset, col_count;
     T* out;
@@ -26,7 +29,8 @@ struct DirectJob {
 template <class T>
 struct Kernels {
     // The direct core's loops; out rows [first_row, last_row) of the window only, so threads can
-    // share a job (each with its own acc).
+    // share a job (each with its own acc). Each output is the sum over the plane pairs in order,
+    // then over kernel rows, then columns: the same order whatever the split.
     void (*direct)(const DirectJob<T>& job, std::ptrdiff_t first_row, std::ptrdiff_t last_row);
     // dst[c] = Σ_t coef[t] · src[t][c] for 0 <= c < n, terms >= 1; the same sum in the same order
     // for every c. `streaming`: dst will not be read again soon, so it is written past the caches

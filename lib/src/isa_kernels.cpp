@@ -62,18 +62,19 @@ void direct(const DirectJob<T>& j, std::ptrdiff_t first_row, std::ptrdiff_t last
             const std::ptrdiff_t len = lo(block, j.col_count - c0);
             const std::ptrdiff_t C0 = j.col_offset + c0;  // full-result column of acc[0]
             for (std::ptrdiff_t i = 0; i < len; ++i) acc[i] = T{};
-            for (std::ptrdiff_t p = p_lo; p <= p_hi; ++p) {
-                const T* xrow = j.x + (R - p) * j.x_row_stride;
-                const T* hrow = j.taps + p * k_c;
-                // acc[i] += h[q] * x[C0 + i - q] wherever 0 <= C0 + i - q < n_c.
-                const std::ptrdiff_t q_lo = hi(0, C0 - (n_c - 1));
-                const std::ptrdiff_t q_hi = lo(k_c - 1, C0 + len - 1);
-                for (std::ptrdiff_t q = q_lo; q <= q_hi; ++q) {
-                    const std::ptrdiff_t i_lo = hi(0, q - C0);
-                    const std::ptrdiff_t i_hi = lo(len, q - C0 + n_c);
-                    axpy(acc + i_lo, xrow + (C0 + i_lo - q), hrow[q], i_hi - i_lo);
+            for (std::ptrdiff_t plane = 0; plane < j.planes; ++plane)
+                for (std::ptrdiff_t p = p_lo; p <= p_hi; ++p) {
+                    const T* xrow = j.x[plane] + (R - p) * j.x_row_stride;
+                    const T* hrow = j.taps[plane] + p * k_c;
+                    // acc[i] += h[q] * x[C0 + i - q] wherever 0 <= C0 + i - q < n_c.
+                    const std::ptrdiff_t q_lo = hi(0, C0 - (n_c - 1));
+                    const std::ptrdiff_t q_hi = lo(k_c - 1, C0 + len - 1);
+                    for (std::ptrdiff_t q = q_lo; q <= q_hi; ++q) {
+                        const std::ptrdiff_t i_lo = hi(0, q - C0);
+                        const std::ptrdiff_t i_hi = lo(len, q - C0 + n_c);
+                        axpy(acc + i_lo, xrow + (C0 + i_lo - q), hrow[q], i_hi - i_lo);
+                    }
                 }
-            }
             T* o = j.out + r * j.out_row_stride + c0 * j.out_col_stride;
             for (std::ptrdiff_t i = 0; i < len; ++i) o[i * j.out_col_stride] = acc[i];
         }

@@ -11,7 +11,7 @@
 #include "fftconv/convolver.hpp"
 #include "fftconv/settings.hpp"
 #include "geometry.hpp"
-#include "pipeline.hpp"
+#include "values.hpp"
 
 namespace fftconv {
 
@@ -53,14 +53,14 @@ double window(const Image<double>& s, std::ptrdiff_t r, std::ptrdiff_t c, std::p
 
 template <Real T>
 void check_channels(const char* arg, std::span<const ImageView<const T>> channels) {
-    if (channels.empty()) throw Error(std::string("match_template: argument '") + arg + "' has no channels");
+    if (channels.empty()) throw InvalidArgument(std::string("match_template: argument '") + arg + "' has no channels");
     for (std::size_t k = 0; k < channels.size(); ++k) {
         const ImageView<const T>& v = channels[k];
         detail::check_image("match_template", arg, v.data, v.shape());
         detail::require_finite("match_template", arg, v, "its window sums would carry them into every later score");
         if (v.shape() != channels[0].shape())
-            throw Error(std::string("match_template: channel ") + std::to_string(k) + " of '" + arg + "' is " +
-                        to_string(v.shape()) + ", channel 0 is " + to_string(channels[0].shape()));
+            throw InvalidArgument(std::string("match_template: channel ") + std::to_string(k) + " of '" + arg +
+                                  "' is " + to_string(v.shape()) + ", channel 0 is " + to_string(channels[0].shape()));
     }
 }
 
@@ -85,17 +85,17 @@ template <Real T>
 Image<T> match_template(std::span<const ImageView<const T>> image, std::span<const ImageView<const T>> templ,
                         MatchMethod method, Method conv_method) {
     if (static_cast<unsigned>(method) > static_cast<unsigned>(MatchMethod::ccoeff_normed))
-        throw Error("match_template: method " + std::to_string(static_cast<int>(method)) +
-                    " is not one of sqdiff, sqdiff_normed, ccorr, ccorr_normed, ccoeff, ccoeff_normed");
+        throw InvalidArgument("match_template: method " + std::to_string(static_cast<int>(method)) +
+                              " is not one of sqdiff, sqdiff_normed, ccorr, ccorr_normed, ccoeff, ccoeff_normed");
     check_channels("image", image);
     check_channels("templ", templ);
     if (image.size() != templ.size())
-        throw Error("match_template: 'image' has " + std::to_string(image.size()) + " channels, 'templ' has " +
-                    std::to_string(templ.size()));
+        throw InvalidArgument("match_template: 'image' has " + std::to_string(image.size()) +
+                              " channels, 'templ' has " + std::to_string(templ.size()));
     const Shape is = image[0].shape(), ts = templ[0].shape();
     const bool templ_fits = ts.rows <= is.rows && ts.cols <= is.cols;
     if (!templ_fits && !(is.rows <= ts.rows && is.cols <= ts.cols))
-        throw Error(
+        throw InvalidArgument(
             "match_template: the template must fit inside the image (or, as OpenCV allows, the image "
             "inside the template); got 'image' " +
             to_string(is) + " and 'templ' " + to_string(ts));
@@ -206,12 +206,12 @@ Image<T> match_template(ImageView<const T> image, ImageView<const T> templ, Matc
 template <Real T>
 std::vector<Peak> find_peaks(ImageView<const T> scores, std::size_t count, std::ptrdiff_t min_distance, bool lowest) {
     if (min_distance < 0)
-        throw Error("find_peaks: min_distance must not be negative, got " + std::to_string(min_distance));
+        throw InvalidArgument("find_peaks: min_distance must not be negative, got " + std::to_string(min_distance));
     if (scores.rows < 0 || scores.cols < 0)
-        throw Error("find_peaks: argument 'scores' has a negative size (" + to_string(scores.shape()) + ")");
+        throw InvalidArgument("find_peaks: argument 'scores' has a negative size (" + to_string(scores.shape()) + ")");
     if (!detail::elements_fit(scores.shape()))
-        throw Error("find_peaks: argument 'scores' is " + to_string(scores.shape()) +
-                    ", more elements than the largest size (" + std::to_string(detail::max_size) + ")");
+        throw InvalidArgument("find_peaks: argument 'scores' is " + to_string(scores.shape()) +
+                              ", more elements than the largest size (" + std::to_string(detail::max_size) + ")");
     std::vector<std::ptrdiff_t> order;
     order.reserve(static_cast<std::size_t>(std::max<std::ptrdiff_t>(scores.size(), 0)));
     for (std::ptrdiff_t i = 0; i < scores.size(); ++i)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "border.hpp"
 #include "isa.hpp"
 #include "parallel.hpp"
 

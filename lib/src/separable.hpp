@@ -6,16 +6,10 @@
 #include <span>
 #include <vector>
 
-#include "fftconv/filters.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/types.hpp"
 
 namespace fftconv::detail {
-
-// Where pixel p of a row of length n comes from under `border`; -1 means "the constant 0".
-// Reflections keep folding and wrap keeps repeating for borders wider than the row, as OpenCV's
-// borderInterpolate does. (Defined in filters.cpp.)
-std::ptrdiff_t border_index(std::ptrdiff_t p, std::ptrdiff_t n, Border border);
 
 // Correlation with an offset origin:
 //     out(r, c) = Σ_i Σ_j ky[i] · kx[j] · image(r + row0 + i, c + col0 + j)

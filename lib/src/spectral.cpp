@@ -13,7 +13,8 @@
 #include "fftconv/settings.hpp"
 #include "fftw.hpp"
 #include "geometry.hpp"
-#include "pipeline.hpp"
+#include "transform_size.hpp"
+#include "values.hpp"
 
 namespace fftconv {
 
@@ -72,12 +73,31 @@ private:
 
 void check_filter(const char* fn, double cutoff, FilterShape shape, int order) {
     if (!(cutoff > 0) || !std::isfinite(cutoff))
-        throw Error(std::string(fn) + ": cutoff must be positive (a fraction of the Nyquist frequency), got " +
-                    std::to_string(cutoff));
+        throw InvalidArgument(std::string(fn) +
+                              ": cutoff must be positive (a fraction of the Nyquist frequency), got " +
+                              std::to_string(cutoff));
     if (shape != FilterShape::ideal && shape != FilterShape::gaussian && shape != FilterShape::butterworth)
-        throw Error(std::string(fn) + ": shape " + std::to_string(static_cast<int>(shape)) +
-                    " is not one of ideal, gaussian, butterworth");
-    if (order < 1) throw Error(std::string(fn) + ": order must be at least 1, got " + std::to_string(order));
+        throw InvalidArgument(std::string(fn) + ": shape " + std::to_string(static_cast<int>(shape)) +
+                              " is not one of ideal, gaussian, butterworth");
+    if (order < 1) throw InvalidArgument(std::string(fn) + ": order must be at least 1, got " + std::to_string(order));
+}
+
+// FFTW's rank and sizes for a row-major transform of `shape`: unit dimensions dropped, so a 1xN
+// or Nx1 array is a rank-1 transform.
+std::vector<int> squeezed_dims(Shape shape) {
+    const std::vector<int> all = detail::fft_dims(Extents(shape));
+    std::vector<int> dims;
+    for (int n : all)
+        if (n > 1) dims.push_back(n);
+    if (dims.empty()) dims.push_back(1);
+    return dims;
+}
+
+// Elements in the r2c half-spectrum of a real transform with these dims.
+std::size_t half_spectrum_size(const std::vector<int>& dims) {
+    std::size_t n = 1;
+    for (std::size_t i = 0; i + 1 < dims.size(); ++i) n *= static_cast<std::size_t>(dims[i]);
+    return n * static_cast<std::size_t>(dims.back() / 2 + 1);
 }
 
 // A real 2D transform of one fixed shape, forward into the half spectrum and back.
@@ -87,11 +107,11 @@ public:
     using C = std::complex<T>;
     explicit RealTransform(Shape shape)
         : shape_(shape),
-          dims_(detail::fft_dims(shape)),
+          dims_(squeezed_dims(shape)),
           forward_(detail::get_plan<T>(detail::Transform::r2c, dims_, planner_effort())),
           inverse_(detail::get_plan<T>(detail::Transform::c2r, dims_, planner_effort())),
           real_(static_cast<std::size_t>(shape.size())),
-          spectrum_(detail::half_spectrum_size(dims_)) {}
+          spectrum_(half_spectrum_size(dims_)) {}
 
     T* real() { return real_.get(); }
     C* spectrum() { return spectrum_.get(); }
@@ -236,7 +256,7 @@ Image<T> highpass(ImageView<const T> image, double cutoff, FilterShape shape, in
 
 template <Real T>
 Image<T> transfer_function(Shape s, double cutoff, FilterShape shape, int order, bool high) {
-    if (s.empty()) throw Error("transfer_function: shape " + to_string(s) + " is empty");
+    if (s.empty()) throw InvalidArgument("transfer_function: shape " + to_string(s) + " is empty");
     check_filter("transfer_function", cutoff, shape, order);
     detail::check_result_memory("transfer_function", s, element_type_v<T>);
     // Display order: row r shows frequency index r - rows/2, column c index c - cols/2.

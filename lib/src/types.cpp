@@ -34,4 +34,15 @@ std::string to_string(Shape shape) {
     return std::to_string(shape.rows) + "x" + std::to_string(shape.cols);
 }
 
+const char* to_string(Border border) {
+    switch (border) {
+        case Border::constant: return "constant";
+        case Border::replicate: return "replicate";
+        case Border::reflect: return "reflect";
+        case Border::reflect101: return "reflect101";
+        case Border::wrap: return "wrap";
+    }
+    return "?";
+}
+
 }  // namespace fftconv

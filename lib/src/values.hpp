@@ -8,10 +8,13 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <string>
 #include <type_traits>
 
+#include "fftconv/array.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/types.hpp"
+#include "lines.hpp"
 
 namespace fftconv::detail {
 
@@ -36,7 +39,7 @@ struct ValueScan {
 // x·0 sum alone, where this form costs 1.2x, 0.12 ms more on 4M floats). The FFT path needs
 // both, so one-shot calls and Convolver::apply read their input once for them.
 template <Scalar T>
-ValueScan scan_values(ImageView<const T> v) {
+ValueScan scan_values(const View<const T>& v) {
     using R = real_t<T>;
     using I = std::conditional_t<sizeof(R) == 4, std::int32_t, std::int64_t>;
     typedef R Vec __attribute__((vector_size(16)));
@@ -54,13 +57,16 @@ ValueScan scan_values(ImageView<const T> v) {
             tail_top = std::max(tail_top, std::abs(x));
         }
     };
-    for (std::ptrdiff_t r = 0; r < v.rows; ++r) {
-        if (v.col_stride != 1) {
-            for (std::ptrdiff_t c = 0; c < v.cols; ++c) scalar(v(r, c));
-            continue;
+    if (v.empty()) return {};
+    const int last = v.rank() - 1;
+    const std::ptrdiff_t length = v.shape[last], stride = v.strides[last];
+    for_each_line(v, [&](const T* line, const std::ptrdiff_t*) {
+        if (stride != 1) {
+            for (std::ptrdiff_t c = 0; c < length; ++c) scalar(line[c * stride]);
+            return;
         }
-        const R* p = reinterpret_cast<const R*>(&v(r, 0));
-        const std::ptrdiff_t n = v.cols * (is_complex_v<T> ? 2 : 1);
+        const R* p = reinterpret_cast<const R*>(line);
+        const std::ptrdiff_t n = length * (is_complex_v<T> ? 2 : 1);
         std::ptrdiff_t i = 0;
         for (; i + unroll * width <= n; i += unroll * width)
             for (std::ptrdiff_t u = 0; u < unroll; ++u) {
@@ -74,27 +80,70 @@ ValueScan scan_values(ImageView<const T> v) {
             tail_acc += p[i] * R(0);
             tail_top = std::max(tail_top, std::abs(p[i]));
         }
-    }
+    });
     R any = tail_acc, max_abs = tail_top;
     for (std::ptrdiff_t u = 0; u < unroll; ++u)
         for (std::ptrdiff_t j = 0; j < width; ++j) any += acc[u][j], max_abs = std::max(max_abs, top[u][j]);
     if (any != 0) return {true, 0};  // NaN compares unequal to everything
     return {false, static_cast<double>(max_abs)};
 }
+template <Scalar T>
+ValueScan scan_values(ImageView<const T> v) {
+    return scan_values(View<const T>(v));
+}
 
 // Whether v holds NaN or ±Inf.
 template <Scalar T>
-bool has_nonfinite(ImageView<const T> v) {
+bool has_nonfinite(const View<const T>& v) {
     return scan_values(v).nonfinite;
+}
+template <Scalar T>
+bool has_nonfinite(ImageView<const T> v) {
+    return scan_values(View<const T>(v)).nonfinite;
 }
 
 // The values of v that are NaN or ±Inf (a full count, for messages and the FFT repair).
 template <Scalar T>
-std::ptrdiff_t count_nonfinite(ImageView<const T> v) {
+std::ptrdiff_t count_nonfinite(const View<const T>& v) {
     std::ptrdiff_t n = 0;
-    for (std::ptrdiff_t r = 0; r < v.rows; ++r)
-        for (std::ptrdiff_t c = 0; c < v.cols; ++c) n += !is_finite(v(r, c));
+    const int last = v.rank() - 1;
+    for_each_line(v, [&](const T* line, const std::ptrdiff_t*) {
+        for (std::ptrdiff_t c = 0; c < v.shape[last]; ++c) n += !is_finite(line[c * v.strides[last]]);
+    });
     return n;
+}
+template <Scalar T>
+std::ptrdiff_t count_nonfinite(ImageView<const T> v) {
+    return count_nonfinite(View<const T>(v));
+}
+
+// For operations with no direct sum to fall back on (template matching, frequency-domain filters):
+// an InvalidArgument naming the argument and how many values are NaN or ±Inf, with `why` they matter.
+template <Scalar T>
+void require_finite(const char* fn, const char* arg, ImageView<const T> v, const char* why) {
+    if (!has_nonfinite(v)) return;
+    if (const std::ptrdiff_t bad = count_nonfinite(v))
+        throw InvalidArgument(std::string(fn) + ": argument '" + arg + "' holds " + std::to_string(bad) +
+                              " non-finite value" + (bad == 1 ? "" : "s") + " (NaN or Inf) among " +
+                              to_string(v.shape()) + "; " + why);
+}
+
+// No value below zero (NaN is not below zero).
+template <Real T>
+bool nonnegative(ImageView<const T> v) {
+    bool ok = true;
+    for (std::ptrdiff_t r = 0; r < v.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < v.cols; ++c) ok &= !(v(r, c) < 0);
+    return ok;
+}
+
+// Outputs below zero set to 0: for results of operands with no negative value, whose exact
+// values are all >= 0. The FFT's round-off leaves values like -1e-17 where the exact result is 0
+// (a blurred black border, a template's empty surround); the direct sum cannot go below 0 there.
+template <Real T>
+void clamp_negatives(ImageView<T> out) {
+    for (std::ptrdiff_t r = 0; r < out.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < out.cols; ++c) out(r, c) = std::max(out(r, c), T(0));
 }
 
 // The FFT path's scaling. A transform's sums reach N·max|x| (a 256x256 float image of 1e34 has a

@@ -18,6 +18,7 @@
 
 #include "cost_model.hpp"
 #include "fftconv/fftconv.hpp"
+#include "strategy.hpp"
 
 using namespace fftconv;
 using namespace fftconv::detail;
@@ -104,17 +105,19 @@ void calibrate(std::mt19937_64& rng) {
     std::vector<double> yd, yf;
     for (const Point& p : fitting_grid()) {
         const auto a = random_image<T>(p.a, rng), b = random_image<T>(p.b, rng);
-        const Geometry g = make_geometry({"calibrate", "a", "b", false}, p.a, p.b, p.mode);
+        const Names names{"calibrate", "a", "b", false};
+        const Geometry g =
+            make_strategy(names, make_geometry(names, p.a, p.b, p.mode), type, {Method::direct, planner_effort()}).core;
         const DirectWork d = direct_work(g);
         if (d.macs < 2e8) {  // a fraction of a second
             yd.push_back(median_seconds([&] { (void)convolve(a, b, p.mode, Method::direct); }));
             Xd.push_back({d.macs, d.calls});
         }
-        const FftWork f = fft_work(g, type);
+        const FftWork f = fft_work(g, type, planner_effort());
         const double nlogn = 3 * f.n * std::log2(std::max(f.n, 2.0));
         yf.push_back(median_seconds([&] { (void)convolve(a, b, p.mode, Method::fft); }));
         // 1D and 2D transforms apart: per n·log n, a 2D one costs several times a 1D one here.
-        Xf.push_back({1, f.two_d ? 0 : nlogn, f.two_d ? nlogn : 0, nlogn * f.spill});
+        Xf.push_back({1, f.multi_axis ? 0 : nlogn, f.multi_axis ? nlogn : 0, nlogn * f.spill});
     }
     const auto direct = fit(Xd, yd), fft = fit(Xf, yf);
     std::printf("    // %s: %zu direct and %zu FFT timings\n    {%.3g, %.3g, %.3g, %.3g, %.3g, %.3g},\n",

@@ -1,4 +1,5 @@
-// The front door: one-shot convolution and correlation of 1D signals and 2D images.
+// The front door: one-shot convolution and correlation of 1D signals, 2D images and arrays of any
+// rank (along all axes or some, the others broadcast).
 #pragma once
 
 #include <concepts>
@@ -7,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fftconv/array.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/types.hpp"
 
@@ -36,19 +38,42 @@ template <Scalar T>
 [[nodiscard]] Image<T> correlate(ImageView<const T> a, ImageView<const T> b, Mode mode = Mode::full,
                                  Method method = Method::automatic);
 
+/// Arrays of any rank (1 to max_rank), convolved along `axes` (every axis by default) exactly as
+/// scipy.signal.fftconvolve(a, b, mode, axes) — scipy.signal.convolve when every axis is
+/// convolved — per convolved axis as above. Along an axis that is not convolved, the two
+/// operands have the same length or one of them has 1 (broadcast, as numpy does), and the result
+/// has the larger: a batch of signals, a stack of images, one kernel over a stack. Both operands
+/// have one rank; give an axis of 1 to the one that lacks it.
+/// @throws InvalidArgument  as above; also operands of different ranks, axes out of range or
+///                          repeated, and non-convolved axes that differ and are not 1.
+/// @throws OutOfMemory  a result or FFT buffers past memory_limit() (settings.hpp), named with
+///                      their bytes before anything is allocated.
+template <Scalar T>
+[[nodiscard]] Array<T> convolve(View<const T> a, View<const T> b, Mode mode = Mode::full,
+                                Method method = Method::automatic, Axes axes = {});
+/// correlate(a, b) == convolve(a, conj(b reversed along the convolved axes)): scipy.signal.correlate
+/// when every axis is convolved.
+template <Scalar T>
+[[nodiscard]] Array<T> correlate(View<const T> a, View<const T> b, Mode mode = Mode::full,
+                                 Method method = Method::automatic, Axes axes = {});
+
 /// The method Method::automatic runs for a one-shot call with these shapes: whichever of direct
-/// and FFT has the lower estimated time (see estimate_seconds). A 1D signal of length n is {1, n}.
+/// and FFT has the lower estimated time (see estimate_seconds). A 2D Shape {rows, cols} converts;
+/// a 1D signal of length n is {n} (or {1, n}: an axis of 1 changes nothing).
 /// @throws Error  as convolve, for shapes that convolve would refuse.
-[[nodiscard]] Method choose_method(Shape a, Shape b, Mode mode, ElementType type);
+[[nodiscard]] Method choose_method(const Extents& a, const Extents& b, Mode mode, ElementType type,
+                                   const Axes& axes = {});
 
 /// Estimated seconds for one call of convolve(a, b, mode, method) on one core of the machine the
 /// cost model was measured on: direct = c_mac · (multiply-adds actually performed) + c_call · (inner
 /// loop passes); fft = fixed cost + N·log2(N) · (c_nlogn + c_spill · doublings of the data beyond the
 /// L2 cache) per transform (three: two forward, one inverse), N the padded transform size, c_nlogn
-/// apart for 1D and 2D transforms. The
-/// constants are in lib/src/cost_model.cpp with the measurement that set them.
+/// apart for transforms along one axis and along several. Where the FFT path would cut the work
+/// into tiles (overlap-save), the estimate is the tiles'. The constants are in
+/// lib/src/cost_model.cpp with the measurement that set them.
 /// @throws Error  as convolve; also for Method::automatic, which has no cost of its own.
-[[nodiscard]] double estimate_seconds(Shape a, Shape b, Mode mode, ElementType type, Method method);
+[[nodiscard]] double estimate_seconds(const Extents& a, const Extents& b, Mode mode, ElementType type, Method method,
+                                      const Axes& axes = {});
 
 /// A bound on the FFT method's error, as a fraction of max|a| · max|b| · K (K the element count of
 /// the smaller operand, max|a|·max|b|·K the largest value the result can hold):
@@ -68,11 +93,12 @@ template <Scalar T>
 /// sum gives the same when its partial sums overflow the same way (one sign), and ±Inf or NaN
 /// where they overflow before cancelling back into range, where the FFT gives the finite value.
 /// @throws Error  as convolve.
-[[nodiscard]] double fft_error_bound(Shape a, Shape b, Mode mode, ElementType type);
+[[nodiscard]] double fft_error_bound(const Extents& a, const Extents& b, Mode mode, ElementType type,
+                                     const Axes& axes = {});
 
 template <Scalar T>
-[[nodiscard]] Method choose_method(Shape a, Shape b, Mode mode) {
-    return choose_method(a, b, mode, element_type_v<T>);
+[[nodiscard]] Method choose_method(const Extents& a, const Extents& b, Mode mode, const Axes& axes = {}) {
+    return choose_method(a, b, mode, element_type_v<T>, axes);
 }
 
 // ---- Conveniences that deduce T, so convolve(x, h) works on std::vector, std::array, Image, views.
@@ -161,6 +187,41 @@ template <detail::image_like A, detail::image_like B>
         return correlate<T>(detail::const_view(a), detail::const_view(b), mode, method);
     else
         return Image<T>{};
+}
+
+/// convolve on two arrays (Array<T>, View<T>, View<const T>, mixed freely) of one element type
+/// T, deducing T; the result is an Array<T>.
+template <detail::array_like A, detail::array_like B>
+[[nodiscard]] auto convolve(const A& a, const B& b, Mode mode = Mode::full, Method method = Method::automatic,
+                            Axes axes = {}) {
+    using T = detail::array_element_t<A>;
+    static_assert(detail::is_scalar_v<T>,
+                  "fftconv::convolve takes float, double, std::complex<float> or std::complex<double> elements; "
+                  "convert first");
+    if constexpr (detail::is_scalar_v<T>)
+        static_assert(std::is_same_v<T, detail::array_element_t<B>>,
+                      "fftconv::convolve needs one element type for both operands; convert one first");
+    if constexpr (detail::is_scalar_v<T> && std::is_same_v<T, detail::array_element_t<B>>)
+        return convolve<T>(View<const T>(a), View<const T>(b), mode, method, axes);
+    else
+        return Array<T>{};
+}
+
+/// correlate on two arrays of one element type, as convolve above.
+template <detail::array_like A, detail::array_like B>
+[[nodiscard]] auto correlate(const A& a, const B& b, Mode mode = Mode::full, Method method = Method::automatic,
+                             Axes axes = {}) {
+    using T = detail::array_element_t<A>;
+    static_assert(detail::is_scalar_v<T>,
+                  "fftconv::correlate takes float, double, std::complex<float> or std::complex<double> elements; "
+                  "convert first");
+    if constexpr (detail::is_scalar_v<T>)
+        static_assert(std::is_same_v<T, detail::array_element_t<B>>,
+                      "fftconv::correlate needs one element type for both operands; convert one first");
+    if constexpr (detail::is_scalar_v<T> && std::is_same_v<T, detail::array_element_t<B>>)
+        return correlate<T>(View<const T>(a), View<const T>(b), mode, method, axes);
+    else
+        return Array<T>{};
 }
 
 }  // namespace fftconv

@@ -1,4 +1,4 @@
-// Convolver<T>: plan once for a kernel and an input shape, then apply to many inputs.
+// Convolver<T>: plan once for a kernel and an input shape, of any rank, then apply to many inputs.
 #pragma once
 
 #include <cstddef>
@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "fftconv/array.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/types.hpp"
 
@@ -49,6 +50,9 @@ public:
         /// max|input| · max|kernel| · K (see fft_error_bound). When the FFT's bound exceeds it, the
         /// direct sum runs, whatever its cost. 0: any method's accuracy is accepted.
         double tolerance = 0;
+        /// The axes convolved along (every axis by default); the others are broadcast, as in
+        /// convolve(View, View, ..., axes).
+        Axes axes = {};
     };
 
     /// @throws Error  empty kernel or input shape, or shapes that `mode` refuses (see Mode).
@@ -57,6 +61,8 @@ public:
         : Convolver(input_shape, kernel, mode, Options{.method = method}) {}
     /// 1D: inputs of `input_length` samples.
     Convolver(std::size_t input_length, std::span<const T> kernel, Mode mode = Mode::full, Options options = {});
+    /// Any rank: inputs of `input_shape` (the kernel's rank), convolved along options.axes.
+    Convolver(const Extents& input_shape, View<const T> kernel, Mode mode = Mode::full, Options options = {});
 
     Convolver(Convolver&&) noexcept;
     Convolver& operator=(Convolver&&) noexcept;
@@ -64,9 +70,14 @@ public:
     Convolver& operator=(const Convolver&) = delete;
     ~Convolver();
 
+    /// 2D shapes (for a Convolver built on images or 1D signals: {1, n}).
     Shape input_shape() const;
     Shape kernel_shape() const;
     Shape output_shape() const;
+    /// The shapes at any rank.
+    Extents input_extents() const;
+    Extents kernel_extents() const;
+    Extents output_extents() const;
     Mode mode() const;
     /// direct or fft: what `apply` runs (never automatic).
     Method method() const;
@@ -78,9 +89,11 @@ public:
     void apply(ImageView<const T> input, ImageView<T> out);
     [[nodiscard]] std::vector<T> apply(std::span<const T> input);
     void apply(std::span<const T> input, std::span<T> out);
+    [[nodiscard]] Array<T> apply(View<const T> input);
+    void apply(View<const T> input, View<T> out);
 
 private:
-    Convolver(Shape input_shape, ImageView<const T> kernel, Mode mode, Options options, bool one_d);
+    Convolver(const Extents& input_shape, View<const T> kernel, Mode mode, Options options, int form);
 
     struct Impl;
     std::unique_ptr<Impl> impl_;

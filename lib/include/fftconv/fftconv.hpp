@@ -1,13 +1,15 @@
-// fftconv: 1D and 2D convolution and cross-correlation, direct or through the FFT, with
-// scipy.signal's semantics. This header is the whole public API at a glance:
+// fftconv: convolution and cross-correlation of arrays of any rank, direct or through the FFT,
+// with scipy.signal's semantics. This header is the whole public API at a glance:
 //
 //   types.hpp      Scalar (float, double, complex<float>, complex<double>: any other element type
-//                  is one compile error saying so), Mode, Method, PlannerEffort, ElementType,
-//                  Shape, Error
+//                  is one compile error saying so), Mode, Method, Border, PlannerEffort,
+//                  ElementType, Shape, Error (InvalidArgument, OutOfMemory, BackendError)
 //   image.hpp      Image<T> (owning, 64-byte aligned, row-major), ImageView<T> (strided, non-owning)
-//   convolve.hpp   convolve, correlate (1D spans, 2D views), choose_method, estimate_seconds
+//   array.hpp      Extents, Array<T> and View<T>: the same at any rank; Axes
+//   convolve.hpp   convolve, correlate (1D spans, 2D views, N-D views with axes), choose_method,
+//                  estimate_seconds, fft_error_bound
 //   convolver.hpp  Convolver<T>: plan once for a kernel and an input shape, apply many times
-//   filters.hpp    Border, extend_border, filter2d, sep_filter2d, gaussian_blur, sobel,
+//   filters.hpp    extend_border, filter2d, sep_filter2d, gaussian_blur, sobel,
 //                  lowpass / highpass (FilterShape), transfer_function, log_spectrum
 //   match.hpp      MatchMethod, match_template, find_peaks
 //   settings.hpp   set_threads, set_planner_effort, load_wisdom / save_wisdom
@@ -16,6 +18,7 @@
 // not included here.
 #pragma once
 
+#include "fftconv/array.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/convolver.hpp"
 #include "fftconv/filters.hpp"

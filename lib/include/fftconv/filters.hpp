@@ -24,18 +24,6 @@
 
 namespace fftconv {
 
-/// Values read outside an image `abcdefgh`; OpenCV's BORDER_* names, numbers in brackets:
-///
-///     constant    000000|abcdefgh|000000    BORDER_CONSTANT (0), value 0
-///     replicate   aaaaaa|abcdefgh|hhhhhh    BORDER_REPLICATE (1)
-///     reflect     fedcba|abcdefgh|hgfedc    BORDER_REFLECT (2)      = scipy.ndimage mode 'reflect'
-///     wrap        cdefgh|abcdefgh|abcdef    BORDER_WRAP (3)         = scipy.ndimage mode 'wrap'
-///     reflect101  gfedcb|abcdefgh|gfedcb    BORDER_REFLECT_101 (4)  = scipy.ndimage mode 'mirror'
-///
-/// Borders wider than the image keep folding (reflect, reflect101) or repeating (wrap), as
-/// OpenCV's borderInterpolate does; a 1-pixel image repeats its pixel under reflect101.
-enum class Border { constant, replicate, reflect, reflect101, wrap };
-
 /// The image with `top`, `bottom`, `left` and `right` pixels added, filled by `border`
 /// (cv::copyMakeBorder).  @throws Error  empty image or a negative width.
 template <Real T>

@@ -70,9 +70,9 @@ struct ImageView {
     /// @throws Error when the window does not lie inside the view.
     ImageView subview(std::ptrdiff_t row, std::ptrdiff_t col, std::ptrdiff_t nrows, std::ptrdiff_t ncols) const {
         if (row < 0 || col < 0 || nrows < 0 || ncols < 0 || row + nrows > rows || col + ncols > cols)
-            throw Error("ImageView::subview: window " + std::to_string(nrows) + "x" + std::to_string(ncols) + " at (" +
-                        std::to_string(row) + ", " + std::to_string(col) + ") is outside the " + to_string(shape()) +
-                        " view");
+            throw InvalidArgument("ImageView::subview: window " + std::to_string(nrows) + "x" + std::to_string(ncols) +
+                                  " at (" + std::to_string(row) + ", " + std::to_string(col) + ") is outside the " +
+                                  to_string(shape()) + " view");
         return {data + row * row_stride + col * col_stride, nrows, ncols, row_stride, col_stride};
     }
     /// Reversed in both dimensions: flipped()(r, c) == (*this)(rows-1-r, cols-1-c).
@@ -104,7 +104,7 @@ public:
     /// rows x cols copies of `value`.  @throws Error for a negative size.
     explicit Image(std::ptrdiff_t rows, std::ptrdiff_t cols, const T& value) : rows_(rows), cols_(cols) {
         if (rows < 0 || cols < 0)
-            throw Error("Image: size " + std::to_string(rows) + "x" + std::to_string(cols) + " is negative");
+            throw InvalidArgument("Image: size " + std::to_string(rows) + "x" + std::to_string(cols) + " is negative");
         allocate();
         std::uninitialized_fill_n(data_.get(), size(), value);
     }
@@ -118,8 +118,8 @@ public:
         std::ptrdiff_t r = 0;
         for (const auto& row : rows) {
             if (static_cast<std::ptrdiff_t>(row.size()) != cols_)
-                throw Error("Image: row " + std::to_string(r) + " has " + std::to_string(row.size()) +
-                            " values, row 0 has " + std::to_string(cols_));
+                throw InvalidArgument("Image: row " + std::to_string(r) + " has " + std::to_string(row.size()) +
+                                      " values, row 0 has " + std::to_string(cols_));
             std::uninitialized_copy(row.begin(), row.end(), data_.get() + r * cols_);
             ++r;
         }

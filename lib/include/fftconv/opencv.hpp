@@ -30,15 +30,17 @@ constexpr int cv_depth() {
 template <Real T>
 [[nodiscard]] ImageView<const T> view_of(const cv::Mat& m) {
     if (m.type() != CV_MAKETYPE(detail::cv_depth<T>(), 1))
-        throw Error("view_of: the Mat must be " + std::string(std::is_same_v<T, float> ? "CV_32FC1" : "CV_64FC1") +
-                    ", got " + cv::typeToString(m.type()));
+        throw InvalidArgument("view_of: the Mat must be " +
+                              std::string(std::is_same_v<T, float> ? "CV_32FC1" : "CV_64FC1") + ", got " +
+                              cv::typeToString(m.type()));
     return {m.ptr<T>(), m.rows, m.cols, static_cast<std::ptrdiff_t>(m.step1())};
 }
 
 /// Every channel of a Mat of any depth (8U, 8S, 16U, 16S, 32S, 32F, 64F) as its own image.
 template <Real T = float>
 [[nodiscard]] std::vector<Image<T>> to_planes(const cv::Mat& m) {
-    if (m.dims > 2) throw Error("to_planes: the Mat has " + std::to_string(m.dims) + " dimensions, expected 2");
+    if (m.dims > 2)
+        throw InvalidArgument("to_planes: the Mat has " + std::to_string(m.dims) + " dimensions, expected 2");
     cv::Mat converted;
     m.convertTo(converted, detail::cv_depth<T>());
     std::vector<Image<T>> planes;
@@ -58,7 +60,7 @@ template <Real T = float>
 template <Real T = float>
 [[nodiscard]] Image<T> to_image(const cv::Mat& m) {
     if (m.channels() != 1)
-        throw Error("to_image: the Mat has " + std::to_string(m.channels()) + " channels; use to_planes");
+        throw InvalidArgument("to_image: the Mat has " + std::to_string(m.channels()) + " channels; use to_planes");
     return std::move(to_planes<T>(m).front());
 }
 
@@ -79,12 +81,12 @@ template <Real T>
 /// @throws Error  no planes, or planes of different shapes.
 template <Real T>
 [[nodiscard]] cv::Mat to_mat(const std::vector<Image<T>>& planes) {
-    if (planes.empty()) throw Error("to_mat: no planes");
+    if (planes.empty()) throw InvalidArgument("to_mat: no planes");
     std::vector<cv::Mat> mats;
     for (const Image<T>& p : planes) {
         if (p.shape() != planes.front().shape())
-            throw Error("to_mat: planes differ in shape: " + to_string(p.shape()) + " and " +
-                        to_string(planes.front().shape()));
+            throw InvalidArgument("to_mat: planes differ in shape: " + to_string(p.shape()) + " and " +
+                                  to_string(planes.front().shape()));
         mats.push_back(to_mat(p.view()));
     }
     cv::Mat merged;

@@ -104,11 +104,53 @@ struct Shape {
     friend constexpr bool operator==(const Shape&, const Shape&) = default;
 };
 
-/// Thrown for invalid input: empty operands, shapes that do not fit the mode, views that do not
-/// match a plan. The message names the function, the argument and the sizes involved.
+/// The base of everything fftconv throws. The message names the function, the argument and the
+/// sizes or values involved. Catch the three kinds below to tell them apart (the Python module
+/// maps them to ValueError, MemoryError and OSError). Error is a std::invalid_argument, as it
+/// was before the kinds existed, so handlers written for that keep catching every one of them.
 class Error : public std::invalid_argument {
 public:
     using std::invalid_argument::invalid_argument;
+};
+/// An argument fftconv cannot take: empty operands, shapes a mode refuses, views that do not
+/// match a plan, an option out of range.
+class InvalidArgument : public Error {
+public:
+    using Error::Error;
+};
+/// A request that would need more than memory_limit(), a size whose bytes overflow, or an
+/// allocation that failed.
+class OutOfMemory : public Error {
+public:
+    using Error::Error;
+};
+/// FFTW or the file system failed: a plan FFTW did not make, a wisdom file that cannot be read or
+/// written.
+class BackendError : public Error {
+public:
+    using Error::Error;
+};
+
+/// Values read outside an array `abcdefgh` along each axis — OpenCV's BORDER_* names, their
+/// numbers in brackets, and scipy.ndimage's mode names, which are the same five:
+///
+///     constant    000000|abcdefgh|000000    BORDER_CONSTANT (0)     ndimage 'constant' (cval; 0 by default)
+///     replicate   aaaaaa|abcdefgh|hhhhhh    BORDER_REPLICATE (1)    ndimage 'nearest'  (Border::nearest)
+///     reflect     fedcba|abcdefgh|hgfedc    BORDER_REFLECT (2)      ndimage 'reflect'
+///     wrap        cdefgh|abcdefgh|abcdef    BORDER_WRAP (3)         ndimage 'wrap'
+///     reflect101  gfedcb|abcdefgh|gfedcb    BORDER_REFLECT_101 (4)  ndimage 'mirror'   (Border::mirror)
+///
+/// Borders wider than the array keep folding (reflect, reflect101) or repeating (wrap), as
+/// OpenCV's borderInterpolate and ndimage do; a 1-element axis repeats its element under
+/// reflect101.
+enum class Border {
+    constant,
+    replicate,
+    reflect,
+    reflect101,
+    wrap,
+    nearest = replicate,  ///< scipy.ndimage's name
+    mirror = reflect101,  ///< scipy.ndimage's name
 };
 
 /// "full", "same", "valid".
@@ -119,5 +161,7 @@ const char* to_string(Method method);
 const char* to_string(ElementType type);
 /// "ROWSxCOLS", e.g. "3x4".
 std::string to_string(Shape shape);
+/// OpenCV's name: "constant", "replicate", "reflect", "reflect101", "wrap".
+const char* to_string(Border border);
 
 }  // namespace fftconv

@@ -1,0 +1,56 @@
+// What a Convolver holds and what a one-shot call builds and runs once, so that the two can
+// never disagree: a strategy, the kernel, and the direct core or the FFT core (whole, or tiles)
+// with the kernel's spectra, applied slice by slice along the batch axes.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "fftconv/array.hpp"
+#include "fftconv/types.hpp"
+#include "strategy.hpp"
+
+namespace fftconv::detail {
+
+// A same-size filter's input: the array extended by `before` elements along each core axis
+// (after: the kernel's extent minus 1 minus before) with values from `border`, read as it is
+// loaded (never a padded copy on the FFT path).
+template <Scalar T>
+struct Extension {
+    Border border = Border::constant;
+    T cval{};
+    Extents before;  // per core axis
+};
+
+template <Scalar T>
+class Engine {
+public:
+    // `kernel` has the kernel operand's full shape (g.b, or g.a when the strategy swapped the
+    // roles) and is read here only: the direct path keeps a copy, the FFT path its spectra.
+    // `automatic`: inputs holding NaN or Inf run the direct sum (Method::automatic's rule);
+    // otherwise the FFT path runs around them. `clamp`: real T, outputs below 0 set to 0 when
+    // the input has no negative value (only pass it for a kernel without negative values).
+    Engine(const Strategy& strategy, View<const T> kernel, PlannerEffort effort, bool automatic, bool clamp,
+           std::optional<Extension<T>> extension = std::nullopt);
+    Engine(Engine&&) noexcept;
+    Engine& operator=(Engine&&) noexcept;
+    ~Engine();
+
+    const Strategy& strategy() const;
+
+    // out = the strategy's window of input ⊛ kernel, slice by slice; input has the input
+    // operand's full shape, out g.out; no overlap (checked by the callers).
+    void apply(const View<const T>& input, const View<T>& out);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// correlate(a, b) == convolve(a, conj(reverse(b))): b reversed along the convolved axes (a view
+// with negated strides for real T; complex T gets a conjugated copy, kept in `storage`).
+template <Scalar T>
+View<const T> correlation_kernel(const View<const T>& b, const Geometry& g, Array<T>& storage);
+
+}  // namespace fftconv::detail
