@@ -122,6 +122,14 @@ std::vector<T> sample_values(std::size_t n) {
     return v;
 }
 
+// The values in raw bytes of this machine's order.
+template <class T>
+std::vector<T> from_bytes(const std::string& bytes) {
+    std::vector<T> v(bytes.size() / sizeof(T));
+    if (!v.empty()) std::memcpy(v.data(), bytes.data(), v.size() * sizeof(T));
+    return v;
+}
+
 // Equal bit for bit (NaN included).
 template <class T>
 bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
@@ -958,20 +966,12 @@ print(n)
         big_endian_files += big;
         const std::string wide = slurp(path + ".f64"), narrow = slurp(path + ".f32");
         if (npy::is_complex(h.dtype)) {
-            std::vector<cdouble> expected(wide.size() / sizeof(cdouble));
-            std::memcpy(expected.data(), wide.data(), wide.size());
-            CHECK(same_values(npy::read_data<cdouble>(path, h), expected));
-            std::vector<cfloat> expected_narrow(narrow.size() / sizeof(cfloat));
-            std::memcpy(expected_narrow.data(), narrow.data(), narrow.size());
-            CHECK(same_values(npy::read_data<cfloat>(path, h), expected_narrow));
+            CHECK(same_values(npy::read_data<cdouble>(path, h), from_bytes<cdouble>(wide)));
+            CHECK(same_values(npy::read_data<cfloat>(path, h), from_bytes<cfloat>(narrow)));
             CHECK_THROWS_AS(npy::read_data<double>(path, h), app::ProcessError);
         } else {
-            std::vector<double> expected(wide.size() / sizeof(double));
-            std::memcpy(expected.data(), wide.data(), wide.size());
-            CHECK(same_values(npy::read_data<double>(path, h), expected));
-            std::vector<float> expected_narrow(narrow.size() / sizeof(float));
-            std::memcpy(expected_narrow.data(), narrow.data(), narrow.size());
-            CHECK(same_values(npy::read_data<float>(path, h), expected_narrow));
+            CHECK(same_values(npy::read_data<double>(path, h), from_bytes<double>(wide)));
+            CHECK(same_values(npy::read_data<float>(path, h), from_bytes<float>(narrow)));
         }
         ++checked;
     }
