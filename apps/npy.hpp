@@ -85,7 +85,9 @@ bool is_npy(std::span<const unsigned char> first_bytes);
 /// Reads and checks the header of the .npy file at `path` without reading any data. Checked:
 /// the magic and version (1.0, 2.0, 3.0); a dict literal with exactly the keys 'descr',
 /// 'fortran_order' and 'shape', in any order, in Python's syntax (either quote, True/False,
-/// spaces, trailing commas, "()" for rank 0, "(n,)" for rank 1); a dtype of the list above;
+/// spaces, trailing commas, "()" for rank 0, "(n,)" for rank 1); a dtype of the list above,
+/// as numpy writes it ('<f8') or by numpy's name ('float64', '?' for bool), others refused by
+/// what they are (objects, strings, datetimes, structured);
 /// dimensions of 0 and more, at most 64 of them, whose byte count fits in 63 bits; and a file
 /// whose data after the header is exactly that long (fewer bytes: truncated; more: the shape
 /// or dtype is wrong, or several arrays were appended, and numpy would read only the first).
@@ -100,7 +102,9 @@ Header read_header(const std::string& path, const std::string& name = "");
 /// zero imaginary part. Complex data read as real (float, double) is refused: it would drop the
 /// imaginary part. An array with an axis of length 0 gives no elements; one of rank 0, one.
 /// `header` is read_header's for this file.
-/// @throws ProcessError  complex to real, or a file that no longer holds the data its header declared.
+/// @throws ProcessError  complex to real, or a file that no longer holds the data its header
+///                       declared; std::logic_error for a header whose data_bytes is not its
+///                       shape's (one read_header did not make).
 template <fftconv::Scalar T>
 std::vector<T> read_data(const std::string& path, const Header& header, const std::string& name = "");
 
