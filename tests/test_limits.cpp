@@ -270,8 +270,7 @@ TEST_CASE("filters, spectra and template matching: padded sizes past PTRDIFF_MAX
                          Error);
     const Image<double> full_rank{{1, 2, 0}, {0, 1, 2}, {2, 0, 1}};
     CHECK_THROWS_WITH_AS(filter2d<double>(tall, out, full_rank.view()),
-                         doctest::Contains("extend_border: 'image' (9223372036854775807x1) padded by 1 + 1 rows"),
-                         Error);
+                         doctest::Contains("filter2d: 'image' (9223372036854775807x1) padded by 1 + 1 rows"), Error);
     const Image<double> small(2, 2);
     CHECK_THROWS_WITH_AS((void)extend_border<double>(small.view(), big, 1, 0, 0, Border::reflect),
                          "extend_border: 'image' (2x2) padded by 9223372036854775807 + 1 rows and 0 + 0 columns would "

@@ -37,7 +37,9 @@ Out one_shot(const detail::Names& names, View<const T> a, View<const T> b, Mode 
         out = Array<T>(g.out);
         out_view = out.view();
     }
-    detail::Engine<T> engine(s, s.swap ? a : kernel, effort, method == Method::automatic, false);
+    detail::EngineOptions<T> options;
+    options.automatic = method == Method::automatic;
+    detail::Engine<T> engine(s, s.swap ? a : kernel, effort, options);
     engine.apply(s.swap ? kernel : a, out_view);
     return out;
 }

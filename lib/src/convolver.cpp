@@ -53,7 +53,10 @@ Convolver<T>::Convolver(const Extents& input_shape, View<const T> kernel, Mode m
             });
         }
     }
-    m.engine.emplace(s, k, options.effort, options.method == Method::automatic, clamp);
+    detail::EngineOptions<T> engine_options;
+    engine_options.automatic = options.method == Method::automatic;
+    engine_options.clamp = clamp;
+    m.engine.emplace(s, k, options.effort, engine_options);
 }
 
 template <class T>

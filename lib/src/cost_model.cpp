@@ -99,9 +99,9 @@ double fft_seconds(const Geometry& core, ElementType type, int transforms, Plann
 
 FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort, bool must_fit) {
     // Per axis, the tile sizes worth trying: outputs of powers-of-two transforms from four times
-    // the kernel (a block much shorter wastes most of each transform on the overlap), where the
-    // output is much longer than the kernel and the kernel no longer than the input; the whole
-    // window is always a choice.
+    // the kernel (a block much shorter wastes most of each transform on the overlap; twice, and
+    // from 8, when the tiles are for memory), where the kernel is no longer than the input; the
+    // whole window is always a choice.
     const int rank = core.rank();
     std::vector<std::vector<std::ptrdiff_t>> choices(static_cast<std::size_t>(rank));
     const bool real = type == ElementType::float32 || type == ElementType::float64;
@@ -112,8 +112,11 @@ FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, Pl
         c.push_back(core.out[a]);
         const std::ptrdiff_t k = core.b[a];
         if (k > core.a[a]) continue;
-        for (std::ptrdiff_t block = 64; block <= (std::ptrdiff_t{1} << 22) && block < padded[a]; block *= 2) {
-            if (block / 4 < k) continue;  // block < 4k, without 4k's overflow (block is a power of two)
+        // Tiles for memory may be smaller: from twice the kernel.
+        for (std::ptrdiff_t block = must_fit ? 8 : 64; block <= (std::ptrdiff_t{1} << 22) && block < padded[a];
+             block *= 2) {
+            if (block / (must_fit ? 2 : 4) < k)
+                continue;  // block < 4k (2k), without overflow (block is a power of two)
             const std::ptrdiff_t tile = block - k + 1;
             if (tile < core.out[a]) {
                 c.push_back(tile);

@@ -12,10 +12,12 @@
 namespace fftconv::detail {
 
 template <Scalar T>
-void direct_convolve(const Geometry& g, View<const T> x, View<const T> h, const View<T>& out, int threads) {
+void direct_convolve(const Geometry& g, View<const T> x, View<const T> h, const View<T>& out, int threads,
+                     bool skip_zero_taps) {
     // Convolution commutes: slide the larger operand under the smaller one, so the inner loops
     // run long and the copied taps stay small (the full result, and so the window, is the same).
-    if (h.size() > x.size()) std::swap(x, h);
+    // Not when zero taps are skipped: the taps must stay the kernel's.
+    if (h.size() > x.size() && !skip_zero_taps) std::swap(x, h);
     const Array<T> taps(h);  // contiguous, whatever h's strides
     const int rank = x.rank(), last = rank - 1;
     Array<T> x_copy;
@@ -84,7 +86,7 @@ void direct_convolve(const Geometry& g, View<const T> x, View<const T> h, const 
                     k_rows,          taps.shape()[last], rows.offset,
                     rows.size,       cols.offset,        cols.size,
                     out_plane,       out_row_stride,     out.strides[last],
-                    acc.data()};
+                    acc.data(),      skip_zero_taps};
                 kernels<T>().direct(job, row, row_end);
             }
             item += row_end - row;
@@ -93,7 +95,7 @@ void direct_convolve(const Geometry& g, View<const T> x, View<const T> h, const 
 }
 
 #define INSTANTIATE(T) \
-    template void direct_convolve<T>(const Geometry&, View<const T>, View<const T>, const View<T>&, int);
+    template void direct_convolve<T>(const Geometry&, View<const T>, View<const T>, const View<T>&, int, bool);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
 
 }  // namespace fftconv::detail

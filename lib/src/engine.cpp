@@ -93,8 +93,10 @@ struct Engine<T>::Impl {
     Strategy s;
     bool automatic = false;
     bool clamp = false;
+    bool skip_zero_taps = false;
     bool kernel_finite = true;
     std::optional<Extension<T>> extension;
+    Extents before;   // the extension's, along the core axes
     Array<T> kernel;  // the kernel operand, owned (direct path, and the FFT path's NaN repair)
     std::vector<View<const T>> kernel_slices;
     std::optional<FftCore<T>> fft;
@@ -103,7 +105,7 @@ struct Engine<T>::Impl {
     // The source a slice of the input is read through: itself, or extended by the border.
     Source<T> source(const View<const T>& x) const {
         if (!extension) return Source<T>::whole(x);
-        Source<T> src{x, extension->before, s.core.a, extension->border, extension->cval};
+        Source<T> src{x, before, s.core.a, extension->border, extension->cval};
         for (std::ptrdiff_t& o : src.origin) o = -o;
         return src;
     }
@@ -112,11 +114,11 @@ struct Engine<T>::Impl {
     // direct core reads arrays; its work is O(N·K) against the copy's O(N)).
     void direct(const View<const T>& x, const View<const T>& k, const View<T>& out, const Geometry& g) const {
         if (!extension) {
-            direct_convolve(g, x, k, out, threads());
+            direct_convolve(g, x, k, out, threads(), skip_zero_taps);
             return;
         }
         const Array<T> padded = materialize(source(x));
-        direct_convolve(g, padded.view(), k, out, threads());
+        direct_convolve(g, padded.view(), k, out, threads(), skip_zero_taps);
     }
 
     static Array<T> materialize(const Source<T>& src) {
@@ -153,7 +155,7 @@ struct Engine<T>::Impl {
         const std::ptrdiff_t bad = count_nonfinite(full);
         if (!kernel_finite ||
             static_cast<double>(bad) * static_cast<double>(kv.size()) >= static_cast<double>(out.size())) {
-            direct_convolve(s.core, full, kv, out, threads());
+            direct_convolve(s.core, full, kv, out, threads(), skip_zero_taps);
             return;
         }
         Array<T> clean(full);
@@ -183,7 +185,7 @@ struct Engine<T>::Impl {
                 }
                 if (empty) continue;
                 direct_convolve(window_geometry(full.shape, kv.shape, w), full, kv, subview(out, first.data(), shape),
-                                1);
+                                1, skip_zero_taps);
             }
         });
     }
@@ -217,14 +219,21 @@ struct Engine<T>::Impl {
 };
 
 template <Scalar T>
-Engine<T>::Engine(const Strategy& strategy, View<const T> kernel, PlannerEffort effort, bool automatic, bool clamp,
-                  std::optional<Extension<T>> extension)
+Engine<T>::Engine(const Strategy& strategy, View<const T> kernel, PlannerEffort effort, const EngineOptions<T>& options)
     : impl_(std::make_unique<Impl>()) {
     Impl& m = *impl_;
     m.s = strategy;
-    m.automatic = automatic;
-    m.clamp = clamp;
-    m.extension = extension;
+    m.automatic = options.automatic;
+    m.clamp = options.clamp;
+    m.skip_zero_taps = options.skip_zero_taps;
+    m.extension = options.extension;
+    if (m.extension) {
+        std::array<std::ptrdiff_t, max_rank> before{};
+        for (int c = 0; c < strategy.core_rank; ++c)
+            before[static_cast<std::size_t>(c)] = m.extension->before[strategy.core_axes[static_cast<std::size_t>(c)]];
+        m.before =
+            Extents(std::span<const std::ptrdiff_t>(before.data(), static_cast<std::size_t>(strategy.core_rank)));
+    }
     m.kernel = Array<T>(kernel);
     m.kernel_finite = !has_nonfinite(View<const T>(m.kernel.view()));
     const Strategy& s = m.s;

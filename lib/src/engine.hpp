@@ -13,14 +13,27 @@
 
 namespace fftconv::detail {
 
-// A same-size filter's input: the array extended by `before` elements along each core axis
-// (after: the kernel's extent minus 1 minus before) with values from `border`, read as it is
-// loaded (never a padded copy on the FFT path).
+// A same-size filter's input: the array extended by `before` elements along each axis (after:
+// the kernel's extent minus 1 minus before) with values from `border`, read as it is loaded
+// (never a padded copy on the FFT path).
 template <Scalar T>
 struct Extension {
     Border border = Border::constant;
     T cval{};
-    Extents before;  // per core axis
+    Extents before;  // per axis of the call's geometry
+};
+
+template <Scalar T>
+struct EngineOptions {
+    // Inputs holding NaN or Inf run the direct sum (Method::automatic's rule); otherwise the FFT
+    // path runs around them.
+    bool automatic = false;
+    // Real T: outputs below 0 set to 0 when the input has no negative value (only for a kernel
+    // without negative values).
+    bool clamp = false;
+    // A kernel value of 0 adds nothing, not 0 · NaN (the filters' rule; see direct_convolve).
+    bool skip_zero_taps = false;
+    std::optional<Extension<T>> extension;
 };
 
 template <Scalar T>
@@ -28,11 +41,7 @@ class Engine {
 public:
     // `kernel` has the kernel operand's full shape (g.b, or g.a when the strategy swapped the
     // roles) and is read here only: the direct path keeps a copy, the FFT path its spectra.
-    // `automatic`: inputs holding NaN or Inf run the direct sum (Method::automatic's rule);
-    // otherwise the FFT path runs around them. `clamp`: real T, outputs below 0 set to 0 when
-    // the input has no negative value (only pass it for a kernel without negative values).
-    Engine(const Strategy& strategy, View<const T> kernel, PlannerEffort effort, bool automatic, bool clamp,
-           std::optional<Extension<T>> extension = std::nullopt);
+    Engine(const Strategy& strategy, View<const T> kernel, PlannerEffort effort, const EngineOptions<T>& options = {});
     Engine(Engine&&) noexcept;
     Engine& operator=(Engine&&) noexcept;
     ~Engine();

@@ -7,10 +7,13 @@
 
 #include "border.hpp"
 #include "cost_model.hpp"
+#include "engine.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/settings.hpp"
 #include "geometry.hpp"
+#include "instantiate.hpp"
 #include "separable.hpp"
+#include "strategy.hpp"
 #include "values.hpp"
 
 namespace fftconv {
@@ -36,62 +39,135 @@ void check_out(const char* fn, ImageView<const T> image, ImageView<T> out) {
                               ": argument 'out' shares memory with 'image'; the result needs its own");
 }
 
-template <Real T>
-void copy_into(const Image<T>& from, ImageView<T> to) {
-    for (std::ptrdiff_t r = 0; r < to.rows; ++r)
-        for (std::ptrdiff_t c = 0; c < to.cols; ++c) to(r, c) = from(r, c);
+// The filters' general path, any rank: out(i) = Σ_j v[j] · ext(i + j − before) over the
+// kernel's taps that are not 0, ext the image extended by `border` (constant: cval) — a valid
+// convolution of that extension with `h` (v reversed), which the engine reads while loading
+// (the FFT path) or copies once (the direct path), by the strategy's method. Skipping zero taps
+// matters only for NaN and ±Inf (0 · NaN is NaN): they reach exactly the outputs a nonzero tap
+// carries them to, as in cv::filter2D, scipy.ndimage and the separable passes. `clamp`: real T,
+// outputs below 0 set to 0 when the image has no negative value (a non-negative kernel's rule).
+template <Scalar T>
+void filter_general(const char* fn, const View<const T>& image, const View<T>& out, const View<const T>& h,
+                    const Extents& before, Border border, T cval, Method method, bool clamp) {
+    const detail::Names names{fn, "image", "kernel", false};
+    Extents after = before;
+    for (int a = 0; a < image.rank(); ++a) after[a] = h.shape[a] - 1 - before[a];
+    const Extents padded = detail::padded_extents(fn, image.shape, before, after);
+    const detail::Geometry g = detail::make_geometry(names, padded, h.shape, Mode::valid);
+    const PlannerEffort effort = planner_effort();
+    detail::StrategyOptions o;
+    o.method = method;
+    o.effort = effort;
+    o.output = false;
+    const detail::Strategy s = detail::make_strategy(names, g, element_type_v<T>, o);
+    detail::EngineOptions<T> e;
+    e.automatic = method == Method::automatic;
+    e.clamp = clamp;
+    e.skip_zero_taps = true;
+    e.extension = detail::Extension<T>{border, cval, before};
+    detail::Engine<T> engine(s, h, effort, e);
+    engine.apply(image, out);
 }
 
-// The filters' valid correlation of an image already extended by its border: out(r, c) =
-// Σ kernel(i, j) · padded(r + i, c + j) over the taps that are not 0, by `method`. Skipping zero
-// taps matters only for NaN and ±Inf (0 · NaN is NaN): they reach exactly the outputs a nonzero
-// tap carries them to, as in cv::filter2D and cv::Sobel and the separable passes (which drop zero
-// taps). The correlation runs on copies with those values set to 0; then each output one of them
-// reaches is summed again over the nonzero taps, in the same order whatever the method.
+// A kernel with no negative value (and not complex).
+template <Scalar T>
+bool nonnegative_kernel(const View<const T>& k) {
+    if constexpr (is_complex_v<T>) {
+        return false;
+    } else {
+        bool ok = true;
+        Array<T>::for_each_index(k.shape, [&](const std::ptrdiff_t* i) { ok = ok && !(k.at(i) < 0); });
+        return ok;
+    }
+}
+
+// Seconds for the separable direct path at any rank: one multiply-add per nonzero tap per
+// element and pass.
 template <Real T>
-void filter_correlate(ImageView<const T> padded, ImageView<const T> kernel, Method method, ImageView<T> out) {
-    const bool bad_kernel = detail::has_nonfinite(kernel);
-    if (!bad_kernel && !detail::has_nonfinite(padded)) {
-        copy_into(correlate<T>(padded, kernel, Mode::valid, method), out);
+double separable_seconds(const Extents& image, const std::vector<std::vector<T>>& factors) {
+    double taps = 0;
+    for (const auto& k : factors)
+        taps += static_cast<double>(std::count_if(k.begin(), k.end(), [](T v) { return v != T(0); }));
+    return detail::cost_constants(element_type_v<T>).mac * static_cast<double>(image.size()) * taps;
+}
+
+// The estimated seconds of the general path's FFT for a filter of `kernel` over `image`.
+template <Scalar T>
+double filter_fft_seconds(const Extents& image, const Extents& kernel) {
+    Extents padded = image;
+    for (int a = 0; a < image.rank(); ++a) padded[a] = image[a] + kernel[a] - 1;
+    return estimate_seconds(padded, kernel, Mode::valid, element_type_v<T>, Method::fft);
+}
+
+// An `out` argument of any rank: the image's shape, and memory of its own.
+template <class T>
+void check_out_nd(const char* fn, const View<const T>& image, const View<T>& out) {
+    detail::check_array(fn, "out", out.data, out.shape);
+    if (out.shape != image.shape)
+        throw InvalidArgument(std::string(fn) + ": argument 'out' is " + to_string(out.shape) + ", the image is " +
+                              to_string(image.shape));
+    if (detail::views_overlap(image, View<const T>(out)))
+        throw InvalidArgument(std::string(fn) +
+                              ": argument 'out' shares memory with 'image'; the result needs its own");
+}
+
+// The separable direct path: for an image (rank 2) the 2D passes tuned for it (a row buffer in
+// L1, symmetric kernels folded), which take a zero constant; otherwise one pass per axis.
+template <Real T>
+void run_separable(const View<const T>& image, const std::vector<std::vector<T>>& f, const Extents& before,
+                   Border border, T cval, const View<T>& out) {
+    if (image.rank() == 2 && (border != Border::constant || cval == T(0))) {
+        detail::separable_correlate(image.image(), std::span<const T>(f[1]), std::span<const T>(f[0]), -before[0],
+                                    -before[1], border, out.image(), threads());
         return;
     }
-    const auto cleaned = [](ImageView<const T> v) {
-        Image<T> c(v);
-        for (T& x : c.values())
-            if (!detail::is_finite(x)) x = T(0);
-        return c;
-    };
-    const Image<T> clean = cleaned(padded), clean_kernel = cleaned(kernel);
-    copy_into(correlate<T>(clean.view(), clean_kernel.view(), Mode::valid, method), out);
+    detail::separable_filter(image, f, before, border, cval, out, threads());
+}
 
-    struct Tap {
-        std::ptrdiff_t i, j;
-        T k;
-    };
-    std::vector<Tap> taps;
-    for (std::ptrdiff_t i = 0; i < kernel.rows; ++i)
-        for (std::ptrdiff_t j = 0; j < kernel.cols; ++j)
-            if (kernel(i, j) != T(0)) taps.push_back({i, j, kernel(i, j)});
-    // Which outputs to sum again: all of them for a non-finite tap (every output's window covers
-    // every tap), else those a nonzero tap carries a non-finite value to.
-    std::vector<unsigned char> reached(static_cast<std::size_t>(out.rows * out.cols), bad_kernel ? 1 : 0);
-    if (!bad_kernel)
-        for (std::ptrdiff_t r = 0; r < padded.rows; ++r)
-            for (std::ptrdiff_t c = 0; c < padded.cols; ++c) {
-                if (detail::is_finite(padded(r, c))) continue;
-                for (const Tap& t : taps) {
-                    const std::ptrdiff_t orow = r - t.i, ocol = c - t.j;
-                    if (orow >= 0 && orow < out.rows && ocol >= 0 && ocol < out.cols)
-                        reached[static_cast<std::size_t>(orow * out.cols + ocol)] = 1;
+// scipy.ndimage.correlate (`correlate`) or convolve, any rank, into out: a separable real kernel
+// by passes along each axis when that is cheaper, else the general path.
+template <Scalar T>
+void ndimage_filter(const char* fn, const View<const T>& image, const View<T>& out, const View<const T>& kernel,
+                    Border border, T cval, Method method, bool correlate) {
+    detail::check_array(fn, "image", image.data, image.shape);
+    detail::check_array(fn, "kernel", kernel.data, kernel.shape);
+    if (kernel.rank() != image.rank())
+        throw InvalidArgument(std::string(fn) + ": the kernel (" + to_string(kernel.shape) + ") and the image (" +
+                              to_string(image.shape) +
+                              ") have different ranks; give the kernel an axis of 1 where "
+                              "it has none");
+    check_border(fn, border);
+    check_out_nd(fn, image, out);
+    if (method != Method::automatic && method != Method::direct && method != Method::fft)
+        throw InvalidArgument(std::string(fn) + ": method " + std::to_string(static_cast<int>(method)) +
+                              " is not one of automatic, direct, fft");
+    // ndimage's centre: correlate anchors the kernel at size // 2; convolve reverses it, which
+    // puts the anchor of an even size one lower, at (size - 1) // 2. Correlation conjugates a
+    // complex kernel (ndimage.correlate does; convolve does not).
+    Extents before = kernel.shape;
+    for (int a = 0; a < kernel.rank(); ++a) before[a] = correlate ? kernel.shape[a] / 2 : (kernel.shape[a] - 1) / 2;
+    if constexpr (!is_complex_v<T>) {
+        if (method != Method::fft) {
+            const double tolerance = std::is_same_v<T, float> ? 1e-6 : 1e-12;
+            // The passes correlate: a convolution's factors are reversed.
+            const View<const T> v = correlate ? kernel : kernel.flipped();
+            if (auto f = detail::separable_factors(v, tolerance)) {
+                const bool finite = !detail::has_nonfinite(kernel);
+                if (finite && (method == Method::direct || separable_seconds(image.shape, *f) <=
+                                                               filter_fft_seconds<T>(image.shape, kernel.shape))) {
+                    run_separable(image, *f, before, border, cval, out);
+                    return;
                 }
             }
-    for (std::ptrdiff_t r = 0; r < out.rows; ++r)
-        for (std::ptrdiff_t c = 0; c < out.cols; ++c) {
-            if (!reached[static_cast<std::size_t>(r * out.cols + c)]) continue;
-            T sum(0);
-            for (const Tap& t : taps) sum += t.k * padded(r + t.i, c + t.j);
-            out(r, c) = sum;
         }
+    }
+    Array<T> storage;
+    const detail::Geometry whole =
+        detail::make_geometry({fn, "image", "kernel", false}, kernel.shape, kernel.shape, Mode::full);
+    const View<const T> h = correlate ? detail::correlation_kernel(kernel, whole, storage) : kernel;
+    bool clamp = false;
+    if constexpr (!is_complex_v<T>) clamp = nonnegative_kernel(kernel) && !(cval < T(0));
+    filter_general(fn, image, out, h, before, border, cval, method, clamp);
 }
 
 // Whether ky[i] · kx[j] is 0 exactly where kernel(i, j) is: the separable passes drop the zero
@@ -189,10 +265,9 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
             method = Method::fft;
         }
     }
-    const Image<T> padded = extend_border(image, ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac, border);
-    filter_correlate<T>(padded.view(), kernel, method, out);
     // Non-negative data through a non-negative kernel (blur, box, any average) stays >= 0.
-    if (detail::nonnegative(kernel) && detail::nonnegative(image)) detail::clamp_negatives(out);
+    filter_general<T>("filter2d", View<const T>(image), View<T>(out), View<const T>(kernel).flipped(), Extents{ar, ac},
+                      border, T(0), method, detail::nonnegative(kernel));
 }
 
 template <Real T>
@@ -227,7 +302,6 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
         detail::separable_correlate(image, kx, ky, -(kr / 2), -(kc / 2), border, out, threads());
         return;
     }
-    const Image<T> padded = extend_border(image, kr / 2, kr - 1 - kr / 2, kc / 2, kc - 1 - kc / 2, border);
     Image<T> k2(kr, kc);
     // A zero factor makes a zero tap, also against a NaN or Inf in the other factor.
     for (std::ptrdiff_t i = 0; i < kr; ++i)
@@ -235,9 +309,10 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
             const T y = ky[static_cast<std::size_t>(i)], x = kx[static_cast<std::size_t>(j)];
             k2(i, j) = y == T(0) || x == T(0) ? T(0) : y * x;
         }
-    filter_correlate<T>(padded.view(), k2.view(), method, out);
     // Non-negative data through a non-negative kernel (gaussian_blur, box) stays >= 0.
-    if (detail::nonnegative(ImageView<const T>(k2.view())) && detail::nonnegative(image)) detail::clamp_negatives(out);
+    filter_general<T>("sep_filter2d", View<const T>(image), View<T>(out), View<const T>(k2.view()).flipped(),
+                      Extents{kr / 2, kc / 2}, border, T(0), method,
+                      detail::nonnegative(ImageView<const T>(k2.view())));
 }
 
 template <Real T>
@@ -331,6 +406,71 @@ Image<T> sobel_magnitude(ImageView<const T> image, int ksize, Border border, Met
     return gx;
 }
 
+template <Scalar T>
+void filter(View<const T> a, View<T> out, View<const T> kernel, Border border, T cval, Method method) {
+    ndimage_filter("filter", a, out, kernel, border, cval, method, true);
+}
+
+template <Scalar T>
+Array<T> filter(View<const T> a, View<const T> kernel, Border border, T cval, Method method) {
+    detail::check_array("filter", "a", a.data, a.shape);
+    Array<T> out(a.shape);
+    filter(a, out.view(), kernel, border, cval, method);
+    return out;
+}
+
+template <Scalar T>
+void filter_convolve(View<const T> a, View<T> out, View<const T> kernel, Border border, T cval, Method method) {
+    ndimage_filter("filter_convolve", a, out, kernel, border, cval, method, false);
+}
+
+template <Scalar T>
+Array<T> filter_convolve(View<const T> a, View<const T> kernel, Border border, T cval, Method method) {
+    detail::check_array("filter_convolve", "a", a.data, a.shape);
+    Array<T> out(a.shape);
+    filter_convolve(a, out.view(), kernel, border, cval, method);
+    return out;
+}
+
+template <Real T>
+Array<T> gaussian_filter(View<const T> a, std::span<const double> sigma, Border border, Method method, double truncate,
+                         T cval) {
+    const char* fn = "gaussian_filter";
+    detail::check_array(fn, "a", a.data, a.shape);
+    check_border(fn, border);
+    const int rank = a.rank();
+    if (sigma.size() != 1 && sigma.size() != static_cast<std::size_t>(rank))
+        throw InvalidArgument(std::string(fn) + ": " + std::to_string(sigma.size()) + " sigmas for an array of rank " +
+                              std::to_string(rank) + "; give one, or one per axis");
+    std::vector<std::vector<T>> f(static_cast<std::size_t>(rank));
+    Extents before = a.shape, kernel = a.shape;
+    for (int ax = 0; ax < rank; ++ax) {
+        const double s = sigma[sigma.size() == 1 ? 0 : static_cast<std::size_t>(ax)];
+        if (!(s >= 0) || !std::isfinite(s))
+            throw InvalidArgument(std::string(fn) + ": sigma must be 0 or more and finite, got " + std::to_string(s));
+        auto& k = f[static_cast<std::size_t>(ax)];
+        k = s == 0 ? std::vector<T>{T(1)} : gaussian_kernel<T>(s, truncate);
+        kernel[ax] = static_cast<std::ptrdiff_t>(k.size());
+        before[ax] = kernel[ax] / 2;
+    }
+    Array<T> out(a.shape);
+    if (method != Method::fft &&
+        (method == Method::direct || separable_seconds(a.shape, f) <= filter_fft_seconds<T>(a.shape, kernel))) {
+        run_separable(a, f, before, border, cval, out.view());
+        return out;
+    }
+    // One FFT product with the whole kernel: the outer product of the axes' kernels (symmetric, so
+    // correlation and convolution agree).
+    Array<T> whole(kernel);
+    Array<T>::for_each_index(kernel, [&](const std::ptrdiff_t* i) {
+        T v(1);
+        for (int ax = 0; ax < rank; ++ax) v *= f[static_cast<std::size_t>(ax)][static_cast<std::size_t>(i[ax])];
+        whole.view().at(i) = v;
+    });
+    filter_general<T>(fn, a, out.view(), View<const T>(whole.view()), before, border, cval, method, true);
+    return out;
+}
+
 #define INSTANTIATE(T)                                                                                              \
     template Image<T> extend_border<T>(ImageView<const T>, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t,          \
                                        std::ptrdiff_t, Border);                                                     \
@@ -347,5 +487,17 @@ Image<T> sobel_magnitude(ImageView<const T> image, int ksize, Border border, Met
     template Image<T> sobel_magnitude<T>(ImageView<const T>, int, Border, Method);
 INSTANTIATE(float)
 INSTANTIATE(double)
+
+#define INSTANTIATE_REAL(T) \
+    template Array<T> gaussian_filter<T>(View<const T>, std::span<const double>, Border, Method, double, T);
+INSTANTIATE_REAL(float)
+INSTANTIATE_REAL(double)
+
+#define INSTANTIATE_SCALAR(T)                                                              \
+    template Array<T> filter<T>(View<const T>, View<const T>, Border, T, Method);          \
+    template void filter<T>(View<const T>, View<T>, View<const T>, Border, T, Method);     \
+    template Array<T> filter_convolve<T>(View<const T>, View<const T>, Border, T, Method); \
+    template void filter_convolve<T>(View<const T>, View<T>, View<const T>, Border, T, Method);
+FFTCONV_FOR_EACH_SCALAR(INSTANTIATE_SCALAR)
 
 }  // namespace fftconv

@@ -78,6 +78,8 @@ bool elements_fit(const Extents& shape) {
 }
 
 Extents padded_extents(const char* fn, const Extents& shape, const Extents& before, const Extents& after) {
+    if (shape.rank() == 2)  // an image: its rows and columns, as the 2D filters have always said
+        return padded_shape(fn, shape.shape2d(), before[0], after[0], before[1], after[1]);
     Extents padded = shape;
     bool wrap = false;
     for (int a = 0; a < shape.rank(); ++a)

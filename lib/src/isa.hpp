@@ -23,7 +23,8 @@ struct DirectJob {
     std::ptrdiff_t row_offset, row_count, col_offset, col_count;
     T* out;
     std::ptrdiff_t out_row_stride, out_col_stride;
-    T* acc;  // scratch: min(direct_block, col_count) elements
+    T* acc;               // scratch: min(direct_block, col_count) elements
+    bool skip_zero_taps;  // a tap of 0 adds nothing, not 0 · x (NaN for a NaN x): the filters' rule
 };
 
 template <class T>

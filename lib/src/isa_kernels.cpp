@@ -70,6 +70,7 @@ void direct(const DirectJob<T>& j, std::ptrdiff_t first_row, std::ptrdiff_t last
                     const std::ptrdiff_t q_lo = hi(0, C0 - (n_c - 1));
                     const std::ptrdiff_t q_hi = lo(k_c - 1, C0 + len - 1);
                     for (std::ptrdiff_t q = q_lo; q <= q_hi; ++q) {
+                        if (j.skip_zero_taps && hrow[q] == T{}) continue;
                         const std::ptrdiff_t i_lo = hi(0, q - C0);
                         const std::ptrdiff_t i_hi = lo(len, q - C0 + n_c);
                         axpy(acc + i_lo, xrow + (C0 + i_lo - q), hrow[q], i_hi - i_lo);

@@ -1,10 +1,12 @@
 #include "separable.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "border.hpp"
 #include "isa.hpp"
+#include "lines.hpp"
 #include "parallel.hpp"
 
 namespace fftconv::detail {
@@ -174,10 +176,150 @@ std::optional<Factors<T>> rank_one(ImageView<const T> kernel, double tolerance) 
     return f;
 }
 
+template <Real T>
+std::optional<std::vector<std::vector<T>>> separable_factors(const View<const T>& kernel, double tolerance) {
+    const int rank = kernel.rank();
+    std::array<std::ptrdiff_t, max_rank> pivot{};
+    double norm2 = 0, peak = -1;
+    Array<T>::for_each_index(kernel.shape, [&](const std::ptrdiff_t* index) {
+        const double v = static_cast<double>(kernel.at(index));
+        norm2 += v * v;
+        if (std::abs(v) > peak) {
+            peak = std::abs(v);
+            std::copy(index, index + rank, pivot.begin());
+        }
+    });
+    if (!(peak > 0) || !std::isfinite(norm2)) return std::nullopt;
+    const T p = kernel.at(pivot.data());
+    std::vector<std::vector<T>> f(static_cast<std::size_t>(rank));
+    for (int a = 0; a < rank; ++a) {
+        std::array<std::ptrdiff_t, max_rank> index = pivot;
+        for (std::ptrdiff_t t = 0; t < kernel.shape[a]; ++t) {
+            index[static_cast<std::size_t>(a)] = t;
+            const T v = kernel.at(index.data());
+            f[static_cast<std::size_t>(a)].push_back(a == 0 ? v : v / p);
+        }
+    }
+    double residual2 = 0;
+    bool same_zeros = true;
+    Array<T>::for_each_index(kernel.shape, [&](const std::ptrdiff_t* index) {
+        double product = 1;
+        bool zero = false;
+        for (int a = 0; a < rank; ++a) {
+            const T v = f[static_cast<std::size_t>(a)][static_cast<std::size_t>(index[a])];
+            product *= static_cast<double>(v);
+            zero = zero || v == T(0);
+        }
+        const T k = kernel.at(index);
+        const double d = static_cast<double>(k) - product;
+        residual2 += d * d;
+        same_zeros = same_zeros && (zero == (k == T(0)));
+    });
+    if (residual2 > tolerance * tolerance * norm2 || !same_zeros) return std::nullopt;
+    return f;
+}
+
+template <Real T>
+void separable_filter(const View<const T>& image, const std::vector<std::vector<T>>& factors, const Extents& before,
+                      Border border, T cval, const View<T>& out, int threads) {
+    const int rank = image.rank(), last = rank - 1;
+    const auto& weighted_sum = *kernels<T>().weighted_sum;
+    const std::ptrdiff_t n_last = image.shape[last];
+    // Each pass reads `from` and writes `to`: the image into a scratch array, scratch arrays in
+    // turn, the last pass into out. A constant border's value after the earlier passes is cval
+    // times their factors' sums (what those passes make of a constant region).
+    Array<T> scratch[2];
+    View<const T> from = image;
+    T constant = cval;
+    for (int a = 0; a < rank; ++a) {
+        const std::vector<T>& k = factors[static_cast<std::size_t>(a)];
+        const auto taps = static_cast<std::ptrdiff_t>(k.size());
+        View<T> to;
+        if (a == last) {
+            to = out;
+        } else {
+            Array<T>& s = scratch[a % 2];
+            if (s.empty()) s = Array<T>(image.shape);
+            to = s.view();
+        }
+        std::vector<T> coef;
+        std::vector<std::ptrdiff_t> shift;
+        for (std::ptrdiff_t t = 0; t < taps; ++t)
+            if (k[static_cast<std::size_t>(t)] != T(0)) {
+                coef.push_back(k[static_cast<std::size_t>(t)]);
+                shift.push_back(t - before[a]);
+            }
+        const std::ptrdiff_t lines = line_count(image.shape);
+        parallel_for(lines, threads, 16, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+            std::vector<T> buffer(static_cast<std::size_t>(n_last + taps));  // the last axis's extended line
+            std::vector<T> constant_line(static_cast<std::size_t>(n_last), constant);
+            std::vector<const T*> sources;
+            // Copies of lines whose elements are not contiguous (the weighted sums read arrays), and
+            // of a result line going to a strided out.
+            std::vector<T> contiguous(from.strides[last] == 1 ? 0 : static_cast<std::size_t>(n_last * taps));
+            std::vector<T> out_line(to.strides[last] == 1 ? 0 : static_cast<std::size_t>(n_last));
+            for (std::ptrdiff_t l = first; l < end; ++l) {
+                const std::array<std::ptrdiff_t, max_rank> lead = line_index(image.shape, l);
+                std::ptrdiff_t from_offset = 0, to_offset = 0;
+                for (int u = 0; u < last; ++u) {
+                    from_offset += lead[static_cast<std::size_t>(u)] * from.strides[u];
+                    to_offset += lead[static_cast<std::size_t>(u)] * to.strides[u];
+                }
+                T* dst = to.data + to_offset;
+                const std::ptrdiff_t dst_stride = to.strides[last];
+                T* sum_into = dst_stride == 1 ? dst : out_line.data();
+                const auto line_of = [&](std::ptrdiff_t offset, std::size_t slot) -> const T* {
+                    const T* p = from.data + offset;
+                    if (from.strides[last] == 1) return p;
+                    T* c = contiguous.data() + slot * static_cast<std::size_t>(n_last);
+                    for (std::ptrdiff_t i = 0; i < n_last; ++i) c[i] = p[i * from.strides[last]];
+                    return c;
+                };
+                if (coef.empty()) {
+                    std::fill_n(sum_into, n_last, T(0));
+                } else if (a < last) {
+                    // Along axis a: the lines at the tap offsets, mapped through the border.
+                    sources.clear();
+                    const std::ptrdiff_t i = lead[static_cast<std::size_t>(a)];
+                    for (std::size_t t = 0; t < coef.size(); ++t) {
+                        const std::ptrdiff_t q = border_index(i + shift[t], image.shape[a], border);
+                        sources.push_back(q < 0 ? constant_line.data()
+                                                : line_of(from_offset + (q - i) * from.strides[a], t));
+                    }
+                    weighted_sum(sources.data(), coef.data(), static_cast<std::ptrdiff_t>(coef.size()), sum_into,
+                                 n_last, false);
+                } else {
+                    // Along the last axis: the line extended by the border, then shifted sums.
+                    const T* src = line_of(from_offset, 0);
+                    T* ext = buffer.data();
+                    const std::ptrdiff_t lo = -before[a];
+                    for (std::ptrdiff_t i = 0; i < n_last + taps - 1; ++i) {
+                        const std::ptrdiff_t q = border_index(lo + i, n_last, border);
+                        ext[i] = q < 0 ? constant : src[q];
+                    }
+                    sources.clear();
+                    for (std::size_t t = 0; t < coef.size(); ++t) sources.push_back(ext + shift[t] + before[a]);
+                    weighted_sum(sources.data(), coef.data(), static_cast<std::ptrdiff_t>(coef.size()), sum_into,
+                                 n_last, false);
+                }
+                if (dst_stride != 1)
+                    for (std::ptrdiff_t i = 0; i < n_last; ++i) dst[i * dst_stride] = sum_into[i];
+            }
+        });
+        T sum(0);
+        for (T v : k) sum += v;
+        constant *= sum;
+        from = to;
+    }
+}
+
 #define INSTANTIATE(T)                                                                                               \
     template void separable_correlate<T>(ImageView<const T>, std::span<const T>, std::span<const T>, std::ptrdiff_t, \
                                          std::ptrdiff_t, Border, ImageView<T>, int);                                 \
-    template std::optional<Factors<T>> rank_one<T>(ImageView<const T>, double);
+    template std::optional<Factors<T>> rank_one<T>(ImageView<const T>, double);                                      \
+    template std::optional<std::vector<std::vector<T>>> separable_factors<T>(const View<const T>&, double);          \
+    template void separable_filter<T>(const View<const T>&, const std::vector<std::vector<T>>&, const Extents&,      \
+                                      Border, T, const View<T>&, int);
 INSTANTIATE(float)
 INSTANTIATE(double)
 

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "fftconv/array.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/types.hpp"
 
@@ -32,5 +33,23 @@ struct Factors {
 };
 template <Real T>
 std::optional<Factors<T>> rank_one(ImageView<const T> kernel, double tolerance);
+
+// The same at any rank: kernel == k0 ⊗ k1 ⊗ ... (one factor per axis) within `tolerance`·‖kernel‖,
+// and with its product 0 exactly where the kernel is 0 (the separable passes drop zero taps, so
+// NaN and Inf then reach the same outputs as through the whole kernel), or nothing. The factors
+// come from the largest element p: along axis 0 the kernel's line through it, along every other
+// axis that line divided by p (integer kernels keep integer or power-of-two-scaled factors).
+template <Real T>
+std::optional<std::vector<std::vector<T>>> separable_factors(const View<const T>& kernel, double tolerance);
+
+// Correlation with a separable kernel, any rank: out(i) = Σ_j Π_a factors[a][j_a] · ext(i + j −
+// before), ext the image extended by `border` (constant: cval), as scipy.ndimage.correlate gives
+// for the whole kernel. One pass per axis, each reading the previous pass's result with the
+// border in place (a constant border's value carries the earlier factors' sums along), its
+// zero taps dropped; lines are split across `threads` threads, each computed the same way
+// whatever the split. `out` has the image's shape and does not overlap it.
+template <Real T>
+void separable_filter(const View<const T>& image, const std::vector<std::vector<T>>& factors, const Extents& before,
+                      Border border, T cval, const View<T>& out, int threads);
 
 }  // namespace fftconv::detail

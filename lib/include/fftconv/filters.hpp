@@ -1,7 +1,8 @@
-// Image filters on top of the convolution front door: borders, filter2d, separable filters,
-// Gaussian blur, Sobel derivatives, and frequency-domain low-pass / high-pass filters.
-// Every filter takes one channel; for colour images apply it per channel (<fftconv/opencv.hpp>
-// has per_channel for cv::Mat).
+// Filters on top of the convolution core: same-size correlation and convolution with a border at
+// any rank (scipy.ndimage's filter, filter_convolve, gaussian_filter), and the 2D image filters
+// as their special case (filter2d, sep_filter2d, Gaussian blur, Sobel derivatives), plus borders
+// and frequency-domain low-pass / high-pass filters. Every filter takes one channel; for colour
+// images apply it per channel (<fftconv/opencv.hpp> has per_channel for cv::Mat).
 //
 // NaN and ±Inf in filter2d, sep_filter2d, gaussian_blur, sobel and sobel_magnitude: a kernel tap that
 // is 0 is not applied, as in cv::filter2D, so a non-finite pixel reaches exactly the outputs a
@@ -19,10 +20,60 @@
 #include <type_traits>
 #include <vector>
 
+#include "fftconv/array.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/types.hpp"
 
 namespace fftconv {
+
+/// Same-size correlation at any rank, scipy.ndimage.correlate(a, kernel, mode, cval) with origin 0:
+///     out(i) = Σ_j conj(kernel(j)) · ext(i + j − kernel.shape / 2)
+/// along every axis (the kernel anchored at size // 2, for odd and even sizes), ext the array
+/// extended by `border` (Border::constant: cval). The kernel has the array's rank (an axis of 1
+/// where it should not reach). For a 2D image this is cv::filter2D with the same border (OpenCV
+/// anchors at the same place and takes cval 0). Both methods read the same border, so they agree
+/// at the edges; a kernel tap of 0 is not applied (NaN and Inf reach the outputs a nonzero tap
+/// carries them to, as in scipy.ndimage and OpenCV). A separable real kernel (an outer product of
+/// one vector per axis) runs as one pass per axis when that is cheaper than the FFT. Array and
+/// kernel are never modified.
+/// @throws InvalidArgument  an empty array or kernel, different ranks, a border or method outside
+///                          the enums, an `out` of another shape or sharing memory with the array.
+/// @throws OutOfMemory  as convolve.
+template <Scalar T>
+[[nodiscard]] Array<T> filter(View<const T> a, View<const T> kernel, Border border = Border::reflect, T cval = T(0),
+                              Method method = Method::automatic);
+/// The same into `out` (a's shape, not overlapping a).
+template <Scalar T>
+void filter(View<const T> a, View<T> out, View<const T> kernel, Border border = Border::reflect, T cval = T(0),
+            Method method = Method::automatic);
+
+/// Same-size convolution at any rank, scipy.ndimage.convolve(a, kernel, mode, cval) with origin 0:
+///     out(i) = Σ_j kernel(j) · ext(i − j + (kernel.shape − 1) − (kernel.shape − 1) / 2)
+/// i.e. filter() with the kernel reversed (not conjugated) and, for an even size, anchored one
+/// lower, as ndimage does. For odd kernels and Border::constant with cval 0 this equals
+/// convolve(a, kernel, Mode::same); for even ones scipy.signal's "same" centres differently.
+/// @throws as filter.
+template <Scalar T>
+[[nodiscard]] Array<T> filter_convolve(View<const T> a, View<const T> kernel, Border border = Border::reflect,
+                                       T cval = T(0), Method method = Method::automatic);
+template <Scalar T>
+void filter_convolve(View<const T> a, View<T> out, View<const T> kernel, Border border = Border::reflect, T cval = T(0),
+                     Method method = Method::automatic);
+
+/// Gaussian blur at any rank, scipy.ndimage.gaussian_filter(a, sigma, mode, cval, truncate): the
+/// sampled Gaussian gaussian_kernel(sigma[axis], truncate) along each axis — one sigma for every
+/// axis, or one per axis (0 leaves an axis alone). Separable: one pass per axis, or one FFT
+/// product when the cost model prefers it. A 2D image with one sigma is gaussian_blur.
+/// @throws InvalidArgument  as filter; a sigma below 0 or not finite, or as many sigmas as
+///                          neither 1 nor the rank.
+template <Real T>
+[[nodiscard]] Array<T> gaussian_filter(View<const T> a, std::span<const double> sigma, Border border = Border::reflect,
+                                       Method method = Method::automatic, double truncate = 4.0, T cval = T(0));
+template <Real T>
+[[nodiscard]] Array<T> gaussian_filter(View<const T> a, double sigma, Border border = Border::reflect,
+                                       Method method = Method::automatic, double truncate = 4.0, T cval = T(0)) {
+    return gaussian_filter<T>(a, std::span<const double>(&sigma, 1), border, method, truncate, cval);
+}
 
 /// The image with `top`, `bottom`, `left` and `right` pixels added, filled by `border`
 /// (cv::copyMakeBorder).  @throws Error  empty image or a negative width.
@@ -136,6 +187,34 @@ template <Real T>
 /// than the rest, is clipped at 1 rather than allowed to darken everything else.
 template <Real T>
 [[nodiscard]] Image<T> log_spectrum(ImageView<const T> image);
+
+// ---- filter, filter_convolve and gaussian_filter on Array<T> and View<T> arguments, deducing T.
+
+template <detail::array_like A, detail::array_like K>
+[[nodiscard]] auto filter(const A& a, const K& kernel, Border border = Border::reflect,
+                          detail::array_element_t<A> cval = {}, Method method = Method::automatic) {
+    using T = detail::array_element_t<A>;
+    static_assert(detail::is_scalar_v<T> && std::is_same_v<T, detail::array_element_t<K>>,
+                  "fftconv::filter takes float, double, std::complex<float> or std::complex<double>, one type for "
+                  "the array and the kernel");
+    return filter<T>(View<const T>(a), View<const T>(kernel), border, cval, method);
+}
+template <detail::array_like A, detail::array_like K>
+[[nodiscard]] auto filter_convolve(const A& a, const K& kernel, Border border = Border::reflect,
+                                   detail::array_element_t<A> cval = {}, Method method = Method::automatic) {
+    using T = detail::array_element_t<A>;
+    static_assert(detail::is_scalar_v<T> && std::is_same_v<T, detail::array_element_t<K>>,
+                  "fftconv::filter_convolve takes float, double, std::complex<float> or std::complex<double>, one "
+                  "type for the array and the kernel");
+    return filter_convolve<T>(View<const T>(a), View<const T>(kernel), border, cval, method);
+}
+template <detail::array_like A>
+[[nodiscard]] auto gaussian_filter(const A& a, double sigma, Border border = Border::reflect,
+                                   Method method = Method::automatic, double truncate = 4.0) {
+    using T = detail::array_element_t<A>;
+    static_assert(detail::is_real_v<T>, "fftconv::gaussian_filter takes float or double arrays");
+    return gaussian_filter<T>(View<const T>(a), sigma, border, method, truncate);
+}
 
 // ---- The same calls deducing T from an Image<T>, ImageView<T> or ImageView<const T> argument.
 // They take images of any element type, so that one of another type (int, unsigned char, …), or a
