@@ -282,3 +282,34 @@ TEST_CASE("a 3D filter whose one transform would not fit memory runs in tiles, a
     CHECK(max_rel_diff(tiled, whole) < 2e-5);
     CHECK(max_rel_diff(tiled, oracle(a, k, Border::reflect, 0.0f, false)) < 2e-5);
 }
+
+TEST_CASE("a Convolver with a border is filter / filter_convolve, planned once") {
+    std::mt19937_64 rng(9);
+    const Array<double> a = random_array<double>({12, 10, 9}, rng), b = random_array<double>({12, 10, 9}, rng);
+    const Array<double> k = random_array<double>({3, 4, 2}, rng);
+    for (Border border : all_borders)
+        for (bool correlate : {false, true})
+            for (Method m : all_methods) {
+                CAPTURE(border);
+                CAPTURE(correlate);
+                CAPTURE(m);
+                Convolver<double>::Options o;
+                o.method = m;
+                o.correlate = correlate;
+                o.border = border;
+                o.cval = 0.25;
+                Convolver<double> c(a.shape(), k.view(), Mode::same, o);
+                CHECK(c.output_extents() == a.shape());
+                for (const Array<double>* x : {&a, &b}) {
+                    const Array<double> want =
+                        correlate ? filter(*x, k, border, 0.25, m) : filter_convolve(*x, k, border, 0.25, m);
+                    CHECK(max_rel_diff(c.apply(x->view()), want) < 1e-12);
+                }
+            }
+    Convolver<double>::Options o;
+    o.border = Border::reflect;
+    CHECK_THROWS_WITH_AS(Convolver<double>(a.shape(), k.view(), Mode::full, o),
+                         "Convolver: a border (Options::border) gives a same-size result; the mode must be "
+                         "Mode::same, got full",
+                         InvalidArgument);
+}

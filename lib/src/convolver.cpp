@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "border.hpp"
 #include "engine.hpp"
 #include "fftconv/settings.hpp"
 #include "geometry.hpp"
@@ -19,7 +20,8 @@ enum Form { one_d = 1, image = 2, any_rank = 3 };
 
 template <class T>
 struct Convolver<T>::Impl {
-    detail::Geometry g;
+    detail::Geometry g;  // a filter's: the input extended by its border, valid with the kernel
+    Extents input;       // the shape apply takes
     Mode mode = Mode::full;
     int form = any_rank;
     std::optional<detail::Engine<T>> engine;
@@ -35,27 +37,54 @@ Convolver<T>::Convolver(const Extents& input_shape, View<const T> kernel, Mode m
     m.mode = mode;
     const detail::Names names = m.names("Convolver", "input_shape", "kernel");
     detail::check_view(names, "kernel", kernel.data, kernel.shape);
-    m.g = detail::make_geometry(names, input_shape, kernel.shape, mode, options.axes);
+    m.input = input_shape;
+    detail::EngineOptions<T> engine_options;
+    engine_options.automatic = options.method == Method::automatic;
+    Array<T> storage;
+    View<const T> k = kernel;
+    if (options.border) {
+        // A same-size filter: the valid convolution of the input extended by its border.
+        if (mode != Mode::same)
+            throw InvalidArgument(std::string("Convolver: a border (Options::border) gives a same-size result; the "
+                                              "mode must be Mode::same, got ") +
+                                  to_string(mode));
+        if (!options.axes.is_all())
+            throw InvalidArgument("Convolver: a border (Options::border) filters along every axis; leave axes unset");
+        detail::check_border("Convolver", *options.border);
+        if (input_shape.rank() != kernel.shape.rank())
+            throw InvalidArgument("Convolver: the kernel (" + to_string(kernel.shape) + ") and the input shape (" +
+                                  to_string(input_shape) + ") have different ranks");
+        if (input_shape.empty())
+            throw InvalidArgument("Convolver: argument 'input_shape' is empty (" + to_string(input_shape) + ")");
+        Extents before = kernel.shape, after = kernel.shape;
+        for (int a = 0; a < kernel.rank(); ++a) {
+            before[a] = options.correlate ? kernel.shape[a] / 2 : (kernel.shape[a] - 1) / 2;
+            after[a] = kernel.shape[a] - 1 - before[a];
+        }
+        const Extents padded = detail::padded_extents("Convolver", input_shape, before, after);
+        m.g = detail::make_geometry(names, padded, kernel.shape, Mode::valid);
+        if (options.correlate) k = detail::correlation_kernel(kernel, m.g, storage);
+        engine_options.skip_zero_taps = true;
+        engine_options.extension = detail::Extension<T>{*options.border, options.cval, before};
+    } else {
+        m.g = detail::make_geometry(names, input_shape, kernel.shape, mode, options.axes);
+        if (options.correlate) k = detail::correlation_kernel(kernel, m.g, storage);
+    }
     // The kernel transform is paid here, once: per apply, the FFT path costs two transforms.
     detail::Strategy s = detail::make_strategy(names, m.g, element_type_v<T>,
                                                {options.method, options.effort, false, options.tolerance, false});
-    Array<T> storage;
-    const View<const T> k = options.correlate ? detail::correlation_kernel(kernel, m.g, storage) : kernel;
     // Automatic never picks the FFT for a kernel holding NaN or Inf (it would reach every output).
     if (options.method == Method::automatic && detail::has_nonfinite(k)) s.method = Method::direct;
-    bool clamp = false;
     if constexpr (!is_complex_v<T>) {
         if (options.clamp_nonnegative) {
-            clamp = true;
+            bool clamp = !(options.border && options.cval < T(0));
             detail::for_each_line(k, [&](const T* line, const std::ptrdiff_t*) {
                 for (std::ptrdiff_t i = 0; i < k.shape[k.rank() - 1]; ++i)
                     clamp = clamp && !(line[i * k.strides[k.rank() - 1]] < 0);
             });
+            engine_options.clamp = clamp;
         }
     }
-    detail::EngineOptions<T> engine_options;
-    engine_options.automatic = options.method == Method::automatic;
-    engine_options.clamp = clamp;
     m.engine.emplace(s, k, options.effort, engine_options);
 }
 
@@ -88,7 +117,7 @@ Shape as_shape(const Extents& e) {
 
 template <class T>
 Shape Convolver<T>::input_shape() const {
-    return impl_ ? as_shape(impl_->g.a) : Shape{};
+    return impl_ ? as_shape(impl_->input) : Shape{};
 }
 template <class T>
 Shape Convolver<T>::kernel_shape() const {
@@ -100,7 +129,7 @@ Shape Convolver<T>::output_shape() const {
 }
 template <class T>
 Extents Convolver<T>::input_extents() const {
-    return impl_ ? impl_->g.a : Extents{};
+    return impl_ ? impl_->input : Extents{};
 }
 template <class T>
 Extents Convolver<T>::kernel_extents() const {
@@ -126,9 +155,9 @@ void Convolver<T>::apply(View<const T> input, View<T> out) {
     const detail::Names names = m.names("Convolver::apply", "input", "out");
     detail::check_view(names, "input", input.data, input.shape);
     detail::check_view(names, "out", out.data, out.shape);
-    if (input.shape != m.g.a)
+    if (input.shape != m.input)
         throw InvalidArgument("Convolver::apply: argument 'input' is " + detail::describe(names, input.shape) +
-                              ", this Convolver was built for " + detail::describe(names, m.g.a));
+                              ", this Convolver was built for " + detail::describe(names, m.input));
     if (out.shape != m.g.out)
         throw InvalidArgument("Convolver::apply: argument 'out' is " + detail::describe(names, out.shape) +
                               ", the output is " + detail::describe(names, m.g.out));

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -53,6 +54,11 @@ public:
         /// The axes convolved along (every axis by default); the others are broadcast, as in
         /// convolve(View, View, ..., axes).
         Axes axes = {};
+        /// Set: a same-size filter with this border, as filter_convolve (or filter, with
+        /// `correlate`) computes it — scipy.ndimage's anchors and zero-tap rule, values outside
+        /// the input from the border (Border::constant: cval). Needs Mode::same and every axis.
+        std::optional<Border> border = std::nullopt;
+        T cval = T(0);
     };
 
     /// @throws Error  empty kernel or input shape, or shapes that `mode` refuses (see Mode).
