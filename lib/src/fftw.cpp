@@ -1,5 +1,6 @@
 #include "fftw.hpp"
 
+#include <climits>
 #include <compare>
 #include <cstdint>
 #include <cstdlib>
@@ -236,6 +237,43 @@ std::size_t cached_plan_count() {
     std::scoped_lock lock(planner_mutex());
     return cache<float>().entries.size() + cache<double>().entries.size();
 }
+
+std::vector<int> squeezed_dims(Shape shape) {
+    if (shape.rows > INT_MAX || shape.cols > INT_MAX)
+        throw InvalidArgument("fft: transform size " + to_string(shape) + " exceeds FFTW's int dimensions");
+    std::vector<int> dims;
+    for (std::ptrdiff_t n : {shape.rows, shape.cols})
+        if (n > 1) dims.push_back(static_cast<int>(n));
+    if (dims.empty()) dims.push_back(1);
+    return dims;
+}
+
+std::size_t half_spectrum_size(const std::vector<int>& dims) {
+    std::size_t n = 1;
+    for (std::size_t i = 0; i + 1 < dims.size(); ++i) n *= static_cast<std::size_t>(dims[i]);
+    return n * static_cast<std::size_t>(dims.back() / 2 + 1);
+}
+
+template <class R>
+RealFft<R>::RealFft(Shape shape, PlannerEffort effort)
+    : dims_(squeezed_dims(shape)),
+      forward_(get_plan<R>(Transform::r2c, dims_, effort)),
+      inverse_(get_plan<R>(Transform::c2r, dims_, effort)),
+      real_(static_cast<std::size_t>(shape.size())),
+      spectrum_(half_spectrum_size(dims_)) {}
+
+template <class R>
+void RealFft<R>::forward() {
+    Fftw<R>::execute_r2c(forward_->get(), real_.get(), reinterpret_cast<typename Fftw<R>::complex*>(spectrum_.get()));
+}
+
+template <class R>
+void RealFft<R>::inverse() {
+    Fftw<R>::execute_c2r(inverse_->get(), reinterpret_cast<typename Fftw<R>::complex*>(spectrum_.get()), real_.get());
+}
+
+template class RealFft<float>;
+template class RealFft<double>;
 
 }  // namespace fftconv::detail
 

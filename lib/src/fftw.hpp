@@ -112,4 +112,30 @@ bool plan_in_wisdom(Transform transform, const std::vector<int>& dims, PlannerEf
 // Number of plans in the cache (both precisions), for tests.
 std::size_t cached_plan_count();
 
+// FFTW's sizes for a row-major real transform of `shape` with unit dimensions dropped (a 1xN or
+// Nx1 array is a rank-1 transform), and the element count of its r2c half spectrum.
+// @throws InvalidArgument  a size beyond FFTW's int.
+std::vector<int> squeezed_dims(Shape shape);
+std::size_t half_spectrum_size(const std::vector<int>& dims);
+
+// A whole real 2D transform of one fixed shape, forward into the half spectrum and back, with
+// FFTW's multi-dimensional plans (the frequency-domain filters and spectra, which need the whole
+// spectrum at once; convolutions go through FftCore instead). Plans at the global planner effort.
+template <class R>
+class RealFft {
+public:
+    using C = std::complex<R>;
+    explicit RealFft(Shape shape, PlannerEffort effort);
+    R* real() { return real_.get(); }
+    C* spectrum() { return spectrum_.get(); }
+    void forward();
+    void inverse();
+
+private:
+    std::vector<int> dims_;
+    std::shared_ptr<const Plan<R>> forward_, inverse_;
+    FftwBuffer<R> real_;
+    FftwBuffer<C> spectrum_;
+};
+
 }  // namespace fftconv::detail

@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "fft_core.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/filters.hpp"
 #include "fftconv/settings.hpp"
@@ -82,56 +81,6 @@ void check_filter(const char* fn, double cutoff, FilterShape shape, int order) {
     if (order < 1) throw InvalidArgument(std::string(fn) + ": order must be at least 1, got " + std::to_string(order));
 }
 
-// FFTW's rank and sizes for a row-major transform of `shape`: unit dimensions dropped, so a 1xN
-// or Nx1 array is a rank-1 transform.
-std::vector<int> squeezed_dims(Shape shape) {
-    const std::vector<int> all = detail::fft_dims(Extents(shape));
-    std::vector<int> dims;
-    for (int n : all)
-        if (n > 1) dims.push_back(n);
-    if (dims.empty()) dims.push_back(1);
-    return dims;
-}
-
-// Elements in the r2c half-spectrum of a real transform with these dims.
-std::size_t half_spectrum_size(const std::vector<int>& dims) {
-    std::size_t n = 1;
-    for (std::size_t i = 0; i + 1 < dims.size(); ++i) n *= static_cast<std::size_t>(dims[i]);
-    return n * static_cast<std::size_t>(dims.back() / 2 + 1);
-}
-
-// A real 2D transform of one fixed shape, forward into the half spectrum and back.
-template <Real T>
-class RealTransform {
-public:
-    using C = std::complex<T>;
-    explicit RealTransform(Shape shape)
-        : shape_(shape),
-          dims_(squeezed_dims(shape)),
-          forward_(detail::get_plan<T>(detail::Transform::r2c, dims_, planner_effort())),
-          inverse_(detail::get_plan<T>(detail::Transform::c2r, dims_, planner_effort())),
-          real_(static_cast<std::size_t>(shape.size())),
-          spectrum_(half_spectrum_size(dims_)) {}
-
-    T* real() { return real_.get(); }
-    C* spectrum() { return spectrum_.get(); }
-    void forward() {
-        detail::Fftw<T>::execute_r2c(forward_->get(), real_.get(),
-                                     reinterpret_cast<typename detail::Fftw<T>::complex*>(spectrum_.get()));
-    }
-    void inverse() {
-        detail::Fftw<T>::execute_c2r(
-            inverse_->get(), reinterpret_cast<typename detail::Fftw<T>::complex*>(spectrum_.get()), real_.get());
-    }
-
-private:
-    Shape shape_;
-    std::vector<int> dims_;
-    std::shared_ptr<const detail::Plan<T>> forward_, inverse_;
-    detail::FftwBuffer<T> real_;
-    detail::FftwBuffer<C> spectrum_;
-};
-
 // The row-major index of half-spectrum entry (r, c): FFTW squeezes unit dimensions, and an Nx1
 // transform is a 1D transform along the rows, so its half spectrum runs down the rows.
 struct HalfSpectrum {
@@ -163,7 +112,7 @@ void multiply_by_gain(std::complex<T>* spectrum, const HalfSpectrum& half, doubl
 
 // Filters the image (padded or not) in the transform's real buffer, in place.
 template <Real T>
-void apply_transfer(RealTransform<T>& t, Shape s, double cutoff, FilterShape shape, int order, bool high) {
+void apply_transfer(detail::RealFft<T>& t, Shape s, double cutoff, FilterShape shape, int order, bool high) {
     t.forward();
     multiply_by_gain(t.spectrum(), HalfSpectrum{s}, cutoff, shape, order, high, 1.0 / static_cast<double>(s.size()));
     t.inverse();
@@ -173,7 +122,7 @@ void apply_transfer(RealTransform<T>& t, Shape s, double cutoff, FilterShape sha
 // K(i, j) = h((a_r - i) mod rows, (a_c - j) mod cols), h = inverse DFT of H, a = the anchor (s/2).
 template <Real T>
 Image<T> spatial_kernel(Shape s, double cutoff, FilterShape shape, int order, bool high) {
-    RealTransform<T> t(s);
+    detail::RealFft<T> t(s, planner_effort());
     const HalfSpectrum half{s};
     std::fill_n(t.spectrum(), half.rows() * half.cols(), std::complex<T>(1));
     multiply_by_gain(t.spectrum(), half, cutoff, shape, order, high, 1.0 / static_cast<double>(s.size()));
@@ -222,7 +171,7 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
     // H is at most 1).
     const int e = detail::magnitude_exponent<T>(values.max_abs);
     const T scale = std::ldexp(T(1), -e), unscale = std::ldexp(T(1), e);
-    RealTransform<T> t(padded_shape);
+    detail::RealFft<T> t(padded_shape, planner_effort());
     const auto load = [&](ImageView<const T> src) {
         for (std::ptrdiff_t r = 0; r < src.rows; ++r)
             for (std::ptrdiff_t c = 0; c < src.cols; ++c) t.real()[r * src.cols + c] = src(r, c) * scale;
@@ -282,7 +231,7 @@ Image<T> log_spectrum(ImageView<const T> image) {
     // value (a 256x256 float image of 1e34: 6.6e38 at zero frequency), its logarithm cannot.
     const int e = detail::magnitude_exponent<T>(detail::scan_values(image).max_abs);
     const T scale = std::ldexp(T(1), -e);
-    RealTransform<T> t(s);
+    detail::RealFft<T> t(s, planner_effort());
     for (std::ptrdiff_t r = 0; r < s.rows; ++r)
         for (std::ptrdiff_t c = 0; c < s.cols; ++c) t.real()[r * s.cols + c] = image(r, c) * scale;
     t.forward();

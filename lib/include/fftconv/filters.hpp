@@ -90,9 +90,10 @@ template <Real T>
 template <Real T>
 [[nodiscard]] Image<T> filter2d(ImageView<const T> image, ImageView<const T> kernel, Border border = Border::reflect101,
                                 Method method = Method::automatic);
-/// The same into `out` (the image's shape, not overlapping it), as cv::filter2D's dst: no
-/// allocation for the result. A rank-1 kernel (ky·kxᵀ within 1e-6 relative in float, 1e-12 in
-/// double) runs as two 1D passes unless `method` is fft.
+/// The same into `out` (the image's shape, not overlapping it), as cv::filter2D's dst: the result
+/// is not allocated (the FFT path allocates its transform's buffers, the direct path a padded
+/// copy of the image). A rank-1 kernel (ky·kxᵀ within 1e-6 relative in float, 1e-12 in double)
+/// runs as two 1D passes unless `method` is fft.
 template <Real T>
 void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> kernel, Border border = Border::reflect101,
               Method method = Method::automatic);
