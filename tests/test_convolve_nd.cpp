@@ -1,0 +1,523 @@
+// N-dimensional convolve and correlate against a brute-force oracle written from the definitions
+// (long double sums, any rank, any axes, broadcasting): ranks 1 to 4, every mode, both
+// operations, all four element types, direct and FFT; known answers; the errors' messages.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "fftconv/fftconv.hpp"
+#include "reference.hpp"
+
+namespace doctest {
+template <>
+struct StringMaker<fftconv::Extents> {
+    static String convert(const fftconv::Extents& v) { return fftconv::to_string(v).c_str(); }
+};
+}  // namespace doctest
+
+using namespace fftconv;
+using cf = std::complex<float>;
+using cd = std::complex<double>;
+using Index = std::vector<std::ptrdiff_t>;
+
+namespace {
+
+// The axes a call names (nullopt: every axis), as a plain list, so that the oracle resolves them
+// on its own.
+using AxisList = std::optional<std::vector<int>>;
+
+// Axes is built from braces only; the lists here have at most four axes.
+Axes to_axes(const AxisList& list) {
+    if (!list) return Axes::all();
+    const std::vector<int>& v = *list;
+    switch (v.size()) {
+        case 0: return Axes(std::initializer_list<int>{});
+        case 1: return {v[0]};
+        case 2: return {v[0], v[1]};
+        case 3: return {v[0], v[1], v[2]};
+        default: return {v[0], v[1], v[2], v[3]};
+    }
+}
+
+std::string axes_text(const AxisList& list) {
+    if (!list) return "all";
+    std::string s = "{";
+    for (std::size_t i = 0; i < list->size(); ++i) s += (i ? ", " : "") + std::to_string((*list)[i]);
+    return s + "}";
+}
+
+// ---- The oracle: shares no code with the library.
+
+// f(index) for every index of `shape`, the last axis fastest.
+template <class F>
+void for_each_index(const Index& shape, F&& f) {
+    for (std::ptrdiff_t n : shape)
+        if (n <= 0) return;
+    Index i(shape.size(), 0);
+    for (;;) {
+        f(static_cast<const Index&>(i));
+        int a = static_cast<int>(shape.size()) - 1;
+        while (a >= 0 && ++i[static_cast<std::size_t>(a)] == shape[static_cast<std::size_t>(a)])
+            i[static_cast<std::size_t>(a--)] = 0;
+        if (a < 0) return;
+    }
+}
+
+Index extents_of(const Extents& e) {
+    return Index(e.begin(), e.end());
+}
+
+// The element of a row-major array at `i`.
+template <class T>
+T element(const Array<T>& x, const Index& i) {
+    std::ptrdiff_t offset = 0;
+    for (std::size_t a = 0; a < i.size(); ++a) offset = offset * x.shape()[static_cast<int>(a)] + i[a];
+    return x.data()[offset];
+}
+
+template <class W>
+W conj(W x) {
+    if constexpr (std::is_floating_point_v<W>)
+        return x;
+    else
+        return std::conj(x);
+}
+
+template <class W>
+W times(W x, W y) {
+    // Written out, as the direct sum is: std::complex's operator* turns some Inf · 0 products into
+    // Inf instead of NaN (C's Annex G), which would move where NaN lands.
+    if constexpr (!std::is_floating_point_v<W>)
+        return W(x.real() * y.real() - x.imag() * y.imag(), x.real() * y.imag() + x.imag() * y.real());
+    else
+        return x * y;
+}
+
+// convolve / correlate(a, b, mode) along `axes`, from the definitions, or nullopt where the call
+// must be refused. Along a convolved axis, with a of n and b of k elements:
+//   convolve   full[f] = Σ_p a[p] · b[f - p]
+//   correlate  full[f] = Σ_p a[p] · conj(b[p - f + k - 1])
+// over every p with both indices in range, f in [0, n + k - 1); same keeps the middle n, valid
+// the middle |n - k| + 1 (scipy's _centered: the start is (full - kept) / 2, rounded down), and
+// valid needs one operand at least as large as the other along every convolved axis. Along any
+// other axis the operands are equal or one of them is 1, which is read at every output index
+// (broadcast), and the result has the larger extent.
+template <class T>
+std::optional<Array<T>> oracle(const Array<T>& a, const Array<T>& b, Mode mode, bool correlate, const AxisList& axes) {
+    using W = ref::wide_t<T>;
+    const int rank = a.rank();
+    if (b.rank() != rank) return std::nullopt;
+    const auto r = static_cast<std::size_t>(rank);
+    std::vector<bool> conv(r, !axes);
+    if (axes) {
+        if (axes->empty()) return std::nullopt;
+        for (int given : *axes) {
+            const int i = given < 0 ? given + rank : given;
+            if (i < 0 || i >= rank || conv[static_cast<std::size_t>(i)]) return std::nullopt;
+            conv[static_cast<std::size_t>(i)] = true;
+        }
+    }
+    const Index n = extents_of(a.shape()), k = extents_of(b.shape());
+    Index full(r), kept(r), start(r), box(r);
+    bool a_inside = true, b_inside = true;
+    for (std::size_t i = 0; i < r; ++i) {
+        if (conv[i]) {
+            full[i] = n[i] + k[i] - 1;
+            kept[i] = mode == Mode::full ? full[i] : mode == Mode::same ? n[i] : std::abs(n[i] - k[i]) + 1;
+            a_inside = a_inside && n[i] <= k[i];
+            b_inside = b_inside && k[i] <= n[i];
+            box[i] = n[i];
+        } else {
+            if (n[i] != k[i] && n[i] != 1 && k[i] != 1) return std::nullopt;
+            full[i] = kept[i] = std::max(n[i], k[i]);
+            box[i] = 1;
+        }
+        start[i] = (full[i] - kept[i]) / 2;
+    }
+    if (mode == Mode::valid && !a_inside && !b_inside) return std::nullopt;
+
+    Array<T> out{Extents(std::span<const std::ptrdiff_t>(kept))};
+    T* dst = out.data();
+    Index f(r), p(r), q(r);
+    for_each_index(kept, [&](const Index& o) {
+        for (std::size_t i = 0; i < r; ++i) f[i] = o[i] + start[i];
+        W sum{};
+        for_each_index(box, [&](const Index& j) {
+            for (std::size_t i = 0; i < r; ++i) {
+                if (conv[i]) {
+                    p[i] = j[i];
+                    q[i] = correlate ? j[i] - f[i] + k[i] - 1 : f[i] - j[i];
+                    if (q[i] < 0 || q[i] >= k[i]) return;
+                } else {
+                    p[i] = n[i] == 1 ? 0 : f[i];
+                    q[i] = k[i] == 1 ? 0 : f[i];
+                }
+            }
+            sum += times(W(element(a, p)), correlate ? conj(W(element(b, q))) : W(element(b, q)));
+        });
+        if constexpr (is_complex_v<T>)
+            *dst++ = T(static_cast<real_t<T>>(sum.real()), static_cast<real_t<T>>(sum.imag()));
+        else
+            *dst++ = static_cast<T>(sum);
+    });
+    return out;
+}
+
+// ---- Helpers
+
+template <class T>
+Array<T> random_array(const Extents& shape, std::mt19937_64& rng) {
+    Array<T> x(shape);
+    for (T& v : x.values()) v = ref::random_value<T>(rng);
+    return x;
+}
+
+// max |x - y| / max |y| (absolute when y is all zeros); +inf for another shape.
+template <class T>
+double rel_err(const Array<T>& x, const Array<T>& y) {
+    if (x.shape() != y.shape()) return INFINITY;
+    double diff = 0, scale = 0;
+    for (std::ptrdiff_t i = 0; i < x.size(); ++i) {
+        diff = std::max(diff, static_cast<double>(std::abs(x.data()[i] - y.data()[i])));
+        scale = std::max(scale, static_cast<double>(std::abs(y.data()[i])));
+    }
+    return scale > 0 ? diff / scale : diff;
+}
+
+template <class T>
+double max_abs(const Array<T>& x) {
+    double m = 0;
+    for (const T& v : x.values()) m = std::max(m, static_cast<double>(std::abs(v)));
+    return m;
+}
+
+template <class T>
+bool same_bits(const Array<T>& x, const Array<T>& y) {
+    return x.shape() == y.shape() &&
+           std::memcmp(x.data(), y.data(), sizeof(T) * static_cast<std::size_t>(x.size())) == 0;
+}
+
+template <class T>
+Array<T> run(const Array<T>& a, const Array<T>& b, Mode mode, bool corr, Method method, const AxisList& axes = {}) {
+    const Axes ax = to_axes(axes);
+    return corr ? correlate(a.view(), b.view(), mode, method, ax) : convolve(a.view(), b.view(), mode, method, ax);
+}
+
+struct Worst {
+    double direct = 0, fft = 0;
+    int cases = 0, refused = 0;
+};
+
+template <class T>
+void report(const char* what, const Worst& w) {
+    char line[240];
+    std::snprintf(line, sizeof line,
+                  "%-10s %s: %4d cases (%d refused); max error against the oracle: "
+                  "direct %.2e of max|out|, fft %.2e of max(max|out|, max|a|·max|b|)",
+                  ref::type_name<T>().c_str(), what, w.cases, w.refused, w.direct, w.fft);
+    MESSAGE(line);
+}
+
+// One pair of operands, every mode, both operations, both methods, against the oracle.
+template <class T>
+void check_against_oracle(const Array<T>& a, const Array<T>& b, const AxisList& axes, Worst& worst) {
+    const double tol = ref::tolerance<T>();
+    const std::string ax = axes_text(axes);
+    for (Mode mode : ref::all_modes)
+        for (bool corr : {false, true}) {
+            CAPTURE(a.shape());
+            CAPTURE(b.shape());
+            CAPTURE(ax);
+            CAPTURE(mode);
+            CAPTURE(corr);
+            const std::optional<Array<T>> want = oracle(a, b, mode, corr, axes);
+            if (!want) {
+                CHECK_THROWS_AS((void)run(a, b, mode, corr, Method::direct, axes), InvalidArgument);
+                CHECK_THROWS_AS((void)run(a, b, mode, corr, Method::fft, axes), InvalidArgument);
+                ++worst.refused;
+                continue;
+            }
+            const double e_direct = rel_err(run(a, b, mode, corr, Method::direct, axes), *want);
+            // The FFT's rounding scales with the largest term a·b, whatever the window keeps: in
+            // same mode an operand of extent 1 along a convolved axis keeps one kernel tap there,
+            // and a tap of 0.003 next to taps of 0.9 gives outputs 300 times below that scale
+            // (documented with fft_error_bound). So its error is relative to the larger of
+            // max|out| and max|a|·max|b|.
+            const double out_scale = max_abs(*want), term_scale = max_abs(a) * max_abs(b);
+            const double e_fft =
+                rel_err(run(a, b, mode, corr, Method::fft, axes), *want) * out_scale / std::max(out_scale, term_scale);
+            CHECK(e_direct <= tol);
+            CHECK(e_fft <= tol);
+            worst.direct = std::max(worst.direct, e_direct);
+            worst.fft = std::max(worst.fft, e_fft);
+            ++worst.cases;
+        }
+}
+
+struct Pair {
+    Extents a, b;
+    AxisList axes;
+};
+
+// Random extents of rank 1 to 4 from `sizes` for each convolved axis (smaller ones at higher
+// ranks), and 1 to 4 along broadcast axes, equal in both or 1 in one of them.
+Pair random_pair(std::mt19937_64& rng, int rank, bool with_axes) {
+    static const std::vector<std::ptrdiff_t> sizes[] = {
+        {}, {1, 2, 3, 4, 5, 7, 8, 16, 31, 64}, {1, 2, 3, 4, 5, 7, 8, 13}, {1, 2, 3, 4, 5, 7}, {1, 2, 3, 4, 5}};
+    const auto& s = sizes[rank];
+    std::uniform_int_distribution<std::size_t> pick(0, s.size() - 1);
+    std::uniform_int_distribution<int> small(1, 4), coin(0, 2);
+    std::vector<int> axes;
+    std::vector<bool> conv(static_cast<std::size_t>(rank), true);
+    if (with_axes) {
+        for (int i = 0; i < rank; ++i) conv[static_cast<std::size_t>(i)] = coin(rng) != 0;
+        if (std::none_of(conv.begin(), conv.end(), [](bool c) { return c; })) conv[0] = true;
+        for (int i = 0; i < rank; ++i)
+            if (conv[static_cast<std::size_t>(i)]) axes.push_back(coin(rng) == 0 ? i - rank : i);
+        std::shuffle(axes.begin(), axes.end(), rng);
+    }
+    Pair p;
+    std::vector<std::ptrdiff_t> a(static_cast<std::size_t>(rank)), b(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (conv[i]) {
+            a[i] = s[pick(rng)];
+            b[i] = s[pick(rng)];
+        } else {
+            const int n = small(rng), kind = coin(rng);
+            a[i] = kind == 1 ? 1 : n;
+            b[i] = kind == 2 ? 1 : n;
+        }
+    }
+    p.a = Extents(std::span<const std::ptrdiff_t>(a));
+    p.b = Extents(std::span<const std::ptrdiff_t>(b));
+    if (with_axes) p.axes = axes;
+    return p;
+}
+
+// The oracle's work for a pair, bounded so that every case stays quick.
+double oracle_work(const Pair& p) {
+    return static_cast<double>(p.a.size()) * static_cast<double>(p.b.size());
+}
+
+}  // namespace
+
+TEST_CASE("the oracle: scipy's answers by hand") {
+    // 1D: [1, 2, 3] ⊛ [0, 1, 0.5] = [0, 1, 2.5, 4, 1.5]; correlate([1, 2, 3], [0, 1, 0.5]) full =
+    // [0.5, 2, 3.5, 3, 0] (numpy.correlate's mode='full'); same and valid are their middles.
+    Array<double> a({3}), b({3});
+    a(0) = 1, a(1) = 2, a(2) = 3;
+    b(0) = 0, b(1) = 1, b(2) = 0.5;
+    const auto values = [](const Array<double>& x) {
+        return std::vector<double>(x.values().begin(), x.values().end());
+    };
+    CHECK(values(*oracle(a, b, Mode::full, false, {})) == std::vector<double>{0, 1, 2.5, 4, 1.5});
+    CHECK(values(*oracle(a, b, Mode::same, false, {})) == std::vector<double>{1, 2.5, 4});
+    CHECK(values(*oracle(a, b, Mode::valid, false, {})) == std::vector<double>{2.5});
+    CHECK(values(*oracle(a, b, Mode::full, true, {})) == std::vector<double>{0.5, 2, 3.5, 3, 0});
+    // Even kernel, same mode: the window starts (k - 1) / 2 = 0 into [1, 3, 5, 3].
+    Array<double> two({2}, 1.0);
+    CHECK(values(*oracle(a, two, Mode::same, false, {})) == std::vector<double>{1, 3, 5});
+    // Valid with the larger operand second: correlate([1, 2], [1, 2, 3, 4]) == [11, 8, 5].
+    Array<double> x({2}), y({4});
+    x(0) = 1, x(1) = 2;
+    for (int i = 0; i < 4; ++i) y(i) = i + 1;
+    CHECK(values(*oracle(x, y, Mode::valid, true, {})) == std::vector<double>{11, 8, 5});
+    // Broadcast: rows [1, 2, 3] and [4, 5, 6] each convolved with one kernel row [1, 1].
+    Array<double> rows({2, 3}), ones({1, 2}, 1.0);
+    for (int i = 0; i < 6; ++i) rows.data()[i] = i + 1;
+    CHECK(values(*oracle(rows, ones, Mode::full, false, std::vector<int>{1})) ==
+          std::vector<double>{1, 3, 5, 3, 4, 9, 11, 6});
+    CHECK_FALSE(oracle(rows, Array<double>({3, 2}, 1.0), Mode::full, false, std::vector<int>{1}));
+    CHECK_FALSE(oracle(rows, ones, Mode::full, false, std::vector<int>{1, -1}));
+    CHECK_FALSE(oracle(rows, ones, Mode::full, false, std::vector<int>{2}));
+    CHECK_FALSE(oracle(rows, Array<double>({4}, 1.0), Mode::full, false, {}));
+}
+
+TEST_CASE_TEMPLATE("ranks 1 to 4: direct and fft equal the oracle on awkward shapes, every mode, both operations", T,
+                   float, double, cf, cd) {
+    std::mt19937_64 rng(4321);
+    // Extents of 1, primes, even kernels, the kernel larger along some axes (valid refuses
+    // those), larger along all (valid swaps), and equal shapes.
+    std::vector<Pair> pairs = {
+        {{1}, {1}, {}},
+        {{1}, {5}, {}},
+        {{7}, {1}, {}},
+        {{13}, {4}, {}},
+        {{4}, {13}, {}},
+        {{97}, {8}, {}},
+        {{31}, {31}, {}},
+        {{1, 1}, {1, 1}, {}},
+        {{1, 9}, {3, 1}, {}},
+        {{7, 5}, {2, 2}, {}},
+        {{5, 7}, {8, 3}, {}},
+        {{3, 4}, {6, 9}, {}},
+        {{11, 13}, {4, 6}, {}},
+        {{6, 1}, {9, 1}, {}},
+        {{1, 1, 1}, {1, 1, 1}, {}},
+        {{5, 4, 3}, {2, 2, 2}, {}},
+        {{7, 1, 5}, {2, 3, 2}, {}},
+        {{2, 3, 2}, {5, 4, 7}, {}},
+        {{1, 6, 1}, {1, 2, 1}, {}},
+        {{9, 8, 7}, {3, 2, 4}, {}},
+        {{4, 5, 6}, {4, 5, 6}, {}},
+        {{1, 1, 1, 1}, {1, 1, 1, 1}, {}},
+        {{3, 4, 2, 5}, {2, 2, 1, 3}, {}},
+        {{2, 2, 2, 2}, {3, 3, 3, 3}, {}},
+        {{5, 1, 3, 2}, {2, 2, 2, 2}, {}},
+        {{1, 3, 1, 4}, {2, 1, 2, 1}, {}},
+        {{4, 3, 5, 3}, {3, 2, 2, 2}, {}},
+    };
+    while (pairs.size() < 160) {
+        const Pair p = random_pair(rng, static_cast<int>(pairs.size() % 4) + 1, false);
+        if (oracle_work(p) <= 40'000) pairs.push_back(p);
+    }
+    Worst worst;
+    for (const Pair& p : pairs)
+        check_against_oracle(random_array<T>(p.a, rng), random_array<T>(p.b, rng), p.axes, worst);
+    report<T>("every axis, ranks 1-4", worst);
+}
+
+TEST_CASE_TEMPLATE("axes and broadcasting: direct and fft equal the oracle, every mode, both operations", T, float,
+                   double, cf, cd) {
+    std::mt19937_64 rng(8765);
+    using L = std::vector<int>;
+    std::vector<Pair> pairs = {
+        {{6, 50}, {1, 7}, L{-1}},                 // a batch of signals, one kernel
+        {{6, 50}, {6, 7}, L{1}},                  // a batch of signals, per-item kernels
+        {{1, 40}, {4, 6}, L{-1}},                 // one signal, a batch of kernels
+        {{4, 12, 9}, {1, 3, 4}, L{1, 2}},         // a stack of images, one kernel
+        {{4, 12, 9}, {1, 4, 3}, L{-1, -2}},       // the same, axes reversed and negative
+        {{4, 12, 9}, {4, 5, 2}, L{-2, -1}},       // per-item kernels
+        {{1, 12, 9}, {3, 3, 3}, L{1, 2}},         // one image, a stack of kernels
+        {{3, 4, 5}, {3, 9, 7}, L{1, 2}},          // kernels larger than the images
+        {{2, 3, 10, 11}, {1, 3, 4, 3}, L{2, 3}},  // N x C x H x W, a kernel per channel
+        {{2, 3, 10, 11}, {2, 1, 3, 3}, L{-1, -2}},
+        {{9, 2, 7, 3}, {4, 1, 2, 3}, L{0, 2}},
+        {{3, 6, 5, 4}, {1, 2, 3, 2}, L{-3, -2, -1}},
+        {{17, 2, 3}, {4, 2, 1}, L{0}},
+        {{31}, {6}, L{0}},
+        {{8}, {13}, L{-1}},
+        {{7, 5, 3}, {2, 3, 3}, L{2, 0, 1}},
+        {{1, 9, 1}, {4, 1, 1}, L{0, 1, 2}},
+        // Refused: a broadcast axis that differs, axes out of range, repeated, empty; ranks.
+        {{3, 10}, {2, 4}, L{1}},
+        {{3, 4}, {2, 2}, L{2}},
+        {{3, 4}, {2, 2}, L{-3}},
+        {{3, 4}, {2, 2}, L{1, -1}},
+        {{3, 4}, {2, 2}, L{}},
+        {{2, 3, 4}, {3, 4}, L{-1}},
+        {{2, 5, 3}, {2, 3, 5}, L{1, 2}},  // valid: neither inside the other along the axes
+    };
+    while (pairs.size() < 160) {
+        const Pair p = random_pair(rng, static_cast<int>(pairs.size() % 4) + 1, true);
+        if (oracle_work(p) <= 40'000) pairs.push_back(p);
+    }
+    Worst worst;
+    for (const Pair& p : pairs)
+        check_against_oracle(random_array<T>(p.a, rng), random_array<T>(p.b, rng), p.axes, worst);
+    report<T>("axes, ranks 1-4", worst);
+}
+
+TEST_CASE("known answers: numpy's arange volume with a cube of ones, and fftconvolve along one axis") {
+    // scipy.signal.convolve(np.arange(27).reshape(3, 3, 3), np.ones((2, 2, 2)), 'valid')
+    Array<double> volume({3, 3, 3}), cube({2, 2, 2}, 1.0);
+    for (int i = 0; i < 27; ++i) volume.data()[i] = i;
+    const std::vector<double> sums{52, 60, 76, 84, 124, 132, 148, 156};
+    // scipy.signal.fftconvolve([[0, 1, 2], [3, 4, 5]], [[1, 1]], axes=1)
+    Array<double> rows({2, 3}), pair({1, 2}, 1.0);
+    for (int i = 0; i < 6; ++i) rows.data()[i] = i;
+    const std::vector<double> along{0, 1, 3, 2, 3, 7, 9, 5};
+    for (Method method : {Method::direct, Method::fft, Method::automatic}) {
+        CAPTURE(method);
+        const Array<double> v = convolve(volume.view(), cube.view(), Mode::valid, method);
+        CHECK(v.shape() == Extents{2, 2, 2});
+        const Array<double> r = convolve(rows.view(), pair.view(), Mode::full, method, {1});
+        CHECK(r.shape() == Extents{2, 4});
+        for (std::size_t i = 0; i < 8; ++i) {
+            CAPTURE(i);
+            CHECK(v.data()[i] == doctest::Approx(sums[i]).epsilon(1e-14));
+            CHECK(r.data()[i] == doctest::Approx(along[i]).epsilon(1e-14));
+        }
+        // Small integers: the direct sum is exact.
+        if (method == Method::direct) {
+            CHECK(std::equal(v.values().begin(), v.values().end(), sums.begin()));
+            CHECK(std::equal(r.values().begin(), r.values().end(), along.begin()));
+        }
+    }
+    for (Method method : {Method::direct, Method::fft}) {
+        const Array<double> v = convolve(volume.view(), cube.view(), Mode::valid, method);
+        const Array<double> w = *oracle(volume, cube, Mode::valid, false, {});
+        CHECK(rel_err(v, w) < 1e-15);
+    }
+}
+
+TEST_CASE("errors name the call, the shapes and the axes: ranks, axes out of range or repeated, broadcasting") {
+    const Array<double> a({3, 10}, 1.0), b({2, 4}, 1.0), line({4}, 1.0), cube({2, 3, 4}, 1.0);
+    const auto conv = [](const Array<double>& x, const Array<double>& y, Axes axes, Mode mode = Mode::full) {
+        return [&x, &y, axes, mode] { (void)convolve(x.view(), y.view(), mode, Method::automatic, axes); };
+    };
+    CHECK_THROWS_WITH_AS(conv(a, line, {})(),
+                         "convolve: 'a' (3x10) and 'b' (4) have different ranks (2 and 1); give both the same number "
+                         "of axes",
+                         InvalidArgument);
+    CHECK_THROWS_WITH_AS(conv(cube, b, {-1})(),
+                         "convolve: 'a' (2x3x4) and 'b' (2x4) have different ranks (3 and 2); give both the same "
+                         "number of axes",
+                         InvalidArgument);
+    CHECK_THROWS_WITH_AS(conv(a, b, {2})(), "convolve: axis 2 is out of range for arrays of rank 2 (axes -2 to 1)",
+                         InvalidArgument);
+    CHECK_THROWS_WITH_AS(conv(a, b, {0, -3})(), "convolve: axis -3 is out of range for arrays of rank 2 (axes -2 to 1)",
+                         InvalidArgument);
+    CHECK_THROWS_WITH_AS(conv(a, b, {1, 1})(), "convolve: axis 1 is given twice in axes", InvalidArgument);
+    CHECK_THROWS_WITH_AS(conv(a, b, {-1, 1})(), "convolve: axis 1 is given twice in axes", InvalidArgument);
+    CHECK_THROWS_WITH_AS(conv(a, b, Axes(std::initializer_list<int>{}))(),
+                         "convolve: axes is empty; give at least one axis to convolve along", InvalidArgument);
+    CHECK_THROWS_WITH_AS(conv(a, b, {1})(),
+                         "convolve: axis 0 is not convolved, so 'a' (3x10) and 'b' (2x4) must have the same length "
+                         "along it or 1 in one of them; got 3 and 2",
+                         InvalidArgument);
+    const Array<double> stack({2, 3, 5, 5}, 1.0), kernels({2, 4, 2, 2}, 1.0);
+    CHECK_THROWS_WITH_AS(conv(stack, kernels, {2, 3})(),
+                         "convolve: axis 1 is not convolved, so 'a' (2x3x5x5) and 'b' (2x4x2x2) must have the same "
+                         "length along it or 1 in one of them; got 3 and 4",
+                         InvalidArgument);
+    const Array<double> p({2, 5, 3}, 1.0), q({2, 3, 5}, 1.0);
+    CHECK_THROWS_WITH_AS(conv(p, q, {1, 2}, Mode::valid)(),
+                         "convolve: Mode::valid needs one input at least as large as the other in every dimension; "
+                         "got 'a' 2x5x3 and 'b' 2x3x5",
+                         InvalidArgument);
+    // The same words from correlate, the estimates and Convolver, each naming itself.
+    CHECK_THROWS_WITH_AS((void)correlate(a.view(), b.view(), Mode::full, Method::fft, {1}),
+                         doctest::Contains("correlate: axis 0 is not convolved, so 'a' (3x10) and 'b' (2x4)"),
+                         InvalidArgument);
+    CHECK_THROWS_WITH_AS((void)choose_method(a.shape(), b.shape(), Mode::full, ElementType::float32, {5}),
+                         "choose_method: axis 5 is out of range for arrays of rank 2 (axes -2 to 1)", InvalidArgument);
+    CHECK_THROWS_WITH_AS((void)estimate_seconds(cube.shape(), b.shape(), Mode::full, ElementType::float64, Method::fft),
+                         doctest::Contains("estimate_seconds: 'a' (2x3x4) and 'b' (2x4) have different ranks"),
+                         InvalidArgument);
+    CHECK_THROWS_WITH_AS((void)fft_error_bound(a.shape(), b.shape(), Mode::full, ElementType::float64, {0, 0}),
+                         "fft_error_bound: axis 0 is given twice in axes", InvalidArgument);
+    CHECK_THROWS_WITH_AS(Convolver<double>(a.shape(), b.view(), Mode::full, {.axes = {1}}),
+                         "Convolver: axis 0 is not convolved, so 'input_shape' (3x10) and 'kernel' (2x4) must have "
+                         "the same length along it or 1 in one of them; got 3 and 2",
+                         InvalidArgument);
+    CHECK_THROWS_WITH_AS(Convolver<double>(cube.shape(), b.view()),
+                         doctest::Contains("'input_shape' (2x3x4) and 'kernel' (2x4) have different ranks (3 and 2)"),
+                         InvalidArgument);
+    // A Convolver built for one shape names both when applied to another.
+    Convolver<double> c(Extents{2, 3, 4}, cube.view(), Mode::same, {.axes = {-1}});
+    const Array<double> other({2, 3, 5}, 1.0);
+    CHECK_THROWS_WITH_AS((void)c.apply(other.view()),
+                         "Convolver::apply: argument 'input' is 2x3x5, this Convolver was built for 2x3x4",
+                         InvalidArgument);
+}
