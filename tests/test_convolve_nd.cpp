@@ -1,15 +1,18 @@
 // N-dimensional convolve and correlate against a brute-force oracle written from the definitions
 // (long double sums, any rank, any axes, broadcasting): ranks 1 to 4, every mode, both
 // operations, all four element types, direct and FFT; known answers; the errors' messages; tiles
-// forced small; a volume past a lowered memory limit.
+// forced small; a volume past a lowered memory limit; Convolver with axes; thread counts; NaN
+// and Inf.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <random>
 #include <span>
@@ -751,4 +754,182 @@ TEST_CASE("[library bug] tiles are refused when the output leaves room for small
     REQUIRE(out.exact + small.exact <= limit);  // such tiles fit
     const MemoryLimit lowered(limit);
     CHECK_NOTHROW((void)convolve(a.view(), b.view(), Mode::full, Method::fft));
+}
+
+TEST_CASE_TEMPLATE("Convolver with axes equals the one-shot calls and the oracle", T, float, double, cf, cd) {
+    std::mt19937_64 rng(12);
+    using L = std::vector<int>;
+    const std::vector<Pair> pairs = {
+        {{4, 12, 9}, {1, 3, 4}, L{1, 2}},
+        {{6, 50}, {6, 7}, L{-1}},
+        {{6, 50}, {1, 7}, L{1}},
+        {{2, 3, 10, 11}, {1, 3, 4, 3}, L{2, 3}},
+        // Kernels larger than the input: valid swaps.
+        {{3, 4, 5}, {3, 9, 7}, L{-2, -1}},
+        {{9, 2, 7}, {4, 2, 3}, L{2, 0}},
+        {{5, 6, 7}, {2, 3, 2}, {}},
+    };
+    for (const Pair& p : pairs) {
+        const Array<T> a = random_array<T>(p.a, rng), b = random_array<T>(p.b, rng);
+        const Array<T> a2 = random_array<T>(p.a, rng);
+        const std::string ax = axes_text(p.axes);
+        for (Mode mode : ref::all_modes)
+            for (bool corr : {false, true})
+                for (Method method : {Method::direct, Method::fft, Method::automatic}) {
+                    CAPTURE(p.a);
+                    CAPTURE(p.b);
+                    CAPTURE(ax);
+                    CAPTURE(mode);
+                    CAPTURE(corr);
+                    CAPTURE(method);
+                    const auto want = oracle(a, b, mode, corr, p.axes);
+                    REQUIRE(want);
+                    Convolver<T> c(a.shape(), b.view(), mode,
+                                   {.method = method, .correlate = corr, .axes = to_axes(p.axes)});
+                    CHECK(c.input_extents() == a.shape());
+                    CHECK(c.kernel_extents() == b.shape());
+                    CHECK(c.output_extents() == want->shape());
+                    // Twice with other inputs: the plan is kept, the results stay each input's.
+                    for (const Array<T>* x : {&a, &a2, &a}) {
+                        const Array<T> got = c.apply(x->view());
+                        const Array<T> once = run(*x, b, mode, corr, method, p.axes);
+                        if (method == Method::direct)
+                            CHECK(same_bits(got, once));
+                        else
+                            CHECK(rel_err(got, once) <= ref::tolerance<T>());
+                        if (x == &a) CHECK(rel_err(got, *want) <= ref::tolerance<T>());
+                    }
+                    // Into a strided output: every other element of a larger array.
+                    Extents wide = want->shape();
+                    wide[wide.rank() - 1] *= 2;
+                    Array<T> big(wide);
+                    View<T> every_other = big.view();
+                    every_other.shape = want->shape();
+                    every_other.strides[every_other.rank() - 1] = 2;
+                    c.apply(a.view(), every_other);
+                    CHECK(rel_err(Array<T>(View<const T>(every_other)), *want) <= ref::tolerance<T>());
+                }
+    }
+}
+
+TEST_CASE_TEMPLATE("direct at rank 3: the same bits with 1 and 3 threads", T, float, double, cf, cd) {
+    std::mt19937_64 rng(3);
+    using L = std::vector<int>;
+    for (const Pair& p : {Pair{{17, 13, 11}, {3, 4, 2}, {}}, Pair{{6, 40, 9}, {1, 5, 9}, L{1, 2}},
+                          Pair{{5, 9, 70}, {5, 1, 4}, L{0, -1}}, Pair{{3, 5, 7}, {9, 8, 10}, {}}}) {
+        const Array<T> a = random_array<T>(p.a, rng), b = random_array<T>(p.b, rng);
+        const std::string ax = axes_text(p.axes);
+        for (Mode mode : ref::all_modes)
+            for (bool corr : {false, true}) {
+                CAPTURE(p.a);
+                CAPTURE(p.b);
+                CAPTURE(ax);
+                CAPTURE(mode);
+                CAPTURE(corr);
+                set_threads(1);
+                const Array<T> one = run(a, b, mode, corr, Method::direct, p.axes);
+                set_threads(3);
+                const Array<T> three = run(a, b, mode, corr, Method::direct, p.axes);
+                set_threads(1);
+                CHECK(same_bits(one, three));
+                CHECK(rel_err(one, *oracle(a, b, mode, corr, p.axes)) <= ref::tolerance<T>());
+            }
+    }
+}
+
+namespace {
+
+// 0 finite, 1 NaN, 2 +Inf, 3 -Inf, per real and imaginary part.
+template <class T>
+std::vector<int> classes(const Array<T>& x) {
+    const auto one = [](real_t<T> v) { return std::isnan(v) ? 1 : std::isinf(v) ? (v > 0 ? 2 : 3) : 0; };
+    std::vector<int> out;
+    for (const T& v : x.values()) {
+        if constexpr (is_complex_v<T>) {
+            out.push_back(one(v.real()));
+            out.push_back(one(v.imag()));
+        } else {
+            out.push_back(one(v));
+        }
+    }
+    return out;
+}
+
+// The largest |x - y| over the outputs finite in both, relative to max |y| there.
+template <class T>
+double finite_err(const Array<T>& x, const Array<T>& y) {
+    double diff = 0, scale = 0;
+    for (std::ptrdiff_t i = 0; i < x.size(); ++i) {
+        const T u = x.data()[i], v = y.data()[i];
+        if (!std::isfinite(std::abs(u)) || !std::isfinite(std::abs(v))) continue;
+        diff = std::max(diff, static_cast<double>(std::abs(u - v)));
+        scale = std::max(scale, static_cast<double>(std::abs(v)));
+    }
+    return scale > 0 ? diff / scale : diff;
+}
+
+template <class T>
+T with_part(real_t<T> special, real_t<T> other) {
+    if constexpr (is_complex_v<T>)
+        return T(special, other);
+    else
+        return special;
+}
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("NaN and Inf at rank 3: Method::fft puts them where the direct sum does", T, float, double, cf, cd) {
+    using R = real_t<T>;
+    const R nan = std::numeric_limits<R>::quiet_NaN(), inf = std::numeric_limits<R>::infinity();
+    std::mt19937_64 rng(17);
+    using L = std::vector<int>;
+    struct Bad {
+        Pair p;
+        std::vector<std::array<std::ptrdiff_t, 3>> at;  // where a gets NaN, +Inf, -Inf, +Inf, ...
+    };
+    const std::vector<Bad> cases = {
+        // +Inf and -Inf close enough that some outputs see both (NaN there).
+        {{{9, 8, 7}, {3, 2, 4}, {}}, {{1, 2, 3}, {7, 0, 6}, {4, 5, 0}, {4, 6, 1}}},
+        {{{12, 11, 10}, {2, 3, 2}, {}}, {{0, 0, 0}, {11, 10, 9}}},
+        // A stack: only the slice holding the bad values may hold non-finite outputs.
+        {{{5, 8, 7}, {1, 3, 4}, L{1, 2}}, {{2, 3, 3}, {2, 7, 6}, {2, 0, 0}}},
+        {{{5, 8, 7}, {5, 3, 4}, L{-2, -1}}, {{4, 4, 4}}},
+    };
+    for (const Bad& c : cases) {
+        Array<T> a = random_array<T>(c.p.a, rng);
+        const Array<T> b = random_array<T>(c.p.b, rng);
+        const R values[] = {nan, inf, -inf, inf};
+        for (std::size_t i = 0; i < c.at.size(); ++i)
+            a(c.at[i][0], c.at[i][1], c.at[i][2]) = with_part<T>(values[i % 4], R(0.25));
+        const std::string ax = axes_text(c.p.axes);
+        for (Mode mode : ref::all_modes)
+            for (bool corr : {false, true}) {
+                CAPTURE(c.p.a);
+                CAPTURE(c.p.b);
+                CAPTURE(ax);
+                CAPTURE(mode);
+                CAPTURE(corr);
+                const Array<T> fft = run(a, b, mode, corr, Method::fft, c.p.axes);
+                const Array<T> direct = run(a, b, mode, corr, Method::direct, c.p.axes);
+                const Array<T> want = *oracle(a, b, mode, corr, c.p.axes);
+                const std::vector<int> pattern = classes(want);
+                const auto bad = std::count_if(pattern.begin(), pattern.end(), [](int k) { return k != 0; });
+                CHECK(bad > 0);
+                CHECK(bad < static_cast<std::ptrdiff_t>(pattern.size()) / 2);  // not spread everywhere
+                CHECK(classes(direct) == pattern);
+                CHECK(classes(fft) == pattern);
+                CHECK(finite_err(fft, want) <= ref::tolerance<T>());
+                CHECK(finite_err(direct, want) <= ref::tolerance<T>());
+            }
+    }
+    // A non-finite kernel value reaches every output its window covers, on both methods.
+    const Array<T> a = random_array<T>({6, 5, 4}, rng);
+    Array<T> b = random_array<T>({2, 3, 2}, rng);
+    b(1, 1, 0) = with_part<T>(nan, R(1));
+    for (Mode mode : ref::all_modes) {
+        CAPTURE(mode);
+        const std::vector<int> pattern = classes(*oracle(a, b, mode, false, {}));
+        CHECK(classes(run(a, b, mode, false, Method::fft)) == pattern);
+        CHECK(classes(run(a, b, mode, false, Method::direct)) == pattern);
+    }
 }
