@@ -2,7 +2,7 @@
 // (long double sums, any rank, any axes, broadcasting): ranks 1 to 4, every mode, both
 // operations, all four element types, direct and FFT; known answers; the errors' messages; tiles
 // forced small; a volume past a lowered memory limit; Convolver with axes; thread counts; NaN
-// and Inf.
+// and Inf; and a sweep of the FFT against the direct sum within fft_error_bound.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -932,4 +932,63 @@ TEST_CASE_TEMPLATE("NaN and Inf at rank 3: Method::fft puts them where the direc
         CHECK(classes(run(a, b, mode, false, Method::fft)) == pattern);
         CHECK(classes(run(a, b, mode, false, Method::direct)) == pattern);
     }
+}
+
+TEST_CASE_TEMPLATE("sweep: fft and direct agree within fft_error_bound · max|a| · max|b| · K at ranks 1 to 4", T, float,
+                   double, cf, cd) {
+    // K: the terms one output sums, at most the product over the convolved axes of the smaller
+    // extent (no more than the smaller operand's element count, which fft_error_bound's
+    // documentation names). Operands of magnitudes from 1e-8 to 1e8 check its claim for any
+    // magnitude.
+    std::mt19937_64 rng(2718);
+    std::uniform_int_distribution<int> rank_of(1, 4), mode_of(0, 2), coin(0, 1);
+    std::uniform_real_distribution<double> exponent(-8, 8);
+    double worst = 0;
+    int cases = 0;
+    while (cases < 250) {
+        const int rank = rank_of(rng);
+        const Pair p = random_pair(rng, rank, coin(rng) == 1);
+        if (oracle_work(p) > 200'000) continue;
+        const Mode mode = ref::all_modes[mode_of(rng)];
+        const bool corr = coin(rng) == 1;
+        Array<T> a = random_array<T>(p.a, rng), b = random_array<T>(p.b, rng);
+        // Values spread over four decades within a, and each operand scaled by 1e-8 to 1e8.
+        for (T& v : a.values()) v *= static_cast<real_t<T>>(std::pow(10.0, exponent(rng) / 4));
+        for (Array<T>* x : {&a, &b}) {
+            const auto scale = static_cast<real_t<T>>(std::pow(10.0, exponent(rng)));
+            for (T& v : x->values()) v *= scale;
+        }
+        const Axes axes = to_axes(p.axes);
+        Array<T> direct, fft;
+        try {
+            direct = run(a, b, mode, corr, Method::direct, p.axes);
+        } catch (const InvalidArgument&) {
+            CHECK_FALSE(oracle(a, b, mode, corr, p.axes));  // only what the oracle refuses
+            continue;
+        }
+        fft = run(a, b, mode, corr, Method::fft, p.axes);
+        double terms = 1;
+        for (int i = 0; i < rank; ++i) {
+            const bool convolved = !p.axes || std::any_of(p.axes->begin(), p.axes->end(),
+                                                          [&](int x) { return (x < 0 ? x + rank : x) == i; });
+            if (convolved) terms *= static_cast<double>(std::min(p.a[i], p.b[i]));
+        }
+        const double bound = fft_error_bound(p.a, p.b, mode, element_type_v<T>, axes) * max_abs(a) * max_abs(b) * terms;
+        double err = 0;
+        for (std::ptrdiff_t i = 0; i < fft.size(); ++i)
+            err = std::max(err, static_cast<double>(std::abs(fft.data()[i] - direct.data()[i])));
+        const std::string ax = axes_text(p.axes);
+        CAPTURE(p.a);
+        CAPTURE(p.b);
+        CAPTURE(ax);
+        CAPTURE(mode);
+        CAPTURE(corr);
+        CHECK(err <= bound);
+        worst = std::max(worst, err / bound);
+        ++cases;
+    }
+    char line[160];
+    std::snprintf(line, sizeof line, "%-10s sweep: %d cases, largest |fft - direct| / bound: %.3f",
+                  ref::type_name<T>().c_str(), cases, worst);
+    MESSAGE(line);
 }
