@@ -756,6 +756,29 @@ TEST_CASE("[library bug] tiles are refused when the output leaves room for small
     CHECK_NOTHROW((void)convolve(a.view(), b.view(), Mode::full, Method::fft));
 }
 
+// LIBRARY BUG, marked should_fail until it is fixed (then this test fails: remove the marker).
+// The same choice sizes each tile with one kernel spectrum: with three per-item kernels the whole
+// transform seems to fit (one spectrum), no tiles are tried, and the Convolver is refused,
+// although 60x60x60 tiles with all three spectra (4.55 MB) fit.
+TEST_CASE("[library bug] a Convolver with per-item kernels is refused when tiles with all their spectra fit" *
+          doctest::should_fail()) {
+    std::mt19937_64 rng(7);
+    const Array<float> kernels = random_array<float>({3, 5, 5, 5}, rng);
+    const Names names{"Convolver", "input_shape", "kernel", false};
+    const Geometry g = make_geometry(names, {3, 64, 64, 64}, kernels.shape(), Mode::same, {1, 2, 3});
+    const Strategy whole =
+        make_strategy(names, g, ElementType::float32, {Method::fft, PlannerEffort::estimate, false, 0, false});
+    REQUIRE(whole.kernels == 3);
+    const Bytes one = fft_core_bytes(whole.core, ElementType::float32, PlannerEffort::estimate, 3);
+    const Bytes tiles =
+        fft_core_bytes(tile_geometry(whole.core, {60, 60, 60}), ElementType::float32, PlannerEffort::estimate, 3);
+    const std::size_t limit = 5'000'000;
+    REQUIRE(tiles.exact <= limit);  // such tiles fit
+    REQUIRE(one.exact > limit);     // one transform does not
+    const MemoryLimit lowered(limit);
+    CHECK_NOTHROW(Convolver<float>(g.a, kernels.view(), Mode::same, {.method = Method::fft, .axes = {1, 2, 3}}));
+}
+
 TEST_CASE_TEMPLATE("Convolver with axes equals the one-shot calls and the oracle", T, float, double, cf, cd) {
     std::mt19937_64 rng(12);
     using L = std::vector<int>;
