@@ -575,7 +575,7 @@ Array<T> engine_fft(const Array<T>& a, const Array<T>& b, Mode mode, bool corr, 
     Array<T> storage;
     const View<const T> kernel = corr ? correlation_kernel(b.view(), g, storage) : b.view();
     Array<T> out(g.out);
-    Engine<T> engine(s, s.swap ? a.view() : kernel, PlannerEffort::estimate, false, false);
+    Engine<T> engine(s, s.swap ? a.view() : kernel, PlannerEffort::estimate);
     REQUIRE(engine.strategy().tile.rank() == (smallest_tiles ? s.core_rank : 0));
     engine.apply(s.swap ? kernel : a.view(), out.view());
     return out;
@@ -735,12 +735,10 @@ TEST_CASE("a 3D volume past a lowered memory limit runs in tiles that fit, equal
     CHECK(diff <= 1e-12 * max_abs(want));
 }
 
-// LIBRARY BUG, marked should_fail until it is fixed (then this test fails: remove the marker).
-// Under a memory limit the fallback to tiles chooses among tiles whose buffers fit the limit on
-// their own (choose_fft_run's must_fit), then refuses the call when the output does not fit next
-// to them (make_strategy), although smaller tiles would: here 134x134x58 tiles (22.6 MB) are
-// chosen and refused next to the 19.2 MB output, where 58x58x58 tiles (4.5 MB) fit.
-TEST_CASE("[library bug] tiles are refused when the output leaves room for smaller ones" * doctest::should_fail()) {
+// Under a memory limit the fallback to tiles must count the output beside the tiles' buffers:
+// tiles that fit on their own (134x134x58, 22.6 MB) do not fit next to the 19.2 MB output, and
+// smaller ones (58x58x58, 4.5 MB) do.
+TEST_CASE("tiles under a memory limit leave room for the output") {
     std::mt19937_64 rng(6);
     const Array<double> a = random_array<double>({128, 128, 128}, rng), b = random_array<double>({7, 7, 7}, rng);
     const Names names{"convolve", "a", "b", false};
@@ -756,12 +754,9 @@ TEST_CASE("[library bug] tiles are refused when the output leaves room for small
     CHECK_NOTHROW((void)convolve(a.view(), b.view(), Mode::full, Method::fft));
 }
 
-// LIBRARY BUG, marked should_fail until it is fixed (then this test fails: remove the marker).
-// The same choice sizes each tile with one kernel spectrum: with three per-item kernels the whole
-// transform seems to fit (one spectrum), no tiles are tried, and the Convolver is refused,
-// although 60x60x60 tiles with all three spectra (4.55 MB) fit.
-TEST_CASE("[library bug] a Convolver with per-item kernels is refused when tiles with all their spectra fit" *
-          doctest::should_fail()) {
+// The same choice counts every kernel spectrum: with three per-item kernels one transform does
+// not fit, and 60x60x60 tiles with all three spectra (4.55 MB) do.
+TEST_CASE("tiles under a memory limit hold every per-item kernel's spectrum") {
     std::mt19937_64 rng(7);
     const Array<float> kernels = random_array<float>({3, 5, 5, 5}, rng);
     const Names names{"Convolver", "input_shape", "kernel", false};

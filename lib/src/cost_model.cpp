@@ -97,7 +97,9 @@ double fft_seconds(const Geometry& core, ElementType type, int transforms, Plann
     return fixed + transforms * transform_seconds(padded_size(core, type, effort), type, core.rank() > 1);
 }
 
-FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort, bool must_fit) {
+FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
+                      const std::optional<MemoryFit>& fit) {
+    const bool must_fit = fit.has_value();
     // Per axis, the tile sizes worth trying: outputs of powers-of-two transforms from four times
     // the kernel (a block much shorter wastes most of each transform on the overlap; twice, and
     // from 8, when the tiles are for memory), where the kernel is no longer than the input; the
@@ -125,7 +127,8 @@ FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, Pl
         }
     }
     const auto fits = [&](const Extents& tile) {
-        return fits_memory(fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort));
+        return fits_memory(fit->reserved +
+                           fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort, fit->kernels));
     };
     // One transform of everything, against tiles (their blocks' cost with a 10% margin against
     // the model's error: overlap-save pays fixed costs per tile that the fit sees less of).

@@ -155,7 +155,8 @@ Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, 
     s.bytes = buffers(s);
     if (fits_memory(out + s.bytes)) return s;
     // Too large for one transform: tiles that fit, if there are any.
-    const FftRun fitted = choose_fft_run(s.core, type, 2, o.effort, true);
+    const FftRun fitted =
+        choose_fft_run(s.core, type, 2, o.effort, MemoryFit{out, static_cast<std::size_t>(s.kernels)});
     if (fitted.tile.rank()) {
         Strategy t = s;
         t.tile = fitted.tile;
