@@ -271,6 +271,39 @@ TEST_CASE("filter errors name the arguments and sizes") {
     CHECK_THROWS_AS((void)filter(a, a, static_cast<Border>(9)), InvalidArgument);
 }
 
+TEST_CASE("estimate_filter_seconds and choose_filter_method: the separable passes count as direct") {
+    // A 17x17x17 Gaussian over 20x24x28: 3 · 17 taps per element by passes, 4913 by the direct sum.
+    const std::vector<double> g = gaussian_kernel<double>(2.0);
+    REQUIRE(g.size() == 17);
+    Array<double> gauss(Extents{17, 17, 17}), random(Extents{17, 17, 17});
+    std::mt19937_64 rng(3);
+    std::uniform_real_distribution<double> u(0.1, 1);
+    Array<double>::for_each_index(gauss.shape(), [&](const std::ptrdiff_t* i) {
+        gauss.view().at(i) =
+            g[static_cast<std::size_t>(i[0])] * g[static_cast<std::size_t>(i[1])] * g[static_cast<std::size_t>(i[2])];
+    });
+    for (double& v : random.values()) v = u(rng);
+    const Extents shape{20, 24, 28};
+    const View<const double> gv = gauss.view(), rv = random.view();
+    const double passes = estimate_filter_seconds<double>(shape, gv, Method::direct);
+    const double sum = estimate_filter_seconds<double>(shape, rv, Method::direct);
+    // The direct sum is about 4913 / 51 times the passes' multiply-adds (plus its loop costs).
+    CHECK(sum / passes > 90);
+    CHECK(estimate_filter_seconds<double>(shape, gv, Method::fft) ==
+          estimate_filter_seconds<double>(shape, rv, Method::fft));
+    CHECK(choose_filter_method<double>(shape, gv) == Method::direct);
+    CHECK(choose_filter_method<double>(shape, rv) == Method::fft);
+    // A non-finite tap is not separable: the passes would skip the border's products with it.
+    gauss.values()[5] = std::numeric_limits<double>::infinity();
+    CHECK(estimate_filter_seconds<double>(shape, View<const double>(gauss.view()), Method::direct) == sum);
+    CHECK_THROWS_WITH_AS((void)estimate_filter_seconds<double>(shape, rv, Method::automatic),
+                         "estimate_filter_seconds: method 0 has no estimate of its own; give direct or fft",
+                         InvalidArgument);
+    CHECK_THROWS_WITH_AS((void)choose_filter_method<double>(Extents{20, 24}, rv),
+                         "choose_filter_method: the kernel (17x17x17) and the array (20x24) have different ranks",
+                         InvalidArgument);
+}
+
 TEST_CASE("a 3D filter whose one transform would not fit memory runs in tiles, and equals the untiled one") {
     std::mt19937_64 rng(3);
     const Array<float> a = random_array<float>({40, 48, 56}, rng), k = random_array<float>({5, 5, 5}, rng);

@@ -170,6 +170,31 @@ void ndimage_filter(const char* fn, const View<const T>& image, const View<T>& o
     filter_general(fn, image, out, h, before, border, cval, method, clamp);
 }
 
+// The separable factors the direct path would run for `kernel` (none: the general path). A
+// convolution's factors are the flipped kernel's; the cost is the same either way.
+template <Scalar T>
+std::optional<std::vector<std::vector<T>>> direct_factors(const View<const T>& kernel) {
+    if constexpr (is_complex_v<T>) {
+        return std::nullopt;
+    } else {
+        if (detail::has_nonfinite(kernel)) return std::nullopt;
+        return detail::separable_factors(kernel, std::is_same_v<T, float> ? 1e-6 : 1e-12);
+    }
+}
+
+template <Scalar T>
+Extents filter_padded(const char* fn, const Extents& a, const View<const T>& kernel) {
+    detail::check_array(fn, "kernel", kernel.data, kernel.shape);
+    if (a.rank() == 0 || a.size() == 0)
+        throw InvalidArgument(std::string(fn) + ": argument 'a' is empty (" + to_string(a) + ")");
+    if (kernel.rank() != a.rank())
+        throw InvalidArgument(std::string(fn) + ": the kernel (" + to_string(kernel.shape) + ") and the array (" +
+                              to_string(a) + ") have different ranks");
+    Extents padded = a;
+    for (int ax = 0; ax < a.rank(); ++ax) padded[ax] = a[ax] + kernel.shape[ax] - 1;
+    return padded;
+}
+
 // Whether ky[i] · kx[j] is 0 exactly where kernel(i, j) is: the separable passes drop the zero
 // factors' taps, so NaN and Inf reach the same outputs as through the 2D kernel only then (a
 // kernel rank-1 within the tolerance may hold a tiny tap its factors make 0).
@@ -471,6 +496,31 @@ Array<T> gaussian_filter(View<const T> a, std::span<const double> sigma, Border 
     return out;
 }
 
+template <Scalar T>
+double estimate_filter_seconds(const Extents& a, View<const T> kernel, Method method) {
+    const char* fn = "estimate_filter_seconds";
+    const Extents padded = filter_padded(fn, a, kernel);
+    if (method == Method::direct) {
+        if constexpr (!is_complex_v<T>) {
+            if (auto f = direct_factors(kernel)) return separable_seconds(a, *f);
+        }
+        return estimate_seconds(padded, kernel.shape, Mode::valid, element_type_v<T>, Method::direct);
+    }
+    if (method == Method::fft) return filter_fft_seconds<T>(a, kernel.shape);
+    throw InvalidArgument(std::string(fn) + ": method " + std::to_string(static_cast<int>(method)) +
+                          " has no estimate of its own; give direct or fft");
+}
+
+template <Scalar T>
+Method choose_filter_method(const Extents& a, View<const T> kernel) {
+    const Extents padded = filter_padded("choose_filter_method", a, kernel);
+    if constexpr (!is_complex_v<T>) {
+        if (auto f = direct_factors(kernel))
+            return separable_seconds(a, *f) <= filter_fft_seconds<T>(a, kernel.shape) ? Method::direct : Method::fft;
+    }
+    return choose_method(padded, kernel.shape, Mode::valid, element_type_v<T>);
+}
+
 #define INSTANTIATE(T)                                                                                              \
     template Image<T> extend_border<T>(ImageView<const T>, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t,          \
                                        std::ptrdiff_t, Border);                                                     \
@@ -493,11 +543,13 @@ INSTANTIATE(double)
 INSTANTIATE_REAL(float)
 INSTANTIATE_REAL(double)
 
-#define INSTANTIATE_SCALAR(T)                                                              \
-    template Array<T> filter<T>(View<const T>, View<const T>, Border, T, Method);          \
-    template void filter<T>(View<const T>, View<T>, View<const T>, Border, T, Method);     \
-    template Array<T> filter_convolve<T>(View<const T>, View<const T>, Border, T, Method); \
-    template void filter_convolve<T>(View<const T>, View<T>, View<const T>, Border, T, Method);
+#define INSTANTIATE_SCALAR(T)                                                                   \
+    template Array<T> filter<T>(View<const T>, View<const T>, Border, T, Method);               \
+    template void filter<T>(View<const T>, View<T>, View<const T>, Border, T, Method);          \
+    template Array<T> filter_convolve<T>(View<const T>, View<const T>, Border, T, Method);      \
+    template void filter_convolve<T>(View<const T>, View<T>, View<const T>, Border, T, Method); \
+    template double estimate_filter_seconds<T>(const Extents&, View<const T>, Method);          \
+    template Method choose_filter_method<T>(const Extents&, View<const T>);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE_SCALAR)
 
 }  // namespace fftconv

@@ -60,6 +60,17 @@ template <Scalar T>
 void filter_convolve(View<const T> a, View<T> out, View<const T> kernel, Border border = Border::reflect, T cval = T(0),
                      Method method = Method::automatic);
 
+/// Estimated seconds for one filter (or filter_convolve) of an array shaped `a` with `kernel` by
+/// `method`, on the cost model of estimate_seconds: direct is the passes along each axis for a
+/// separable, finite real kernel and the direct sum otherwise; fft the FFT of the array extended
+/// by the border. choose_filter_method is the one Method::automatic runs (the lower estimate).
+/// @throws InvalidArgument  an empty shape or kernel, different ranks; Method::automatic (which
+///                          has no cost of its own) in estimate_filter_seconds.
+template <Scalar T>
+[[nodiscard]] double estimate_filter_seconds(const Extents& a, View<const T> kernel, Method method);
+template <Scalar T>
+[[nodiscard]] Method choose_filter_method(const Extents& a, View<const T> kernel);
+
 /// Gaussian blur at any rank, scipy.ndimage.gaussian_filter(a, sigma, mode, cval, truncate): the
 /// sampled Gaussian gaussian_kernel(sigma[axis], truncate) along each axis — one sigma for every
 /// axis, or one per axis (0 leaves an axis alone). Separable: one pass per axis, or one FFT
