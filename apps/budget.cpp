@@ -179,4 +179,27 @@ void check_budget(const std::string& command, const std::string& name, const std
     }
 }
 
+void check_array_budget(const std::string& command, const std::string& name, const std::string& size, double elements,
+                        const Cost& cost, const Limits& limits) {
+    const std::string who = display_name(name);
+    if (elements > static_cast<double>(limits.max_pixels))
+        throw ProcessError(who + " holds " + size + ", " + std::to_string(static_cast<long long>(elements)) +
+                           " elements, more than --max-pixels " + std::to_string(limits.max_pixels) +
+                           "; nothing was read (it would need about " + bytes_text(cost.bytes) +
+                           "); raise --max-pixels to process it");
+    const double limit = static_cast<double>(fftconv::memory_limit());
+    if (cost.bytes > limit)
+        throw ProcessError(who + " holds " + size + ": " + command + " would need about " + bytes_text(cost.bytes) +
+                           ", more than the memory limit (" + bytes_text(limit) + "); nothing was read");
+    if (limits.max_seconds > 0 && cost.seconds > limits.max_seconds)
+        throw ProcessError(who + " holds " + size + ": " + command + " " + cost.what + " is estimated at " +
+                           seconds_text(cost.seconds) + ", more than --max-seconds " +
+                           seconds_text(limits.max_seconds) + " (raise --max-seconds, or 0 for no limit)");
+    if (cost.seconds > announce_seconds) {
+        std::scoped_lock lock(console_mutex());
+        std::fprintf(stderr, "fftconv %s: note: %s (%s): %s %s is estimated at %s\n", command.c_str(), who.c_str(),
+                     size.c_str(), command.c_str(), cost.what.c_str(), seconds_text(cost.seconds).c_str());
+    }
+}
+
 }  // namespace app

@@ -83,6 +83,12 @@ std::string method_text(fftconv::Method method);
 void check_budget(const std::string& command, const std::string& name, const std::vector<PageHeader>& pages,
                   const Cost& cost, const Limits& limits);
 
+/// The array form of check_budget: `elements` against --max-pixels, `cost` against the memory
+/// limit and --max-seconds; `size` is how the array is named in messages ("(64, 128, 128)").
+/// @throws ProcessError  as check_budget.
+void check_array_budget(const std::string& command, const std::string& name, const std::string& size, double elements,
+                        const Cost& cost, const Limits& limits);
+
 /// "4.3 GB", "512 MB", "12 kB".
 std::string bytes_text(double bytes);
 /// "0.4 s", "11 s", "23 minutes", "3.1 hours".

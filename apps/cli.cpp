@@ -178,7 +178,9 @@ OptionSpec method_option() {
 
 OptionSpec border_option(const char* fallback) {
     return {"border", "B",
-            std::string("constant, replicate, reflect, reflect101 or wrap (OpenCV's BORDER_*); default ") + fallback};
+            std::string("constant, replicate, reflect, reflect101 or wrap (OpenCV's BORDER_*; scipy.ndimage's "
+                        "nearest and mirror are replicate and reflect101); default ") +
+                fallback};
 }
 
 OptionSpec threads_option() {
@@ -202,7 +204,9 @@ fftconv::Border border_of(const Args& args, fftconv::Border fallback) {
                                 {"replicate", Border::replicate},
                                 {"reflect", Border::reflect},
                                 {"reflect101", Border::reflect101},
-                                {"wrap", Border::wrap}},
+                                {"wrap", Border::wrap},
+                                {"nearest", Border::nearest},
+                                {"mirror", Border::mirror}},
                                fallback);
 }
 

@@ -1,40 +1,145 @@
 // fftconv conv: convolve (or correlate) an image with a kernel, scipy.signal's modes.
+#include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <string>
 
 #include "commands.hpp"
+#include "fftconv/filters.hpp"
 #include "jobs.hpp"
 #include "kernels.hpp"
+#include "volume.hpp"
 
 namespace app {
 
 namespace {
 
+// What conv computes, read from the command line once.
+struct Conv {
+    fftconv::Mode mode;
+    bool correlate;
+    fftconv::Method method;
+    std::optional<fftconv::Border> border;  // set: a same-size filter (scipy.ndimage's), not scipy.signal's modes
+    double cval;
+};
+
+// The result of one operand pair, whatever the rank: scipy.signal's modes with zeros outside, or
+// with --border scipy.ndimage's same-size filter.
+template <fftconv::Scalar T>
+fftconv::Array<T> compute(const Conv& c, const fftconv::View<const T>& a, const fftconv::View<const T>& k) {
+    if (c.border)
+        return c.correlate ? fftconv::filter<T>(a, k, *c.border, T(c.cval), c.method)
+                           : fftconv::filter_convolve<T>(a, k, *c.border, T(c.cval), c.method);
+    return c.correlate ? fftconv::correlate<T>(a, k, c.mode, c.method) : fftconv::convolve<T>(a, k, c.mode, c.method);
+}
+
+// The output shape of c on these shapes (what convolve would make), checked as convolve checks.
+fftconv::Extents output_shape(const Conv& c, const fftconv::Extents& a, const fftconv::Extents& k) {
+    if (c.border) return a;
+    fftconv::Extents out = a;
+    bool a_contains = true, k_contains = true;
+    for (int i = 0; i < a.rank(); ++i) {
+        a_contains = a_contains && a[i] >= k[i];
+        k_contains = k_contains && k[i] >= a[i];
+        out[i] = c.mode == fftconv::Mode::full   ? a[i] + k[i] - 1
+                 : c.mode == fftconv::Mode::same ? a[i]
+                                                 : std::max(a[i], k[i]) - std::min(a[i], k[i]) + 1;
+    }
+    if (c.mode == fftconv::Mode::valid && !a_contains && !k_contains)
+        throw ProcessError(
+            "--mode valid needs the array at least as large as the kernel along every axis (or the "
+            "kernel as large as the array); the array is " +
+            shape_text(a) + " and the kernel " + shape_text(k));
+    return out;
+}
+
+// conv on arrays: .npy inputs, and image files read as arrays with --volume (a multi-page TIFF is
+// a 3D volume). Computed in the data's own precision, written as .npy (lossless) or an image or
+// TIFF stack (ranks 2 and 3).
+int run_arrays(const Args& args, const std::vector<Job>& jobs, const std::string& kernel_spec, const Conv& c) {
+    std::optional<KernelND> kernel;
+    return run_array_jobs(
+        args, jobs, "conv",
+        [&](const VolumeFile& file) {
+            kernel = parse_kernel_nd(kernel_spec, file.shape.rank(), kernel_options_of(args));
+            const fftconv::Extents& ks = kernel->values.shape();
+            ArrayPlan p{array_type(file, false), output_shape(c, file.shape, ks), {}};
+            // The cost: the file, its values in T, the result twice (computed and converted for
+            // writing) and, for the FFT, about three padded arrays.
+            const fftconv::Mode mode = c.border ? fftconv::Mode::same : c.mode;
+            // With a border, the filter's model (a separable kernel runs one pass per axis).
+            const fftconv::View<const double> kv = kernel->values.view();
+            const fftconv::Method m = c.method != fftconv::Method::automatic ? c.method
+                                      : c.border ? fftconv::choose_filter_method<double>(file.shape, kv)
+                                                 : fftconv::choose_method(file.shape, ks, mode, p.type);
+            const double element = element_bytes(p.type);
+            double padded = 1;
+            for (int i = 0; i < file.shape.rank(); ++i) padded *= static_cast<double>(file.shape[i] + ks[i]);
+            p.cost.seconds = c.border ? fftconv::estimate_filter_seconds<double>(file.shape, kv, m)
+                                      : fftconv::estimate_seconds(file.shape, ks, mode, p.type, m);
+            p.cost.bytes = static_cast<double>(file.shape.size()) * (static_cast<double>(file.file_bytes) + element) +
+                           static_cast<double>(p.out.size()) * element * 2 +
+                           (m == fftconv::Method::fft ? padded * element * 3 : 0);
+            p.cost.what = "by " + method_text(m);
+            std::fprintf(info_stream(), "kernel %s, %s, %s\n", kernel->description.c_str(),
+                         c.correlate ? "correlation" : "convolution",
+                         c.border ? (std::string("border ") + fftconv::to_string(*c.border)).c_str()
+                                  : (std::string("mode ") + fftconv::to_string(c.mode)).c_str());
+            return p;
+        },
+        [&](const auto& a, const VolumeFile&) {
+            using T = typename std::decay_t<decltype(a)>::value_type;
+            fftconv::Array<T> k(kernel->values.shape());
+            for (std::ptrdiff_t i = 0; i < k.size(); ++i)
+                k.values()[static_cast<std::size_t>(i)] = T(kernel->values.values()[static_cast<std::size_t>(i)]);
+            return compute<T>(c, a.view(), k.view());
+        });
+}
+
 int run(const Args& args) {
     std::vector<std::string> extra;
     const auto jobs = jobs_of(args, 1, "IN KERNEL OUT", extra);
-    const fftconv::Mode mode = mode_of(args, fftconv::Mode::full);
-    const bool correlate = args.has("correlate");
-    const fftconv::Method method = method_of(args);
+    Conv c{};
+    if (args.has("border")) {
+        c.border = border_of(args, fftconv::Border::reflect);
+        if (args.has("mode") && mode_of(args, fftconv::Mode::same) != fftconv::Mode::same)
+            throw UsageError(
+                "--border filters to the input's size (scipy.ndimage's convolve); --mode must be same "
+                "or left out, got " +
+                args.text("mode"));
+    } else if (args.has("cval")) {
+        throw UsageError("--cval goes with --border constant");
+    }
+    c.cval = args.number("cval", 0, -1e300, 1e300);
+    c.mode = mode_of(args, c.border ? fftconv::Mode::same : fftconv::Mode::full);
+    c.correlate = args.has("correlate");
+    c.method = method_of(args);
+    bool arrays = args.has("volume");
+    for (const Job& j : jobs) arrays = arrays || is_npy_input(j.input);
+    if (arrays) return run_arrays(args, jobs, extra.front(), c);
     const Kernel kernel = parse_kernel(extra.front(), kernel_options_of(args));
     const fftconv::Image<float> kf = fftconv::image_cast<float>(kernel.values);
-    std::fprintf(info_stream(), "kernel %s, %s, mode %s\n", kernel.description.c_str(),
-                 correlate ? "correlation" : "convolution", fftconv::to_string(mode));
-    // Same mode keeps the image's size, so its alpha channel still fits it and is carried
+    std::fprintf(info_stream(), "kernel %s, %s, %s\n", kernel.description.c_str(),
+                 c.correlate ? "correlation" : "convolution",
+                 c.border ? (std::string("border ") + fftconv::to_string(*c.border)).c_str()
+                          : (std::string("mode ") + fftconv::to_string(c.mode)).c_str());
+    // Same-size results keep the image's size, so its alpha channel still fits it and is carried
     // through; full and valid results are another size, and drop it.
     Work work = per_plane(
-        Scaling::automatic, mode == fftconv::Mode::same,
+        Scaling::automatic, c.mode == fftconv::Mode::same,
         [&](const PageHeader& page) {
             const fftconv::Shape ks = kf.shape();
-            if (mode == fftconv::Mode::valid && (ks.rows > page.height || ks.cols > page.width) &&
+            if (!c.border && c.mode == fftconv::Mode::valid && (ks.rows > page.height || ks.cols > page.width) &&
                 (ks.rows < page.height || ks.cols < page.width))
                 throw ProcessError(
                     "--mode valid needs the image at least as large as the kernel in both directions "
                     "(or the kernel as large as the image); the image is " +
                     size_text(page.width, page.height) + " and the kernel " + size_text(ks));
-            return convolution_cost(page, ks, mode, method);
+            return convolution_cost(page, ks, c.mode, c.method);
         },
         [&](const fftconv::Image<float>& p) {
-            return correlate ? fftconv::correlate(p, kf, mode, method) : fftconv::convolve(p, kf, mode, method);
+            return compute<float>(c, fftconv::View<const float>(p.view()), fftconv::View<const float>(kf.view()))
+                .image();
         });
     return run_jobs(args, jobs, work);
 }
@@ -53,9 +158,17 @@ Command conv_command() {
         "border (reflect101 by default) instead of padding with 0, and anchors even kernels one pixel\n"
         "differently, so its results differ near the edges; named derivative kernels have filter2D's sign under\n"
         "--correlate and the opposite sign under convolution. Colour images are processed per channel; an alpha\n"
-        "channel is carried through with --mode same, and dropped by full and valid (another size).",
+        "channel is carried through with --mode same, and dropped by full and valid (another size)."
+        "\n\nArrays: an .npy input (any rank up to 8; bool, integer, float or complex) or a multi-page TIFF\n"
+        "with --volume is processed at its own rank, in double precision for float64, complex128 and 32-\n"
+        "and 64-bit integers, else in single (float32, complex64),\n"
+        "written as .npy, or for rank 2 and 3 as an image or a TIFF stack.",
         {{"mode", "M", "full (default), same or valid"},
          {"correlate", "", "cross-correlate instead of convolve"},
+         border_option("none: scipy.signal's zeros outside; with a border the result has the input's size, as "
+                       "scipy.ndimage.convolve (or correlate, with --correlate; then reflect101 equals cv::filter2D)"),
+         {"cval", "V", "with --border constant: the value outside the input; default 0"},
+         {"volume", "", "read a multi-page TIFF as one 3D array (pages along the first axis), not page by page"},
          method_option(),
          kernel_normalize_option()},
         std::string(kernel_help) + "\nSeveral inputs: fftconv conv IN... KERNEL --outdir DIR.",

@@ -418,11 +418,12 @@ void check_output(const std::string& path, const std::vector<std::string>& input
     if (path == "-") {
         stdout_taken = true;  // from here on, messages go to stderr
         const std::string ext = format.empty() ? ".png" : format;
-        if (raw && !float_format(ext))
+        if (raw && !float_format(ext) && ext != ".npy")
             throw UsageError(
-                "--raw writes float samples, which needs .tif, .tiff, .exr or .pfm; standard output "
+                "--raw writes float samples, which needs .tif, .tiff, .exr, .pfm or .npy; standard output "
                 "would get '" +
                 ext + "' (--ext picks another)");
+        if (ext == ".npy") return;
         if (!streamable_format(ext) || !cv::haveImageWriter("x" + ext))
             throw UsageError("standard output: fftconv cannot write '" + ext + "' files there");
         return;
@@ -430,9 +431,10 @@ void check_output(const std::string& path, const std::vector<std::string>& input
     const std::string ext = lower_extension(path);
     if (ext.empty())
         throw UsageError("output '" + path + "' has no extension to choose the format by (.png, .tif, ...)");
-    if (raw && !float_format(ext))
-        throw UsageError("--raw writes float samples, which needs .tif, .tiff, .exr or .pfm; got '" + path + "'");
-    if (!cv::haveImageWriter(path)) throw UsageError("output '" + path + "': OpenCV cannot write '" + ext + "' files");
+    if (raw && !float_format(ext) && ext != ".npy")
+        throw UsageError("--raw writes float samples, which needs .tif, .tiff, .exr, .pfm or .npy; got '" + path + "'");
+    if (ext != ".npy" && !cv::haveImageWriter(path))
+        throw UsageError("output '" + path + "': OpenCV cannot write '" + ext + "' files");
     std::error_code ec;
     const fs::path dir = fs::path(path).parent_path();
     if (!dir.empty() && !fs::is_directory(dir, ec))

@@ -16,6 +16,7 @@
 #include "cli.hpp"
 #include "fftconv/filters.hpp"
 #include "image_io.hpp"
+#include "npy.hpp"
 
 namespace app {
 
@@ -30,7 +31,12 @@ const char* const kernel_help =
     "  box:N or box:WxH  a mean filter, W wide and H high\n"
     "  sobel-x, sobel-y  3x3 Sobel derivatives (x: increasing to the right, y: downwards)\n"
     "  scharr-x, scharr-y, laplacian\n"
-    "  random:WxH[:SEED] uniform random values normalised to sum 1 (seed 1 unless given)";
+    "  random:WxH[:SEED] uniform random values normalised to sum 1 (seed 1 unless given)\n"
+    "  K.npy             a numpy array, its values as they are (at most the input's rank: missing\n"
+    "                    leading axes are 1)\n"
+    "For an array input (.npy, or --volume) gaussian:SIGMA, box:N and random:N[:SEED] reach along\n"
+    "every axis (gaussian:2 on a volume is 17x17x17); the other kernels are 2D and act on the last\n"
+    "two axes (a 1D array takes a kernel of one row).";
 
 OptionSpec kernel_normalize_option() {
     return {"no-normalize", "", "take an image-file KERNEL's values as they are, not scaled to sum 1"};
@@ -379,6 +385,106 @@ Kernel parse_kernel(const std::string& spec, const KernelOptions& options) {
                      "' is not a file, an inline matrix (\"1,2;3,4\" or \"[[1,2],[3,4]]\") or a named kernel "
                      "(gaussian:SIGMA, box:N, box:WxH, sobel-x, sobel-y, scharr-x, scharr-y, laplacian, "
                      "random:WxH)");
+}
+
+namespace {
+
+// The outer product of `factors`, one per axis.
+fftconv::Array<double> outer_nd(const std::vector<std::vector<double>>& factors) {
+    std::vector<std::ptrdiff_t> shape;
+    for (const auto& f : factors) shape.push_back(static_cast<std::ptrdiff_t>(f.size()));
+    fftconv::Array<double> k{fftconv::Extents(std::span<const std::ptrdiff_t>(shape))};
+    fftconv::Array<double>::for_each_index(k.shape(), [&](const std::ptrdiff_t* i) {
+        double v = 1;
+        for (std::size_t a = 0; a < factors.size(); ++a) v *= factors[a][static_cast<std::size_t>(i[a])];
+        k.view().at(i) = v;
+    });
+    return k;
+}
+
+// numpy's order and spelling, "(17, 17, 17)", as the tool prints array shapes.
+std::string extents_text(const fftconv::Extents& e) {
+    const std::vector<std::int64_t> shape(e.begin(), e.end());
+    return npy::shape_text(shape);
+}
+
+}  // namespace
+
+KernelND parse_kernel_nd(const std::string& spec, int rank, const KernelOptions& options) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(spec, ec) && npy::is_npy(spec)) {
+        const npy::Header h = npy::read_header(spec);
+        if (h.shape.empty() || static_cast<int>(h.shape.size()) > rank)
+            throw UsageError("kernel '" + spec + "' has shape " + npy::shape_text(h.shape) + "; the array has rank " +
+                             std::to_string(rank));
+        const std::vector<double> v = npy::read_data<double>(spec, h);
+        std::vector<std::ptrdiff_t> shape(static_cast<std::size_t>(rank) - h.shape.size(), 1);
+        shape.insert(shape.end(), h.shape.begin(), h.shape.end());
+        fftconv::Array<double> k{fftconv::Extents(std::span<const std::ptrdiff_t>(shape))};
+        if (k.empty()) throw UsageError("kernel '" + spec + "' is empty (shape " + npy::shape_text(h.shape) + ")");
+        std::copy(v.begin(), v.end(), k.values().begin());
+        return {std::move(k), spec + " (" + npy::shape_text(h.shape) + " .npy)"};
+    }
+    if (!std::filesystem::exists(spec, ec)) {
+        const auto colon = spec.find(':');
+        const std::string name = spec.substr(0, colon), arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
+        const auto whole = [&](const std::string& text, long& v) {
+            const auto [end, e] = std::from_chars(text.data(), text.data() + text.size(), v);
+            return e == std::errc() && end == text.data() + text.size() && v >= 1 && v <= 4096;
+        };
+        if (rank != 2 && name == "gaussian" && !arg.empty()) {
+            double sigma = 0;
+            const auto [end, e] = std::from_chars(arg.data(), arg.data() + arg.size(), sigma);
+            if (e != std::errc() || end != arg.data() + arg.size() || !(sigma > 0) || sigma > 1000)
+                throw UsageError("kernel '" + spec + "': gaussian:SIGMA needs SIGMA between 0 and 1000");
+            const std::vector<double> g = fftconv::gaussian_kernel<double>(sigma);
+            fftconv::Array<double> k = outer_nd(std::vector<std::vector<double>>(static_cast<std::size_t>(rank), g));
+            return {k, spec + " " + extents_text(k.shape())};
+        }
+        if (rank != 2 && (name == "box" || name == "random") && !arg.empty()) {
+            const auto second = arg.find(':');
+            long n = 0;
+            if (!whole(arg.substr(0, second), n))
+                throw UsageError("kernel '" + spec + "': for an array of rank " + std::to_string(rank) + ", " + name +
+                                 ":N with one size 1..4096 (" + name + ":5 is 5 along every axis)");
+            std::vector<std::ptrdiff_t> shape(static_cast<std::size_t>(rank), n);
+            fftconv::Array<double> k{fftconv::Extents(std::span<const std::ptrdiff_t>(shape))};
+            if (name == "box") {
+                for (double& v : k.values()) v = 1.0 / static_cast<double>(k.size());
+            } else {
+                unsigned long seed = 1;
+                if (second != std::string::npos) {
+                    const std::string s = arg.substr(second + 1);
+                    const auto [end, e] = std::from_chars(s.data(), s.data() + s.size(), seed);
+                    if (e != std::errc() || end != s.data() + s.size())
+                        throw UsageError("kernel '" + spec + "': SEED must be a whole number");
+                }
+                std::mt19937_64 rng(seed);
+                std::uniform_real_distribution<double> u(0, 1);
+                double sum = 0;
+                for (double& v : k.values()) sum += v = u(rng);
+                for (double& v : k.values()) v /= sum;
+            }
+            return {k, spec + " " + extents_text(k.shape())};
+        }
+    }
+    // A 2D kernel: as it is for rank 2, its one row for rank 1, axes of 1 in front for more.
+    Kernel two = parse_kernel(spec, options);
+    const fftconv::Shape s = two.values.shape();
+    if (rank == 1) {
+        if (s.rows != 1)
+            throw UsageError("kernel " + two.description + " has " + std::to_string(s.rows) +
+                             " rows; a 1D array takes one row");
+        fftconv::Array<double> k{fftconv::Extents{s.cols}};
+        std::copy(two.values.values().begin(), two.values.values().end(), k.values().begin());
+        return {k, two.description};
+    }
+    std::vector<std::ptrdiff_t> shape(static_cast<std::size_t>(rank) - 2, 1);
+    shape.push_back(s.rows);
+    shape.push_back(s.cols);
+    fftconv::Array<double> k{fftconv::Extents(std::span<const std::ptrdiff_t>(shape))};
+    std::copy(two.values.values().begin(), two.values.values().end(), k.values().begin());
+    return {k, two.description + (rank > 2 ? ", along the last two axes" : "")};
 }
 
 }  // namespace app

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli.hpp"
+#include "fftconv/array.hpp"
 #include "fftconv/image.hpp"
 
 namespace app {
@@ -26,6 +27,19 @@ struct KernelOptions {
 OptionSpec kernel_normalize_option();
 /// --no-normalize and --max-pixels.
 KernelOptions kernel_options_of(const Args& args);
+
+/// A kernel of any rank, for arrays (.npy inputs and volumes).
+struct KernelND {
+    fftconv::Array<double> values;
+    std::string description;
+};
+
+/// parse_kernel for an array of rank `rank`: gaussian:SIGMA, box:N and random:N[:SEED] are
+/// rank-`rank` kernels (gaussian:2 on a volume is 3D: the sampled Gaussian along each axis); an
+/// .npy file is the array it holds (real); every other KERNEL is a 2D matrix, given leading axes
+/// of 1 for a higher rank (it filters each 2D slice), or its one row for rank 1.
+/// @throws UsageError  as parse_kernel; a kernel of a rank higher than the array's.
+KernelND parse_kernel_nd(const std::string& spec, int rank, const KernelOptions& options = {});
 
 /// Parses a KERNEL argument: an existing file (an image, recognised by its header, whose gray
 /// values are normalised to sum 1 unless options.normalize is off; otherwise a text matrix), an

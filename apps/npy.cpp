@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <new>
@@ -585,6 +586,9 @@ bool is_npy(std::span<const unsigned char> first_bytes) {
 }
 
 bool is_npy(const std::string& path) {
+    // Only a regular file: opening a FIFO would wait for a writer (the image reader refuses it).
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return false;
     try {
         const File f(path, path);
         unsigned char b[magic.size()];

@@ -205,6 +205,7 @@ class Array {
                   "Array holds plain mutable values; use View<const T> for read-only access");
 
 public:
+    using value_type = T;
     static constexpr std::size_t alignment = 64;
 
     Array() = default;
