@@ -41,8 +41,8 @@ if [ "${TSAN:-1}" != 0 ]; then
     else
         meson setup build-tsan "${tsan_options[@]}" >/dev/null
     fi
-    echo "== building test_concurrency in build-tsan"
-    meson compile -C build-tsan test_concurrency
+    echo "== building test_concurrency and test_parallel in build-tsan"
+    meson compile -C build-tsan test_concurrency test_parallel
     echo "== meson test (thread sanitizer): the concurrency suite"
     tsan_start=$SECONDS
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \

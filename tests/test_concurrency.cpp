@@ -21,16 +21,23 @@
 #include <utility>
 #include <vector>
 
-#include "transform_size.hpp"  // white-box: best_fast_length, to pick transform lengths
 #include "fftconv/fftconv.hpp"
 #include "fftw.hpp"  // white-box: get_plan, to see the cache evict a plan
 #include "reference.hpp"
+#include "transform_size.hpp"  // white-box: best_fast_length, to pick transform lengths
 
 using namespace fftconv;
 using cf = std::complex<float>;
 using cd = std::complex<double>;
 
 namespace {
+
+// The settings now, with planner effort `e`: what a call asking for that effort runs with.
+detail::Context effort_context(PlannerEffort e) {
+    detail::Context c = detail::Context::current();
+    c.effort = e;
+    return c;
+}
 
 constexpr int worker_count = 8;
 
@@ -391,9 +398,9 @@ void concurrent_round(int lib_threads, std::ptrdiff_t fresh_m_lo, std::ptrdiff_t
     // Plans that no job uses, made last: the cache evicts them only if the threads plan at least
     // 64 transforms of that precision after them.
     const std::weak_ptr<const detail::Plan<float>> float_sentinel =
-        detail::get_plan<float>(detail::Transform::r2c, {9973}, PlannerEffort::estimate);
+        detail::get_plan<float>(detail::Transform::r2c, {9973}, effort_context(PlannerEffort::estimate));
     const std::weak_ptr<const detail::Plan<double>> double_sentinel =
-        detail::get_plan<double>(detail::Transform::c2c_forward, {9973}, PlannerEffort::estimate);
+        detail::get_plan<double>(detail::Transform::c2c_forward, {9973}, effort_context(PlannerEffort::estimate));
     REQUIRE_FALSE(float_sentinel.expired());
     REQUIRE_FALSE(double_sentinel.expired());
 
@@ -486,7 +493,7 @@ TEST_CASE("8 threads at once give the bits of serial calls, while plans are made
     concurrent_round(1, 525, 600, {280, 288, 320});
 }
 
-TEST_CASE("the same with set_threads(2): each call also splits its rows, and FFTW runs its own threads") {
+TEST_CASE("the same with set_threads(2): each call also splits its work over the pool, FFTW's loops too") {
     // set_threads is process-wide (not per thread), so it is set before the workers start. Fresh
     // 1D transforms of 5000-5600 points, fresh 2D sides 336, 360 and 384.
     concurrent_round(2, 625, 700, {336, 360, 384});

@@ -564,7 +564,7 @@ Array<T> engine_fft(const Array<T>& a, const Array<T>& b, Mode mode, bool corr, 
                     const std::optional<bool>& smallest_tiles) {
     const Names names{corr ? "correlate" : "convolve", "a", "b", false};
     const Geometry g = make_geometry(names, a.shape(), b.shape(), mode, to_axes(axes));
-    Strategy s = make_strategy(names, g, element_type_v<T>, {Method::fft, PlannerEffort::estimate});
+    Strategy s = make_strategy(names, g, element_type_v<T>, {Method::fft, Context::current()});
     REQUIRE(s.method == Method::fft);
     s.tile = Extents{};
     if (smallest_tiles) {
@@ -575,7 +575,7 @@ Array<T> engine_fft(const Array<T>& a, const Array<T>& b, Mode mode, bool corr, 
     Array<T> storage;
     const View<const T> kernel = corr ? correlation_kernel(b.view(), g, storage) : b.view();
     Array<T> out(g.out);
-    Engine<T> engine(s, s.swap ? a.view() : kernel, PlannerEffort::estimate);
+    Engine<T> engine(s, s.swap ? a.view() : kernel, Context::current());
     REQUIRE(engine.strategy().tile.rank() == (smallest_tiles ? s.core_rank : 0));
     engine.apply(s.swap ? kernel : a.view(), out.view());
     return out;
@@ -684,7 +684,7 @@ TEST_CASE("a 3D volume past a lowered memory limit runs in tiles that fit, equal
     const Array<double> a = random_array<double>({128, 128, 128}, rng), b = random_array<double>({7, 7, 7}, rng);
     const Names names{"convolve", "a", "b", false};
     const Geometry g = make_geometry(names, a.shape(), b.shape(), Mode::full);
-    const StrategyOptions fft{Method::fft, PlannerEffort::estimate};
+    const StrategyOptions fft{Method::fft, Context::current()};
     const Strategy whole = make_strategy(names, g, ElementType::float64, fft);
     const Bytes out = Bytes::of(g.out, sizeof(double));
     const Bytes one = fft_core_bytes(whole.core, ElementType::float64, PlannerEffort::estimate);
@@ -698,7 +698,7 @@ TEST_CASE("a 3D volume past a lowered memory limit runs in tiles that fit, equal
     Array<double> tiled;
     {
         const MemoryLimit lowered(limit);
-        const Strategy s = make_strategy(names, g, ElementType::float64, fft);
+        const Strategy s = make_strategy(names, g, ElementType::float64, {Method::fft, Context::current()});
         CHECK(s.tile.rank() == 3);
         CHECK(out.exact + s.bytes.exact <= limit);
         // Automatic takes the tiles too rather than refusing.
@@ -743,7 +743,7 @@ TEST_CASE("tiles under a memory limit leave room for the output") {
     const Array<double> a = random_array<double>({128, 128, 128}, rng), b = random_array<double>({7, 7, 7}, rng);
     const Names names{"convolve", "a", "b", false};
     const Geometry g = make_geometry(names, a.shape(), b.shape(), Mode::full);
-    const Strategy whole = make_strategy(names, g, ElementType::float64, {Method::fft, PlannerEffort::estimate});
+    const Strategy whole = make_strategy(names, g, ElementType::float64, {Method::fft, Context::current()});
     const Bytes out = Bytes::of(g.out, sizeof(double));
     const Bytes small =
         fft_core_bytes(tile_geometry(whole.core, {58, 58, 58}), ElementType::float64, PlannerEffort::estimate);
@@ -762,7 +762,7 @@ TEST_CASE("tiles under a memory limit hold every per-item kernel's spectrum") {
     const Names names{"Convolver", "input_shape", "kernel", false};
     const Geometry g = make_geometry(names, {3, 64, 64, 64}, kernels.shape(), Mode::same, {1, 2, 3});
     const Strategy whole =
-        make_strategy(names, g, ElementType::float32, {Method::fft, PlannerEffort::estimate, false, 0, false});
+        make_strategy(names, g, ElementType::float32, {Method::fft, Context::current(), false, 0, false});
     REQUIRE(whole.kernels == 3);
     const Bytes one = fft_core_bytes(whole.core, ElementType::float32, PlannerEffort::estimate, 3);
     const Bytes tiles =

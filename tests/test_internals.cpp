@@ -74,7 +74,7 @@ TEST_CASE("FFT sizes: same and valid need less padding than full") {
     }
     // An Nx1 image's core is its one long axis, the last of a real transform: even.
     const Strategy column = make_strategy(names, make_geometry(names, {2048, 1}, {127, 1}, Mode::full),
-                                          ElementType::float32, {Method::fft, PlannerEffort::estimate});
+                                          ElementType::float32, {Method::fft, Context::current()});
     CHECK(column.core_rank == 1);
     CHECK(fft_shape(column.core, true, PlannerEffort::estimate) == Extents{2240});
 }
@@ -132,7 +132,7 @@ TEST_CASE_TEMPLATE("overlap-save: long 1D inputs with short kernels run in block
     const Names names{"convolve", "a", "b", true};
     const auto tile = [&](std::ptrdiff_t n, std::ptrdiff_t k) {
         const Strategy s = make_strategy(names, make_geometry(names, {n}, {k}, Mode::full), element_type_v<T>,
-                                         {Method::fft, PlannerEffort::estimate});
+                                         {Method::fft, Context::current()});
         return s.tile;
     };
     // The workload it exists for: millions of points, hundreds of taps.
@@ -160,7 +160,7 @@ TEST_CASE_TEMPLATE("overlap-save: long 1D inputs with short kernels run in block
                 const View<const T> x = swap ? kernel : va, h = swap ? va : kernel;
                 const Geometry core = window_geometry(x.shape, h.shape, g.window);
                 Tiles<T> tiles(core, {block - std::min(n, k) + 1}, std::span<const View<const T>>(&h, 1),
-                               PlannerEffort::estimate);
+                               Context::current());
                 Array<T> fast(g.out);
                 tiles.apply(Source<T>::whole(x), fast.view(), magnitude_exponent<real_t<T>>(scan_values(x).max_abs));
                 const auto fa = std::span<const T>(a.values()), fb = std::span<const T>(b.values());
@@ -193,7 +193,7 @@ TEST_CASE_TEMPLATE("2D FFT by rows and column blocks: equal to direct, the same 
                 CAPTURE(corr);
                 const Names names{"t", "a", "b", false};
                 REQUIRE(make_strategy(names, make_geometry(names, as, bs, mode), element_type_v<T>,
-                                      {Method::fft, PlannerEffort::estimate})
+                                      {Method::fft, Context::current()})
                             .core_rank == 2);
                 const auto run = [&](Method m) { return corr ? correlate(a, b, mode, m) : convolve(a, b, mode, m); };
                 const Image<T> fast = run(Method::fft);

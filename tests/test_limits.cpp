@@ -348,20 +348,21 @@ TEST_CASE("FFT lengths near PTRDIFF_MAX: no search overflows, longer than 2^60 i
 
 TEST_CASE("FftwBuffer: element counts whose bytes overflow, or past memory, are Errors naming them") {
     using detail::FftwBuffer;
-    CHECK_THROWS_WITH_AS(FftwBuffer<std::complex<double>>(SIZE_MAX),
+    const auto memory = [] { return detail::MemoryBudget::current(); };
+    CHECK_THROWS_WITH_AS(FftwBuffer<std::complex<double>>(SIZE_MAX, memory()),
                          "FFT buffer: argument 'n' is 18446744073709551615 long, more than the largest size "
                          "(9223372036854775807)",
                          Error);
-    CHECK_THROWS_WITH_AS(FftwBuffer<std::complex<double>>(static_cast<std::size_t>(big)),
+    CHECK_THROWS_WITH_AS(FftwBuffer<std::complex<double>>(static_cast<std::size_t>(big), memory()),
                          "FFT buffer: 9223372036854775807 elements of 16 bytes would need 147.6 EB, which overflows a "
                          "64-bit size",
                          Error);
     const MemoryLimit limit(1'000'000);
-    CHECK_THROWS_WITH_AS(FftwBuffer<float>(1'000'000),
+    CHECK_THROWS_WITH_AS(FftwBuffer<float>(1'000'000, memory()),
                          "FFT buffer: 1000000 elements of 4 bytes would need 4.0 MB, more than the memory limit "
                          "(1.0 MB)",
                          Error);
-    CHECK(FftwBuffer<float>(1000).size() == 1000);
+    CHECK(FftwBuffer<float>(1000, memory()).size() == 1000);
 }
 
 #ifndef FFTCONV_ASAN
@@ -378,7 +379,8 @@ TEST_CASE("allocations that fail are Errors naming the size and the bytes") {
     if (old.rlim_max != RLIM_INFINITY && tight.rlim_cur > old.rlim_max) tight.rlim_cur = old.rlim_max;
     REQUIRE(setrlimit(RLIMIT_AS, &tight) == 0);
     const std::string image = message_of([] { Image<double> huge(16384, 8192); });
-    const std::string buffer = message_of([] { detail::FftwBuffer<std::complex<double>> huge(std::size_t{1} << 26); });
+    const std::string buffer = message_of(
+        [] { detail::FftwBuffer<std::complex<double>> huge(std::size_t{1} << 26, detail::MemoryBudget::current()); });
     const double x = 1;
     const Image<double> one{{1}};
     const std::string call = message_of([&] { (void)convolve(everywhere(&x, 16384, 8192), one.view()); });

@@ -36,9 +36,11 @@ void not_rank_two(const std::string& shape) {
 std::size_t array_bytes(const Extents& shape, std::size_t element_size) {
     if (std::any_of(shape.begin(), shape.end(), [](std::ptrdiff_t n) { return n < 0; }))
         throw InvalidArgument("Array: size " + to_string(shape) + " is negative");
+    // Array and Image are public types of their own: each checks the limit in force when it is made.
     const Bytes need = Bytes::of(shape, element_size);
-    if (!fits_memory(need))
-        check_memory("Array: " + to_string(shape) + " elements of " + std::to_string(element_size) + " bytes", need);
+    const MemoryBudget memory = MemoryBudget::current();
+    if (!memory.fits(need))
+        memory.check("Array: " + to_string(shape) + " elements of " + std::to_string(element_size) + " bytes", need);
     return need.exact;
 }
 
@@ -49,8 +51,9 @@ void array_allocation_failed(const Extents& shape, std::size_t element_size) {
 
 std::size_t image_bytes(std::ptrdiff_t rows, std::ptrdiff_t cols, std::size_t element_size) {
     const Bytes need = Bytes::of({rows, cols}, element_size);
-    if (!fits_memory(need))
-        check_memory(
+    const MemoryBudget memory = MemoryBudget::current();
+    if (!memory.fits(need))
+        memory.check(
             "Image: " + to_string(Shape{rows, cols}) + " elements of " + std::to_string(element_size) + " bytes", need);
     return need.exact;
 }

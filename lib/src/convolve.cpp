@@ -21,14 +21,14 @@ Out one_shot(const detail::Names& names, View<const T> a, View<const T> b, Mode 
     detail::check_view(names, names.a, a.data, a.shape);
     detail::check_view(names, names.b, b.data, b.shape);
     const detail::Geometry g = detail::make_geometry(names, a.shape, b.shape, mode, axes);
-    const PlannerEffort effort = planner_effort();
-    const detail::Strategy s = detail::make_strategy(names, g, element_type_v<T>, {method, effort, true, 0, true});
+    const detail::Context context = detail::Context::current();
+    const detail::Strategy s = detail::make_strategy(names, g, element_type_v<T>, {method, context, true, 0, true});
     Array<T> storage;
     const View<const T> kernel = correlate ? detail::correlation_kernel(b, g, storage) : b;
     Out out;
     View<T> out_view;
     if constexpr (std::is_same_v<Out, std::vector<T>>) {
-        out = detail::output_vector<T>(names.fn, g.out.size());
+        out = detail::output_vector<T>(names.fn, g.out.size(), context.memory);
         out_view = View<T>(out.data(), g.out);
     } else if constexpr (std::is_same_v<Out, Image<T>>) {
         out = Image<T>(g.out.shape2d());
@@ -39,7 +39,7 @@ Out one_shot(const detail::Names& names, View<const T> a, View<const T> b, Mode 
     }
     detail::EngineOptions<T> options;
     options.automatic = method == Method::automatic;
-    detail::Engine<T> engine(s, s.swap ? a : kernel, effort, options);
+    detail::Engine<T> engine(s, s.swap ? a : kernel, context, options);
     engine.apply(s.swap ? kernel : a, out_view);
     return out;
 }
@@ -83,7 +83,8 @@ Array<T> correlate(View<const T> a, View<const T> b, Mode mode, Method method, A
 Method choose_method(const Extents& a, const Extents& b, Mode mode, ElementType type, const Axes& axes) {
     const detail::Names names{"choose_method", "a", "b", false};
     const detail::Geometry g = detail::make_geometry(names, a, b, mode, axes);
-    return detail::make_strategy(names, g, type, {Method::automatic, planner_effort(), true, 0, false, false}).method;
+    return detail::make_strategy(names, g, type, {Method::automatic, detail::Context::current(), true, 0, false, false})
+        .method;
 }
 
 double estimate_seconds(const Extents& a, const Extents& b, Mode mode, ElementType type, Method method,
@@ -92,15 +93,15 @@ double estimate_seconds(const Extents& a, const Extents& b, Mode mode, ElementTy
     if (method != Method::direct && method != Method::fft)
         throw InvalidArgument("estimate_seconds: method must be Method::direct or Method::fft, got " +
                               std::string(to_string(method)));
-    return detail::estimate(g, type, method, {method, planner_effort(), true, 0, false, false});
+    return detail::estimate(g, type, method, {method, detail::Context::current(), true, 0, false, false});
 }
 
 double fft_error_bound(const Extents& a, const Extents& b, Mode mode, ElementType type, const Axes& axes) {
     const detail::Names names{"fft_error_bound", "a", "b", false};
     const detail::Geometry g = detail::make_geometry(names, a, b, mode, axes);
-    const detail::Strategy s =
-        detail::make_strategy(names, g, type, {Method::fft, planner_effort(), true, 0, false, false});
-    return detail::fft_bound(s, type, planner_effort());
+    const detail::Context context = detail::Context::current();
+    const detail::Strategy s = detail::make_strategy(names, g, type, {Method::fft, context, true, 0, false, false});
+    return detail::fft_bound(s, type, context.effort);
 }
 
 #define INSTANTIATE(T)                                                                          \

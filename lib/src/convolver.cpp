@@ -71,8 +71,11 @@ Convolver<T>::Convolver(const Extents& input_shape, View<const T> kernel, Mode m
         if (options.correlate) k = detail::correlation_kernel(kernel, m.g, storage);
     }
     // The kernel transform is paid here, once: per apply, the FFT path costs two transforms.
+    // Its context: the settings now, with the effort it was given.
+    detail::Context context = detail::Context::current();
+    context.effort = options.effort;
     detail::Strategy s = detail::make_strategy(names, m.g, element_type_v<T>,
-                                               {options.method, options.effort, false, options.tolerance, false});
+                                               {options.method, context, false, options.tolerance, false});
     // Automatic never picks the FFT for a kernel holding NaN or Inf (it would reach every output).
     if (options.method == Method::automatic && detail::has_nonfinite(k)) s.method = Method::direct;
     if constexpr (!is_complex_v<T>) {
@@ -85,7 +88,7 @@ Convolver<T>::Convolver(const Extents& input_shape, View<const T> kernel, Mode m
             engine_options.clamp = clamp;
         }
     }
-    m.engine.emplace(s, k, options.effort, engine_options);
+    m.engine.emplace(s, k, context, engine_options);
 }
 
 template <class T>
@@ -192,7 +195,8 @@ void Convolver<T>::apply(std::span<const T> input, std::span<T> out) {
 
 template <class T>
 std::vector<T> Convolver<T>::apply(std::span<const T> input) {
-    std::vector<T> out = detail::output_vector<T>("Convolver::apply", output_extents().size());
+    std::vector<T> out =
+        detail::output_vector<T>("Convolver::apply", output_extents().size(), detail::MemoryBudget::current());
     apply(input, std::span<T>(out));
     return out;
 }

@@ -127,8 +127,8 @@ FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, Pl
         }
     }
     const auto fits = [&](const Extents& tile) {
-        return fits_memory(fit->reserved +
-                           fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort, fit->kernels));
+        return fit->memory.fits(
+            fit->reserved + fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort, fit->kernels));
     };
     // One transform of everything, against tiles (their blocks' cost with a 10% margin against
     // the model's error: overlap-save pays fixed costs per tile that the fit sees less of).

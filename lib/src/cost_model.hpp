@@ -61,16 +61,17 @@ struct FftRun {
 double fft_seconds(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
                    const Extents& tile = {});
 
-// What must fit memory_limit() beside the FFT's buffers, and how many kernel spectra they hold.
+// What must fit the memory budget beside the FFT's buffers, and how many kernel spectra they hold.
 struct MemoryFit {
     Bytes reserved;           // e.g. the output of a one-shot call
     std::size_t kernels = 1;  // per-item kernels keep one spectrum each
+    MemoryBudget memory;      // the limit
 };
 
 // The cheapest way for the FFT path: one transform, or tiles of powers of two of at least four
 // times the kernel along axes where the output is much longer than the kernel, when they are
 // cheaper by 10% (a margin against the model's error). With `fit`, the cheapest one whose
-// buffers (with fit->kernels spectra) and fit->reserved together fit memory_limit(); tiles may
+// buffers (with fit->kernels spectra) and fit->reserved together fit fit->memory; tiles may
 // then be as small as twice the kernel.
 FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
                       const std::optional<MemoryFit>& fit = std::nullopt);

@@ -92,6 +92,7 @@ template <Scalar T>
 struct Engine<T>::Impl {
     Strategy s;
     bool automatic = false;
+    Context context;
     bool clamp = false;
     bool skip_zero_taps = false;
     bool kernel_finite = true;
@@ -114,11 +115,11 @@ struct Engine<T>::Impl {
     // direct core reads arrays; its work is O(N·K) against the copy's O(N)).
     void direct(const View<const T>& x, const View<const T>& k, const View<T>& out, const Geometry& g) const {
         if (!extension) {
-            direct_convolve(g, x, k, out, threads(), skip_zero_taps);
+            direct_convolve(g, x, k, out, context.threads, skip_zero_taps);
             return;
         }
         const Array<T> padded = materialize(source(x));
-        direct_convolve(g, padded.view(), k, out, threads(), skip_zero_taps);
+        direct_convolve(g, padded.view(), k, out, context.threads, skip_zero_taps);
     }
 
     static Array<T> materialize(const Source<T>& src) {
@@ -155,7 +156,7 @@ struct Engine<T>::Impl {
         const std::ptrdiff_t bad = count_nonfinite(full);
         if (!kernel_finite ||
             static_cast<double>(bad) * static_cast<double>(kv.size()) >= static_cast<double>(out.size())) {
-            direct_convolve(s.core, full, kv, out, threads(), skip_zero_taps);
+            direct_convolve(s.core, full, kv, out, context.threads, skip_zero_taps);
             return;
         }
         Array<T> clean(full);
@@ -219,10 +220,12 @@ struct Engine<T>::Impl {
 };
 
 template <Scalar T>
-Engine<T>::Engine(const Strategy& strategy, View<const T> kernel, PlannerEffort effort, const EngineOptions<T>& options)
+Engine<T>::Engine(const Strategy& strategy, View<const T> kernel, const Context& context,
+                  const EngineOptions<T>& options)
     : impl_(std::make_unique<Impl>()) {
     Impl& m = *impl_;
     m.s = strategy;
+    m.context = context;
     m.automatic = options.automatic;
     m.clamp = options.clamp;
     m.skip_zero_taps = options.skip_zero_taps;
@@ -252,9 +255,9 @@ Engine<T>::Engine(const Strategy& strategy, View<const T> kernel, PlannerEffort 
     if (s.method != Method::fft || !m.kernel_finite) return;
     const std::span<const View<const T>> slices(m.kernel_slices);
     if (s.tile.rank())
-        m.tiles.emplace(s.core, s.tile, slices, effort);
+        m.tiles.emplace(s.core, s.tile, slices, context);
     else
-        m.fft.emplace(s.core, slices, effort);
+        m.fft.emplace(s.core, slices, context);
 }
 
 template <Scalar T>

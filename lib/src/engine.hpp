@@ -40,8 +40,10 @@ template <Scalar T>
 class Engine {
 public:
     // `kernel` has the kernel operand's full shape (g.b, or g.a when the strategy swapped the
-    // roles) and is read here only: the direct path keeps a copy, the FFT path its spectra.
-    Engine(const Strategy& strategy, View<const T> kernel, PlannerEffort effort, const EngineOptions<T>& options = {});
+    // roles) and is read here only: the direct path keeps a copy, the FFT path its spectra. Every
+    // apply runs with `context` (its threads, effort and memory budget).
+    Engine(const Strategy& strategy, View<const T> kernel, const Context& context,
+           const EngineOptions<T>& options = {});
     Engine(Engine&&) noexcept;
     Engine& operator=(Engine&&) noexcept;
     ~Engine();

@@ -91,24 +91,24 @@ struct FftCore<T>::Ranges {
 };
 
 template <Scalar T>
-FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, PlannerEffort effort)
-    : g_(g), padded_(fft_shape(g, !is_complex_v<T>, effort)), rank_(g.rank()) {
+FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, const Context& context)
+    : g_(g), context_(context), padded_(fft_shape(g, !is_complex_v<T>, context.effort)), rank_(g.rank()) {
     const std::vector<int> dims = fft_dims(padded_);
     const Transform line_forward = is_complex_v<T> ? Transform::c2c_forward : Transform::r2c;
     const Transform line_inverse = is_complex_v<T> ? Transform::c2c_backward : Transform::c2r;
     const int last = rank_ - 1;
     half_ = is_complex_v<T> ? padded_[last] : padded_[last] / 2 + 1;
-    last_forward_ = get_plan<R>(line_forward, {dims.back()}, effort);
-    last_inverse_ = get_plan<R>(line_inverse, {dims.back()}, effort);
+    last_forward_ = get_plan<R>(line_forward, {dims.back()}, context);
+    last_inverse_ = get_plan<R>(line_inverse, {dims.back()}, context);
     // FFTW's inverse is unnormalised; folding 1/N into the kernel spectrum saves a pass per apply.
     const R scale = R(1) / static_cast<R>(padded_.size());
     for (const View<const T>& k : kernels) kernel_exponents_.push_back(magnitude_exponent<R>(scan_values(k).max_abs));
 
     if (rank_ == 1) {
-        buf_ = FftwBuffer<T>(static_cast<std::size_t>(padded_[0]));
-        spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(half_));
+        buf_ = FftwBuffer<T>(static_cast<std::size_t>(padded_[0]), context_.memory);
+        spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(half_), context_.memory);
         for (std::size_t k = 0; k < kernels.size(); ++k) {
-            kernel_spectra_.emplace_back(static_cast<std::size_t>(half_));
+            kernel_spectra_.emplace_back(static_cast<std::size_t>(half_), context_.memory);
             const std::array<std::ptrdiff_t, 1> lead{};
             Source<T>::whole(kernels[k])
                 .load_line(lead.data(), buf_.get(), padded_[0], std::ldexp(R(1), -kernel_exponents_[k]));
@@ -120,8 +120,8 @@ FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, P
     }
 
     for (int t = 0; t < last; ++t) {
-        axis_forward_.push_back(get_plan<R>(Transform::c2c_forward, {dims[static_cast<std::size_t>(t)]}, effort));
-        axis_inverse_.push_back(get_plan<R>(Transform::c2c_backward, {dims[static_cast<std::size_t>(t)]}, effort));
+        axis_forward_.push_back(get_plan<R>(Transform::c2c_forward, {dims[static_cast<std::size_t>(t)]}, context));
+        axis_inverse_.push_back(get_plan<R>(Transform::c2c_backward, {dims[static_cast<std::size_t>(t)]}, context));
     }
     row_pitch_ = pitch<C>(half_);
     first_pitch_ = pitch<C>(padded_[0]);
@@ -134,7 +134,7 @@ FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, P
         line_strides_[u] = stride;
         stride *= u == 0 ? spectrum_first_ : padded_[u];
     }
-    spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(stride));
+    spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(stride), context_.memory);
     std::ptrdiff_t first_lines = half_;
     for (int u = 1; u < last; ++u) first_lines *= padded_[u];
 
@@ -148,7 +148,7 @@ FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, P
             forward_middle(t, r);
             r.last[static_cast<std::size_t>(t)] = padded_[t];
         }
-        kernel_spectra_.emplace_back(static_cast<std::size_t>(first_lines * first_pitch_));
+        kernel_spectra_.emplace_back(static_cast<std::size_t>(first_lines * first_pitch_), context_.memory);
         forward_first(r, kernel_spectra_.back().get());
         C* spectrum = kernel_spectra_.back().get();
         for (std::ptrdiff_t i = 0; i < first_lines * first_pitch_; ++i) spectrum[i] *= scale;
@@ -161,8 +161,8 @@ void FftCore<T>::forward_last(const Source<T>& source, const Ranges& ranges, R s
     std::ptrdiff_t lines = 1;
     for (int u = 0; u < last; ++u) lines *= ranges.count(u);
     const std::ptrdiff_t n = padded_[last];
-    parallel_for(lines, threads(), min_lines_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
-        FftwBuffer<T> line(static_cast<std::size_t>(pitch<T>(n)));
+    parallel_for(lines, context_.threads, min_lines_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<T> line(static_cast<std::size_t>(pitch<T>(n)), context_.memory);
         std::array<std::ptrdiff_t, max_rank> lead{};
         for (std::ptrdiff_t l = first; l < end; ++l) {
             std::ptrdiff_t rest = l, offset = 0;
@@ -222,8 +222,9 @@ void FftCore<T>::forward_middle(int t, const Ranges& ranges) {
     const std::ptrdiff_t n = padded_[t], step = line_strides_[t], cp = pitch<C>(n);
     const std::ptrdiff_t lo = ranges.first[static_cast<std::size_t>(t)], hi = ranges.last[static_cast<std::size_t>(t)];
     const Plan<R>& plan = *axis_forward_[static_cast<std::size_t>(t)];
-    parallel_for(lines.total, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
-        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * cp)), b(static_cast<std::size_t>(lines.block * cp));
+    parallel_for(lines.total, context_.threads, 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * cp), context_.memory),
+            b(static_cast<std::size_t>(lines.block * cp), context_.memory);
         for (std::ptrdiff_t item = first; item < end; ++item) {
             const auto [offset, h0, width] = lines.at(item);
             C* s = spectrum_.get() + offset;
@@ -247,8 +248,8 @@ void FftCore<T>::forward_first(const Ranges& ranges, C* kernel_spectrum) {
     const std::ptrdiff_t n = padded_[0], step = line_strides_[0];
     const std::ptrdiff_t lo = ranges.first[0], hi = ranges.last[0];
     const Plan<R>& plan = *axis_forward_[0];
-    parallel_for(lines.total, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
-        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * first_pitch_));
+    parallel_for(lines.total, context_.threads, 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * first_pitch_), context_.memory);
         for (std::ptrdiff_t item = first; item < end; ++item) {
             const auto [offset, h0, width] = lines.at(item);
             (void)h0;
@@ -277,9 +278,9 @@ void FftCore<T>::convolve_first(const Ranges& ranges, const C* kernel_spectrum, 
     const std::ptrdiff_t keep_lo = keep.first[0], keep_hi = keep.last[0];
     const Plan<R>& forward = *axis_forward_[0];
     const Plan<R>& inverse = *axis_inverse_[0];
-    parallel_for(lines.total, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+    parallel_for(lines.total, context_.threads, 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
         const auto size = static_cast<std::size_t>(lines.block * first_pitch_);
-        FftwBuffer<C> a(size), b(size);
+        FftwBuffer<C> a(size, context_.memory), b(size, context_.memory);
         for (std::ptrdiff_t item = first; item < end; ++item) {
             const auto [offset, h0, width] = lines.at(item);
             (void)h0;
@@ -309,8 +310,9 @@ void FftCore<T>::inverse_middle(int t, const Ranges& keep) {
     const std::ptrdiff_t keep_lo = keep.first[static_cast<std::size_t>(t)];
     const std::ptrdiff_t keep_hi = keep.last[static_cast<std::size_t>(t)];
     const Plan<R>& plan = *axis_inverse_[static_cast<std::size_t>(t)];
-    parallel_for(lines.total, threads(), 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
-        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * cp)), b(static_cast<std::size_t>(lines.block * cp));
+    parallel_for(lines.total, context_.threads, 4, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<C> a(static_cast<std::size_t>(lines.block * cp), context_.memory),
+            b(static_cast<std::size_t>(lines.block * cp), context_.memory);
         for (std::ptrdiff_t item = first; item < end; ++item) {
             const auto [offset, h0, width] = lines.at(item);
             (void)h0;
@@ -330,8 +332,8 @@ void FftCore<T>::inverse_last(const Ranges& keep, const View<T>& out, const Powe
     std::ptrdiff_t lines = 1;
     for (int u = 0; u < last; ++u) lines *= keep.count(u);
     const std::ptrdiff_t n = padded_[last], from = g_.win(last).offset, length = out.shape[last];
-    parallel_for(lines, threads(), min_lines_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
-        FftwBuffer<T> line(static_cast<std::size_t>(pitch<T>(n)));
+    parallel_for(lines, context_.threads, min_lines_per_thread, [&](std::ptrdiff_t first, std::ptrdiff_t end) {
+        FftwBuffer<T> line(static_cast<std::size_t>(pitch<T>(n)), context_.memory);
         for (std::ptrdiff_t l = first; l < end; ++l) {
             std::ptrdiff_t rest = l, offset = 0, out_offset = 0;
             for (int u = last - 1; u >= 0; --u) {

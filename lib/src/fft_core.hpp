@@ -42,9 +42,10 @@ template <Scalar T>
 class FftCore {
 public:
     // Plans (through the cache) and transforms each of `kernels` (extents g.b, finite values) once.
-    FftCore(const Geometry& g, std::span<const View<const T>> kernels, PlannerEffort effort);
-    FftCore(const Geometry& g, const View<const T>& kernel, PlannerEffort effort)
-        : FftCore(g, std::span<const View<const T>>(&kernel, 1), effort) {}
+    // The context's threads split the lines of every pass; its memory budget bounds the buffers.
+    FftCore(const Geometry& g, std::span<const View<const T>> kernels, const Context& context);
+    FftCore(const Geometry& g, const View<const T>& kernel, const Context& context)
+        : FftCore(g, std::span<const View<const T>>(&kernel, 1), context) {}
 
     // out = the window of (source ⊛ kernels[kernel]); the source has extents g.a and finite values;
     // out's extents are the window's, or fewer (a partial tile keeps the window's first values),
@@ -75,6 +76,7 @@ private:
                      const C* kernel_spectrum);
 
     Geometry g_;
+    Context context_;
     Extents padded_;
     int rank_ = 0;
     std::vector<int> kernel_exponents_;                           // kernel k went in times 2^-kernel_exponents_[k]

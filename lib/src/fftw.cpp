@@ -17,6 +17,7 @@
 
 #include "fftconv/settings.hpp"
 #include "geometry.hpp"
+#include "parallel.hpp"
 
 namespace fftconv::detail {
 
@@ -26,10 +27,10 @@ std::mutex& planner_mutex() {
 }
 
 template <class E>
-FftwBuffer<E>::FftwBuffer(std::size_t n) : n_(n) {
+FftwBuffer<E>::FftwBuffer(std::size_t n, const MemoryBudget& memory) : n_(n) {
     const auto what = [n] { return std::to_string(n) + " elements of " + std::to_string(sizeof(E)) + " bytes"; };
     const Bytes need = Bytes::of({1, length_size("FFT buffer", "n", n)}, sizeof(E));
-    if (!fits_memory(need)) check_memory("FFT buffer: " + what(), need);
+    if (!memory.fits(need)) memory.check("FFT buffer: " + what(), need);
     p_.reset(static_cast<E*>(fftw_malloc(n ? need.exact : sizeof(E))));
     if (!p_) allocation_failed("fftw_malloc", what(), need);
 }
@@ -76,11 +77,34 @@ struct Key {
 
 // FFTW's threads pay off only for transforms big enough to outweigh waking them (FFTW's own
 // advice: thousands of elements at least; below 2^15 points one thread was faster here).
-int plan_threads(const std::vector<int>& dims) {
-    const int wanted = threads();
+int plan_threads(const std::vector<int>& dims, int wanted) {
     if (wanted <= 1) return 1;
     const double n = std::accumulate(dims.begin(), dims.end(), 1.0, std::multiplies<>());
     return n >= 32768 ? wanted : 1;
+}
+
+// FFTW's parallel loops (its threaded plans) run on fftconv's pool: njobs calls of work, the
+// caller taking part, so FFTW starts no threads of its own (FFTW 3.3.9's callback).
+void fftw_loop(void* (*work)(char*), char* jobdata, std::size_t elsize, int njobs, void*) {
+    struct Job {
+        void* (*work)(char*);
+        char* data;
+        std::size_t size;
+    } job{work, jobdata, elsize};
+    run_parallel(
+        njobs, njobs - 1,
+        [](void* context, std::ptrdiff_t i) {
+            const Job& j = *static_cast<const Job*>(context);
+            j.work(j.data + j.size * static_cast<std::size_t>(i));
+        },
+        &job);
+}
+
+bool start_threads(int (*init)(),
+                   void (*set_callback)(void (*)(void* (*)(char*), char*, std::size_t, int, void*), void*)) {
+    if (init() == 0) return false;
+    set_callback(fftw_loop, nullptr);
+    return true;
 }
 
 // FFTW's threads, set up for both precisions at once, the first time the planner is used for
@@ -91,7 +115,8 @@ int plan_threads(const std::vector<int>& dims) {
 // could not start threads (planning then stays single-threaded).
 template <class R>
 bool threads_ready() {
-    static const bool ready[2] = {fftw_init_threads() != 0, fftwf_init_threads() != 0};
+    static const bool ready[2] = {start_threads(fftw_init_threads, fftw_threads_set_callback),
+                                  start_threads(fftwf_init_threads, fftwf_threads_set_callback)};
     return ready[std::is_same_v<R, double> ? 0 : 1];
 }
 
@@ -122,7 +147,8 @@ Cache<R>& cache() {
 }
 
 template <class R>
-typename Fftw<R>::plan make_plan(Transform transform, const std::vector<int>& dims, unsigned flags) {
+typename Fftw<R>::plan make_plan(Transform transform, const std::vector<int>& dims, unsigned flags,
+                                 const MemoryBudget& memory) {
     using F = Fftw<R>;
     using C = typename F::complex;
     const int rank = static_cast<int>(dims.size());
@@ -131,18 +157,18 @@ typename Fftw<R>::plan make_plan(Transform transform, const std::vector<int>& di
     // Scratch arrays: FFTW_MEASURE scribbles on the arrays it plans with.
     switch (transform) {
         case Transform::r2c: {
-            FftwBuffer<R> in(n);
-            FftwBuffer<std::complex<R>> out(half);
+            FftwBuffer<R> in(n, memory);
+            FftwBuffer<std::complex<R>> out(half, memory);
             return F::r2c(rank, dims.data(), in.get(), reinterpret_cast<C*>(out.get()), flags);
         }
         case Transform::c2r: {
-            FftwBuffer<std::complex<R>> in(half);
-            FftwBuffer<R> out(n);
+            FftwBuffer<std::complex<R>> in(half, memory);
+            FftwBuffer<R> out(n, memory);
             return F::c2r(rank, dims.data(), reinterpret_cast<C*>(in.get()), out.get(), flags);
         }
         case Transform::c2c_forward:
         case Transform::c2c_backward: {
-            FftwBuffer<std::complex<R>> in(n), out(n);
+            FftwBuffer<std::complex<R>> in(n, memory), out(n, memory);
             const int sign = transform == Transform::c2c_forward ? FFTW_FORWARD : FFTW_BACKWARD;
             return F::c2c(rank, dims.data(), reinterpret_cast<C*>(in.get()), reinterpret_cast<C*>(out.get()), sign,
                           flags);
@@ -154,11 +180,12 @@ typename Fftw<R>::plan make_plan(Transform transform, const std::vector<int>& di
 }  // namespace
 
 template <class R>
-std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<int>& dims, PlannerEffort effort) {
+std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<int>& dims, const Context& context) {
+    const PlannerEffort effort = context.effort;
     // Declared before the lock so evicted plans are destroyed after it is released: their
     // destructors take the same lock.
     std::shared_ptr<const Plan<R>> evicted;
-    const int n_threads = plan_threads(dims);
+    const int n_threads = plan_threads(dims, context.threads);
     std::scoped_lock lock(planner_mutex());
     Cache<R>& c = cache<R>();
     for (int e = static_cast<int>(PlannerEffort::patient); e >= static_cast<int>(effort); --e) {
@@ -169,7 +196,7 @@ std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<i
         }
     }
     set_plan_threads<R>(n_threads);
-    auto raw = make_plan<R>(transform, dims, planner_flags(effort));
+    auto raw = make_plan<R>(transform, dims, planner_flags(effort), context.memory);
     if (!raw) {
         std::string shape;
         for (int d : dims) {
@@ -197,19 +224,19 @@ std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<i
 }
 
 template <class R>
-bool plan_in_wisdom(Transform transform, const std::vector<int>& dims, PlannerEffort effort) {
-    const int n_threads = plan_threads(dims);
+bool plan_in_wisdom(Transform transform, const std::vector<int>& dims, const Context& context) {
+    const int n_threads = plan_threads(dims, context.threads);
     std::scoped_lock lock(planner_mutex());
     set_plan_threads<R>(n_threads);
-    const auto raw = make_plan<R>(transform, dims, planner_flags(effort) | FFTW_WISDOM_ONLY);
+    const auto raw = make_plan<R>(transform, dims, planner_flags(context.effort) | FFTW_WISDOM_ONLY, context.memory);
     if (raw) Fftw<R>::destroy(raw);
     return raw != nullptr;
 }
 
-template bool plan_in_wisdom<float>(Transform, const std::vector<int>&, PlannerEffort);
-template bool plan_in_wisdom<double>(Transform, const std::vector<int>&, PlannerEffort);
-template std::shared_ptr<const Plan<float>> get_plan<float>(Transform, const std::vector<int>&, PlannerEffort);
-template std::shared_ptr<const Plan<double>> get_plan<double>(Transform, const std::vector<int>&, PlannerEffort);
+template bool plan_in_wisdom<float>(Transform, const std::vector<int>&, const Context&);
+template bool plan_in_wisdom<double>(Transform, const std::vector<int>&, const Context&);
+template std::shared_ptr<const Plan<float>> get_plan<float>(Transform, const std::vector<int>&, const Context&);
+template std::shared_ptr<const Plan<double>> get_plan<double>(Transform, const std::vector<int>&, const Context&);
 
 namespace {
 
@@ -255,12 +282,12 @@ std::size_t half_spectrum_size(const std::vector<int>& dims) {
 }
 
 template <class R>
-RealFft<R>::RealFft(Shape shape, PlannerEffort effort)
+RealFft<R>::RealFft(Shape shape, const Context& context)
     : dims_(squeezed_dims(shape)),
-      forward_(get_plan<R>(Transform::r2c, dims_, effort)),
-      inverse_(get_plan<R>(Transform::c2r, dims_, effort)),
-      real_(static_cast<std::size_t>(shape.size())),
-      spectrum_(half_spectrum_size(dims_)) {}
+      forward_(get_plan<R>(Transform::r2c, dims_, context)),
+      inverse_(get_plan<R>(Transform::c2r, dims_, context)),
+      real_(static_cast<std::size_t>(shape.size()), context.memory),
+      spectrum_(half_spectrum_size(dims_), context.memory) {}
 
 template <class R>
 void RealFft<R>::forward() {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "context.hpp"
 #include "fftconv/types.hpp"
 
 namespace fftconv::detail {
@@ -67,7 +68,8 @@ template <class E>
 class FftwBuffer {
 public:
     FftwBuffer() = default;
-    explicit FftwBuffer(std::size_t n);
+    // @throws OutOfMemory  more than `memory` allows, or fftw_malloc failing.
+    FftwBuffer(std::size_t n, const MemoryBudget& memory);
     E* get() const { return p_.get(); }
     std::size_t size() const { return n_; }
 
@@ -100,14 +102,16 @@ private:
 // The plan for `transform` over the row-major array with dimensions `dims` (rank 1 or 2), from the
 // process-wide cache; planned on a miss, with scratch arrays so that measuring never touches
 // caller data. A plan made with more effort than asked is reused. The cache keeps the most
-// recently used plans; a plan evicted while in use lives on until its last user drops it.
+// recently used plans; a plan evicted while in use lives on until its last user drops it. The
+// context gives the effort, the threads (FFTW's own, for transforms large enough) and the
+// memory budget of the scratch arrays.
 template <class R>
-std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<int>& dims, PlannerEffort effort);
+std::shared_ptr<const Plan<R>> get_plan(Transform transform, const std::vector<int>& dims, const Context& context);
 
 // Whether FFTW's wisdom already holds the plan get_plan would make for these arguments (FFTW_WISDOM_ONLY:
 // nothing is measured), for tests of load_wisdom.
 template <class R>
-bool plan_in_wisdom(Transform transform, const std::vector<int>& dims, PlannerEffort effort);
+bool plan_in_wisdom(Transform transform, const std::vector<int>& dims, const Context& context);
 
 // Number of plans in the cache (both precisions), for tests.
 std::size_t cached_plan_count();
@@ -120,12 +124,12 @@ std::size_t half_spectrum_size(const std::vector<int>& dims);
 
 // A whole real 2D transform of one fixed shape, forward into the half spectrum and back, with
 // FFTW's multi-dimensional plans (the frequency-domain filters and spectra, which need the whole
-// spectrum at once; convolutions go through FftCore instead). Plans at the global planner effort.
+// spectrum at once; convolutions go through FftCore instead). Plans with the context's effort.
 template <class R>
 class RealFft {
 public:
     using C = std::complex<R>;
-    explicit RealFft(Shape shape, PlannerEffort effort);
+    RealFft(Shape shape, const Context& context);
     R* real() { return real_.get(); }
     C* spectrum() { return spectrum_.get(); }
     void forward();

@@ -39,6 +39,14 @@ void check_out(const char* fn, ImageView<const T> image, ImageView<T> out) {
                               ": argument 'out' shares memory with 'image'; the result needs its own");
 }
 
+// The estimated seconds of a valid convolution of `padded` with `kernel` by `method` (direct or
+// fft), with the call's context (estimate_seconds reads the settings again).
+double valid_seconds(const Extents& padded, const Extents& kernel, ElementType type, Method method,
+                     const detail::Context& context) {
+    const detail::Geometry g = detail::make_geometry({"filter", "image", "kernel", false}, padded, kernel, Mode::valid);
+    return detail::estimate(g, type, method, {method, context, true, 0, false, false});
+}
+
 // The filters' general path, any rank: out(i) = Σ_j v[j] · ext(i + j − before) over the
 // kernel's taps that are not 0, ext the image extended by `border` (constant: cval) — a valid
 // convolution of that extension with `h` (v reversed), which the engine reads while loading
@@ -48,16 +56,16 @@ void check_out(const char* fn, ImageView<const T> image, ImageView<T> out) {
 // outputs below 0 set to 0 when the image has no negative value (a non-negative kernel's rule).
 template <Scalar T>
 void filter_general(const char* fn, const View<const T>& image, const View<T>& out, const View<const T>& h,
-                    const Extents& before, Border border, T cval, Method method, bool clamp) {
+                    const Extents& before, Border border, T cval, Method method, bool clamp,
+                    const detail::Context& context) {
     const detail::Names names{fn, "image", "kernel", false};
     Extents after = before;
     for (int a = 0; a < image.rank(); ++a) after[a] = h.shape[a] - 1 - before[a];
     const Extents padded = detail::padded_extents(fn, image.shape, before, after);
     const detail::Geometry g = detail::make_geometry(names, padded, h.shape, Mode::valid);
-    const PlannerEffort effort = planner_effort();
     detail::StrategyOptions o;
     o.method = method;
-    o.effort = effort;
+    o.context = context;
     o.output = false;
     const detail::Strategy s = detail::make_strategy(names, g, element_type_v<T>, o);
     detail::EngineOptions<T> e;
@@ -65,7 +73,7 @@ void filter_general(const char* fn, const View<const T>& image, const View<T>& o
     e.clamp = clamp;
     e.skip_zero_taps = true;
     e.extension = detail::Extension<T>{border, cval, before};
-    detail::Engine<T> engine(s, h, effort, e);
+    detail::Engine<T> engine(s, h, context, e);
     engine.apply(image, out);
 }
 
@@ -93,10 +101,10 @@ double separable_seconds(const Extents& image, const std::vector<std::vector<T>>
 
 // The estimated seconds of the general path's FFT for a filter of `kernel` over `image`.
 template <Scalar T>
-double filter_fft_seconds(const Extents& image, const Extents& kernel) {
+double filter_fft_seconds(const Extents& image, const Extents& kernel, const detail::Context& context) {
     Extents padded = image;
     for (int a = 0; a < image.rank(); ++a) padded[a] = image[a] + kernel[a] - 1;
-    return estimate_seconds(padded, kernel, Mode::valid, element_type_v<T>, Method::fft);
+    return valid_seconds(padded, kernel, element_type_v<T>, Method::fft, context);
 }
 
 // An `out` argument of any rank: the image's shape, and memory of its own.
@@ -115,13 +123,13 @@ void check_out_nd(const char* fn, const View<const T>& image, const View<T>& out
 // L1, symmetric kernels folded), which take a zero constant; otherwise one pass per axis.
 template <Real T>
 void run_separable(const View<const T>& image, const std::vector<std::vector<T>>& f, const Extents& before,
-                   Border border, T cval, const View<T>& out) {
+                   Border border, T cval, const View<T>& out, int threads) {
     if (image.rank() == 2 && (border != Border::constant || cval == T(0))) {
         detail::separable_correlate(image.image(), std::span<const T>(f[1]), std::span<const T>(f[0]), -before[0],
-                                    -before[1], border, out.image(), threads());
+                                    -before[1], border, out.image(), threads);
         return;
     }
-    detail::separable_filter(image, f, before, border, cval, out, threads());
+    detail::separable_filter(image, f, before, border, cval, out, threads);
 }
 
 // scipy.ndimage.correlate (`correlate`) or convolve, any rank, into out: a separable real kernel
@@ -129,6 +137,7 @@ void run_separable(const View<const T>& image, const std::vector<std::vector<T>>
 template <Scalar T>
 void ndimage_filter(const char* fn, const View<const T>& image, const View<T>& out, const View<const T>& kernel,
                     Border border, T cval, Method method, bool correlate) {
+    const detail::Context context = detail::Context::current();
     detail::check_array(fn, "image", image.data, image.shape);
     detail::check_array(fn, "kernel", kernel.data, kernel.shape);
     if (kernel.rank() != image.rank())
@@ -153,9 +162,10 @@ void ndimage_filter(const char* fn, const View<const T>& image, const View<T>& o
             const View<const T> v = correlate ? kernel : kernel.flipped();
             if (auto f = detail::separable_factors(v, tolerance)) {
                 const bool finite = !detail::has_nonfinite(kernel);
-                if (finite && (method == Method::direct || separable_seconds(image.shape, *f) <=
-                                                               filter_fft_seconds<T>(image.shape, kernel.shape))) {
-                    run_separable(image, *f, before, border, cval, out);
+                if (finite &&
+                    (method == Method::direct ||
+                     separable_seconds(image.shape, *f) <= filter_fft_seconds<T>(image.shape, kernel.shape, context))) {
+                    run_separable(image, *f, before, border, cval, out, context.threads);
                     return;
                 }
             }
@@ -167,7 +177,7 @@ void ndimage_filter(const char* fn, const View<const T>& image, const View<T>& o
     const View<const T> h = correlate ? detail::correlation_kernel(kernel, whole, storage) : kernel;
     bool clamp = false;
     if constexpr (!is_complex_v<T>) clamp = nonnegative_kernel(kernel) && !(cval < T(0));
-    filter_general(fn, image, out, h, before, border, cval, method, clamp);
+    filter_general(fn, image, out, h, before, border, cval, method, clamp, context);
 }
 
 // The separable factors the direct path would run for `kernel` (none: the general path). A
@@ -270,6 +280,7 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
     check_image("filter2d", "kernel", kernel);
     check_border("filter2d", border);
     check_out("filter2d", image, out);
+    const detail::Context context = detail::Context::current();
     // Anchor at (rows/2, cols/2): for an even kernel it sits right of centre, as in OpenCV.
     const std::ptrdiff_t ar = kernel.rows / 2, ac = kernel.cols / 2;
     // A rank-1 kernel runs as two 1D passes (Sobel, box, Gaussian, any outer product), unless
@@ -283,8 +294,8 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
                 detail::padded_shape("filter2d", image.shape(), ar, kernel.rows - 1 - ar, ac, kernel.cols - 1 - ac);
             if (method == Method::direct ||
                 separable_seconds(image.shape(), kx, ky) <=
-                    estimate_seconds(padded, kernel.shape(), Mode::valid, element_type_v<T>, Method::fft)) {
-                detail::separable_correlate(image, kx, ky, -ar, -ac, border, out, threads());
+                    valid_seconds(padded, kernel.shape(), element_type_v<T>, Method::fft, context)) {
+                detail::separable_correlate(image, kx, ky, -ar, -ac, border, out, context.threads);
                 return;
             }
             method = Method::fft;
@@ -292,7 +303,7 @@ void filter2d(ImageView<const T> image, ImageView<T> out, ImageView<const T> ker
     }
     // Non-negative data through a non-negative kernel (blur, box, any average) stays >= 0.
     filter_general<T>("filter2d", View<const T>(image), View<T>(out), View<const T>(kernel).flipped(), Extents{ar, ac},
-                      border, T(0), method, detail::nonnegative(kernel));
+                      border, T(0), method, detail::nonnegative(kernel), context);
 }
 
 template <Real T>
@@ -308,6 +319,7 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
     check_image("sep_filter2d", "image", image);
     check_border("sep_filter2d", border);
     check_out("sep_filter2d", image, out);
+    const detail::Context context = detail::Context::current();
     if (kx.empty() || ky.empty())
         throw InvalidArgument("sep_filter2d: argument '" + std::string(kx.empty() ? "kx" : "ky") +
                               "' is empty (length 0)");
@@ -320,11 +332,11 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
         !detail::has_nonfinite(ImageView<const T>(kx)) && !detail::has_nonfinite(ImageView<const T>(ky));
     if (method == Method::automatic) {
         // Two 1D direct passes against one 2D FFT product, whichever the cost model prefers.
-        const double fft = estimate_seconds(padded_shape, {kr, kc}, Mode::valid, element_type_v<T>, Method::fft);
+        const double fft = valid_seconds(padded_shape, {kr, kc}, element_type_v<T>, Method::fft, context);
         method = separable_seconds(image.shape(), kx, ky) <= fft ? Method::direct : Method::fft;
     }
     if (method == Method::direct && finite_kernel) {
-        detail::separable_correlate(image, kx, ky, -(kr / 2), -(kc / 2), border, out, threads());
+        detail::separable_correlate(image, kx, ky, -(kr / 2), -(kc / 2), border, out, context.threads);
         return;
     }
     Image<T> k2(kr, kc);
@@ -336,8 +348,8 @@ void sep_filter2d(ImageView<const T> image, ImageView<T> out, std::span<const T>
         }
     // Non-negative data through a non-negative kernel (gaussian_blur, box) stays >= 0.
     filter_general<T>("sep_filter2d", View<const T>(image), View<T>(out), View<const T>(k2.view()).flipped(),
-                      Extents{kr / 2, kc / 2}, border, T(0), method,
-                      detail::nonnegative(ImageView<const T>(k2.view())));
+                      Extents{kr / 2, kc / 2}, border, T(0), method, detail::nonnegative(ImageView<const T>(k2.view())),
+                      context);
 }
 
 template <Real T>
@@ -479,9 +491,10 @@ Array<T> gaussian_filter(View<const T> a, std::span<const double> sigma, Border 
         before[ax] = kernel[ax] / 2;
     }
     Array<T> out(a.shape);
-    if (method != Method::fft &&
-        (method == Method::direct || separable_seconds(a.shape, f) <= filter_fft_seconds<T>(a.shape, kernel))) {
-        run_separable(a, f, before, border, cval, out.view());
+    const detail::Context context = detail::Context::current();
+    if (method != Method::fft && (method == Method::direct ||
+                                  separable_seconds(a.shape, f) <= filter_fft_seconds<T>(a.shape, kernel, context))) {
+        run_separable(a, f, before, border, cval, out.view(), context.threads);
         return out;
     }
     // One FFT product with the whole kernel: the outer product of the axes' kernels (symmetric, so
@@ -492,7 +505,7 @@ Array<T> gaussian_filter(View<const T> a, std::span<const double> sigma, Border 
         for (int ax = 0; ax < rank; ++ax) v *= f[static_cast<std::size_t>(ax)][static_cast<std::size_t>(i[ax])];
         whole.view().at(i) = v;
     });
-    filter_general<T>(fn, a, out.view(), View<const T>(whole.view()), before, border, cval, method, true);
+    filter_general<T>(fn, a, out.view(), View<const T>(whole.view()), before, border, cval, method, true, context);
     return out;
 }
 
@@ -500,13 +513,14 @@ template <Scalar T>
 double estimate_filter_seconds(const Extents& a, View<const T> kernel, Method method) {
     const char* fn = "estimate_filter_seconds";
     const Extents padded = filter_padded(fn, a, kernel);
+    const detail::Context context = detail::Context::current();
     if (method == Method::direct) {
         if constexpr (!is_complex_v<T>) {
             if (auto f = direct_factors(kernel)) return separable_seconds(a, *f);
         }
-        return estimate_seconds(padded, kernel.shape, Mode::valid, element_type_v<T>, Method::direct);
+        return valid_seconds(padded, kernel.shape, element_type_v<T>, Method::direct, context);
     }
-    if (method == Method::fft) return filter_fft_seconds<T>(a, kernel.shape);
+    if (method == Method::fft) return filter_fft_seconds<T>(a, kernel.shape, context);
     throw InvalidArgument(std::string(fn) + ": method " + std::to_string(static_cast<int>(method)) +
                           " has no estimate of its own; give direct or fft");
 }
@@ -514,11 +528,16 @@ double estimate_filter_seconds(const Extents& a, View<const T> kernel, Method me
 template <Scalar T>
 Method choose_filter_method(const Extents& a, View<const T> kernel) {
     const Extents padded = filter_padded("choose_filter_method", a, kernel);
+    const detail::Context context = detail::Context::current();
     if constexpr (!is_complex_v<T>) {
         if (auto f = direct_factors(kernel))
-            return separable_seconds(a, *f) <= filter_fft_seconds<T>(a, kernel.shape) ? Method::direct : Method::fft;
+            return separable_seconds(a, *f) <= filter_fft_seconds<T>(a, kernel.shape, context) ? Method::direct
+                                                                                               : Method::fft;
     }
-    return choose_method(padded, kernel.shape, Mode::valid, element_type_v<T>);
+    return valid_seconds(padded, kernel.shape, element_type_v<T>, Method::direct, context) <=
+                   valid_seconds(padded, kernel.shape, element_type_v<T>, Method::fft, context)
+               ? Method::direct
+               : Method::fft;
 }
 
 #define INSTANTIATE(T)                                                                                              \

@@ -118,10 +118,10 @@ Shape padded_shape(const char* fn, Shape image, std::ptrdiff_t top, std::ptrdiff
                           max_size_text + ")");
 }
 
-void check_result_memory(const char* fn, const Extents& shape, ElementType type) {
+void check_result_memory(const char* fn, const Extents& shape, ElementType type, const MemoryBudget& memory) {
     const Bytes need = Bytes::of(shape, element_size(type));
-    if (!fits_memory(need))
-        check_memory(std::string(fn) + ": the result (" + to_string(shape) + " " + to_string(type) + ")", need);
+    if (!memory.fits(need))
+        memory.check(std::string(fn) + ": the result (" + to_string(shape) + " " + to_string(type) + ")", need);
 }
 
 std::string describe_elements(const Names& names, const Extents& shape, ElementType type) {

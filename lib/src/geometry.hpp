@@ -102,20 +102,20 @@ Extents padded_extents(const char* fn, const Extents& shape, const Extents& befo
 
 // The check of an operation's result of `shape` before anything is allocated for it.
 // @throws OutOfMemory  "FN: the result (RxC float64) would need 80.0 GB, more than ...".
-void check_result_memory(const char* fn, const Extents& shape, ElementType type);
+void check_result_memory(const char* fn, const Extents& shape, ElementType type, const MemoryBudget& memory);
 
 // "100000x100000 float64" or, for a 1D call, "10000000000 float64 values".
 std::string describe_elements(const Names& names, const Extents& shape, ElementType type);
 
-// A 1D call's output of n values: checked against memory_limit() first, and an allocation that
+// A 1D call's output of n values: checked against the memory budget first, and an allocation that
 // fails all the same is an OutOfMemory naming the bytes, not std::bad_alloc.
 template <class T>
-std::vector<T> output_vector(const char* fn, std::ptrdiff_t n) {
+std::vector<T> output_vector(const char* fn, std::ptrdiff_t n, const MemoryBudget& memory) {
     const Bytes need = Bytes::of({n}, sizeof(T));
     const auto what = [&] {
         return "the output (" + std::to_string(n) + " values of " + std::to_string(sizeof(T)) + " bytes)";
     };
-    if (!fits_memory(need)) check_memory(std::string(fn) + ": " + what(), need);
+    if (!memory.fits(need)) memory.check(std::string(fn) + ": " + what(), need);
     try {
         return std::vector<T>(static_cast<std::size_t>(n));
     } catch (const std::bad_alloc&) {

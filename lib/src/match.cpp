@@ -72,11 +72,11 @@ void check_match_memory(Shape image, std::size_t channels, Shape out, MatchMetho
     const bool squares = method != MatchMethod::ccorr && method != MatchMethod::ccoeff;
     const detail::Bytes need = detail::Bytes::of(image, sizeof(double)) * (channels * (1 + coeff + squares)) +
                                detail::Bytes::of(out, 2 * sizeof(double) + sizeof(T));
-    if (!detail::fits_memory(need))
-        detail::check_memory("match_template: the " + to_string(image) + " image (" + std::to_string(channels) +
-                                 " channel" + (channels == 1 ? "" : "s") + ") in double, its sums and the " +
-                                 to_string(out) + " scores",
-                             need);
+    const detail::MemoryBudget memory = detail::MemoryBudget::current();
+    if (!memory.fits(need))
+        memory.check("match_template: the " + to_string(image) + " image (" + std::to_string(channels) + " channel" +
+                         (channels == 1 ? "" : "s") + ") in double, its sums and the " + to_string(out) + " scores",
+                     need);
 }
 
 }  // namespace

@@ -73,9 +73,7 @@ void set_memory_limit(std::size_t bytes) {
 }
 
 std::size_t memory_limit() {
-    if (const std::size_t set = memory_limit_set.load()) return set;
-    static const std::size_t machine = machine_memory();  // read once: it does not change
-    return machine;
+    return detail::MemoryBudget::current().limit;
 }
 
 namespace detail {
@@ -134,17 +132,25 @@ std::string format_bytes(double bytes) {
     return text;
 }
 
-bool fits_memory(Bytes need) {
-    return !need.overflow && need.exact <= memory_limit();
+MemoryBudget MemoryBudget::current() {
+    static const std::size_t machine = machine_memory();  // read once: it does not change
+    MemoryBudget b;
+    const std::size_t set = memory_limit_set.load();
+    b.set = set != 0;
+    b.limit = b.set ? set : machine;
+    return b;
 }
 
-void check_memory(const std::string& subject, Bytes need) {
+bool MemoryBudget::fits(Bytes need) const {
+    return !need.overflow && need.exact <= limit;
+}
+
+void MemoryBudget::check(const std::string& subject, Bytes need) const {
     if (need.overflow)
         throw OutOfMemory(subject + " would need " + format_bytes(need.approx) + ", which overflows a 64-bit size");
-    const std::size_t limit = memory_limit();
     if (need.exact > limit)
         throw OutOfMemory(subject + " would need " + format_bytes(need.approx) + ", more than " +
-                          (memory_limit_set.load() == 0 ? "this machine's memory (" : "the memory limit (") +
+                          (set ? "the memory limit (" : "this machine's memory (") +
                           format_bytes(static_cast<double>(limit)) + ")");
 }
 

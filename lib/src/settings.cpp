@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "context.hpp"
 #include "isa.hpp"
 
 namespace fftconv {
@@ -37,6 +38,14 @@ void set_planner_effort(PlannerEffort effort) {
 
 PlannerEffort planner_effort() {
     return default_effort.load();
+}
+
+detail::Context detail::Context::current() {
+    Context c;
+    c.threads = thread_count.load();
+    c.effort = default_effort.load();
+    c.memory = MemoryBudget::current();
+    return c;
 }
 
 const char* simd_instruction_set() {

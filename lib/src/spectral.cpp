@@ -122,7 +122,7 @@ void apply_transfer(detail::RealFft<T>& t, Shape s, double cutoff, FilterShape s
 // K(i, j) = h((a_r - i) mod rows, (a_c - j) mod cols), h = inverse DFT of H, a = the anchor (s/2).
 template <Real T>
 Image<T> spatial_kernel(Shape s, double cutoff, FilterShape shape, int order, bool high) {
-    detail::RealFft<T> t(s, planner_effort());
+    detail::RealFft<T> t(s, detail::Context::current());
     const HalfSpectrum half{s};
     std::fill_n(t.spectrum(), half.rows() * half.cols(), std::complex<T>(1));
     multiply_by_gain(t.spectrum(), half, cutoff, shape, order, high, 1.0 / static_cast<double>(s.size()));
@@ -141,7 +141,7 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
                           Border border, Method method, bool high) {
     detail::check_image(fn, "image", image.data, image.shape());
     // Sizes before any pass over the image: the result, and the padding (n + 2·(n/2) per dimension).
-    detail::check_result_memory(fn, image.shape(), element_type_v<T>);
+    detail::check_result_memory(fn, image.shape(), element_type_v<T>, detail::MemoryBudget::current());
     if (border != Border::wrap)
         (void)detail::padded_shape(fn, image.shape(), image.rows / 2, image.rows / 2, image.cols / 2, image.cols / 2);
     const detail::ValueScan values = detail::scan_values(image);
@@ -171,7 +171,7 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
     // H is at most 1).
     const int e = detail::magnitude_exponent<T>(values.max_abs);
     const T scale = std::ldexp(T(1), -e), unscale = std::ldexp(T(1), e);
-    detail::RealFft<T> t(padded_shape, planner_effort());
+    detail::RealFft<T> t(padded_shape, detail::Context::current());
     const auto load = [&](ImageView<const T> src) {
         for (std::ptrdiff_t r = 0; r < src.rows; ++r)
             for (std::ptrdiff_t c = 0; c < src.cols; ++c) t.real()[r * src.cols + c] = src(r, c) * scale;
@@ -207,7 +207,7 @@ template <Real T>
 Image<T> transfer_function(Shape s, double cutoff, FilterShape shape, int order, bool high) {
     if (s.empty()) throw InvalidArgument("transfer_function: shape " + to_string(s) + " is empty");
     check_filter("transfer_function", cutoff, shape, order);
-    detail::check_result_memory("transfer_function", s, element_type_v<T>);
+    detail::check_result_memory("transfer_function", s, element_type_v<T>, detail::MemoryBudget::current());
     // Display order: row r shows frequency index r - rows/2, column c index c - cols/2.
     const auto squares = [](std::ptrdiff_t n) {
         std::vector<double> out(static_cast<std::size_t>(n));
@@ -231,7 +231,7 @@ Image<T> log_spectrum(ImageView<const T> image) {
     // value (a 256x256 float image of 1e34: 6.6e38 at zero frequency), its logarithm cannot.
     const int e = detail::magnitude_exponent<T>(detail::scan_values(image).max_abs);
     const T scale = std::ldexp(T(1), -e);
-    detail::RealFft<T> t(s, planner_effort());
+    detail::RealFft<T> t(s, detail::Context::current());
     for (std::ptrdiff_t r = 0; r < s.rows; ++r)
         for (std::ptrdiff_t c = 0; c < s.cols; ++c) t.real()[r * s.cols + c] = image(r, c) * scale;
     t.forward();

@@ -61,9 +61,9 @@ bool real_type(ElementType type) {
 double fft_total(const Strategy& s, ElementType type, const FftRun& run, const StrategyOptions& o) {
     const Geometry& t = run.tile.rank() ? tile_geometry(s.core, run.tile) : s.core;
     double padded = 1;
-    for (std::ptrdiff_t p : fft_shape(t, real_type(type), o.effort)) padded *= static_cast<double>(p);
+    for (std::ptrdiff_t p : fft_shape(t, real_type(type), o.context.effort)) padded *= static_cast<double>(p);
     const double kernel = o.one_shot ? transform_seconds(padded, type, s.core_rank > 1) : 0;
-    return static_cast<double>(s.slices) * fft_seconds(s.core, type, 2, o.effort, run.tile) +
+    return static_cast<double>(s.slices) * fft_seconds(s.core, type, 2, o.context.effort, run.tile) +
            static_cast<double>(s.kernels) * kernel;
 }
 
@@ -95,7 +95,7 @@ double estimate(const Geometry& g, ElementType type, Method method, const Strate
     s.g = g;
     split_axes(s);
     if (method == Method::direct) return static_cast<double>(s.slices) * direct_seconds(s.core, type);
-    return fft_total(s, type, choose_fft_run(s.core, type, 2, options.effort), options);
+    return fft_total(s, type, choose_fft_run(s.core, type, 2, options.context.effort), options);
 }
 
 Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, const StrategyOptions& o) {
@@ -122,14 +122,14 @@ Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, 
         if (s.method == Method::automatic && direct <= cost_constants(type).fft_fixed) {
             s.method = Method::direct;
         } else {
-            run = choose_fft_run(s.core, type, 2, o.effort);
+            run = choose_fft_run(s.core, type, 2, o.context.effort);
             const double fft = fft_total(s, type, run, o);
             if (s.method == Method::automatic) {
                 s.method = direct <= fft ? Method::direct : Method::fft;
                 // The accuracy asked for first: an FFT that cannot promise it is never the cheaper method.
                 Strategy t = s;
                 t.tile = run.tile;
-                if (o.tolerance > 0 && fft_bound(t, type, o.effort) > o.tolerance) s.method = Method::direct;
+                if (o.tolerance > 0 && fft_bound(t, type, o.context.effort) > o.tolerance) s.method = Method::direct;
             }
         }
     }
@@ -140,34 +140,36 @@ Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, 
     // Memory, before anything is allocated: the output (one-shot) and the FFT path's buffers.
     const Bytes out = o.output ? Bytes::of(g.out, element_size(type)) : Bytes{};
     const auto out_text = [&] { return "the output (" + describe_elements(names, g.out, type) + ")"; };
-    if (o.output && !fits_memory(out)) check_memory(names.fn + (": " + out_text()), out);
+    const MemoryBudget& memory = o.context.memory;
+    if (o.output && !memory.fits(out)) memory.check(names.fn + (": " + out_text()), out);
     if (s.method != Method::fft) return s;
     // A bound first, cheap enough for every call: a padded length is below twice the full
     // result's (the next power of two), and the buffers hold about three arrays of the padded
     // size, pitches included. Only calls near the limit size their buffers here.
     double bound = 16.0 * static_cast<double>(element_size(type)) * static_cast<double>(s.kernels + 1);
     for (int c = 0; c < s.core.rank(); ++c) bound *= static_cast<double>(s.core.full[c] + 8);
-    if (out.approx + bound <= static_cast<double>(memory_limit())) return s;
+    if (out.approx + bound <= static_cast<double>(memory.limit)) return s;
     const auto buffers = [&](const Strategy& t) {
-        return fft_core_bytes(t.tile.rank() ? tile_geometry(t.core, t.tile) : t.core, type, o.effort,
+        return fft_core_bytes(t.tile.rank() ? tile_geometry(t.core, t.tile) : t.core, type, o.context.effort,
                               static_cast<std::size_t>(t.kernels));
     };
     s.bytes = buffers(s);
-    if (fits_memory(out + s.bytes)) return s;
+    if (memory.fits(out + s.bytes)) return s;
     // Too large for one transform: tiles that fit, if there are any.
     const FftRun fitted =
-        choose_fft_run(s.core, type, 2, o.effort, MemoryFit{out, static_cast<std::size_t>(s.kernels)});
+        choose_fft_run(s.core, type, 2, o.context.effort, MemoryFit{out, static_cast<std::size_t>(s.kernels), memory});
     if (fitted.tile.rank()) {
         Strategy t = s;
         t.tile = fitted.tile;
         t.bytes = buffers(t);
-        if (fits_memory(out + t.bytes)) {
+        if (memory.fits(out + t.bytes)) {
             t.seconds = fft_total(t, type, fitted, o);
             return t;
         }
     }
-    check_memory(names.fn + (": " + (o.output ? out_text() + " and " : "")) + fft_text(s, type, names, o.effort),
-                 out + s.bytes);
+    memory.check(
+        names.fn + (": " + (o.output ? out_text() + " and " : "")) + fft_text(s, type, names, o.context.effort),
+        out + s.bytes);
     return s;
 }
 

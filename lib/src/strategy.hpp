@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 
+#include "context.hpp"
 #include "fftconv/array.hpp"
 #include "fftconv/types.hpp"
 #include "geometry.hpp"
@@ -32,15 +33,15 @@ struct Strategy {
 
 struct StrategyOptions {
     Method method = Method::automatic;
-    PlannerEffort effort = PlannerEffort::estimate;
+    Context context;           // effort (transform sizes) and memory budget; threads are not used here
     bool one_shot = true;      // the kernel is transformed per call (and the operands may swap roles)
     double tolerance = 0;      // automatic: the FFT's error bound must not exceed it (0: any)
     bool output = true;        // the call allocates its output (one-shot): counted in the memory check
     bool check_memory = true;  // refuse what would not fit (off for estimates that allocate nothing)
 };
 
-// The strategy for geometry g. Method::fft whose one transform would not fit memory_limit() runs
-// in tiles that do.
+// The strategy for geometry g. Method::fft whose one transform would not fit the context's memory
+// budget runs in tiles that do.
 // @throws InvalidArgument  a method outside the enum.
 // @throws OutOfMemory  when the output, or the FFT path's buffers even in tiles, would not fit.
 Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, const StrategyOptions& options);

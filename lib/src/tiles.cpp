@@ -24,8 +24,9 @@ double tile_count(const Geometry& core, const Extents& tile) {
 }
 
 template <Scalar T>
-Tiles<T>::Tiles(const Geometry& core, const Extents& tile, std::span<const View<const T>> kernels, PlannerEffort effort)
-    : core_(core), tile_(tile), fft_(tile_geometry(core, tile), kernels, effort) {}
+Tiles<T>::Tiles(const Geometry& core, const Extents& tile, std::span<const View<const T>> kernels,
+                const Context& context)
+    : core_(core), tile_(tile), fft_(tile_geometry(core, tile), kernels, context) {}
 
 template <Scalar T>
 void Tiles<T>::apply(const Source<T>& source, const View<T>& out, int source_exponent, std::size_t kernel) {

@@ -25,7 +25,7 @@ class Tiles {
 public:
     // Plans and transforms `kernels` (extents core.b, finite values) once, for tiles of `tile`
     // outputs per axis (at most the window's size along each).
-    Tiles(const Geometry& core, const Extents& tile, std::span<const View<const T>> kernels, PlannerEffort effort);
+    Tiles(const Geometry& core, const Extents& tile, std::span<const View<const T>> kernels, const Context& context);
 
     // out = the window of (source ⊛ kernels[kernel]), as FftCore::apply, tile by tile. Every tile
     // is scaled by the whole source's power of two (`source_exponent`).

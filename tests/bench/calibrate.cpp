@@ -107,7 +107,8 @@ void calibrate(std::mt19937_64& rng) {
         const auto a = random_image<T>(p.a, rng), b = random_image<T>(p.b, rng);
         const Names names{"calibrate", "a", "b", false};
         const Geometry g =
-            make_strategy(names, make_geometry(names, p.a, p.b, p.mode), type, {Method::direct, planner_effort()}).core;
+            make_strategy(names, make_geometry(names, p.a, p.b, p.mode), type, {Method::direct, Context::current()})
+                .core;
         const DirectWork d = direct_work(g);
         if (d.macs < 2e8) {  // a fraction of a second
             yd.push_back(median_seconds([&] { (void)convolve(a, b, p.mode, Method::direct); }));

@@ -21,7 +21,9 @@ namespace fftconv {
 /// Options::correlate is set — up to rounding.
 ///
 /// Movable, not copyable. One object is not safe to apply from two threads at once (it owns its
-/// work buffers); build one per thread instead: the FFT plans are shared between them.
+/// work buffers); build one per thread instead: the FFT plans are shared between them. It runs
+/// with the settings (threads, memory limit) in force when it was built; set_threads and
+/// set_memory_limit afterwards change the Convolvers built afterwards.
 ///
 ///     fftconv::Convolver<float> blur({480, 640}, kernel, fftconv::Mode::same);
 ///     for (auto& frame : frames) blur.apply(frame, out.view());   // no planning, no kernel FFT

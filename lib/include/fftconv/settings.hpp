@@ -8,9 +8,13 @@
 
 namespace fftconv {
 
-/// Threads one fftconv call may use: FFTW's own threads inside each transform, and rows of the
-/// direct and separable paths split across threads. 1 (the default) keeps every call on the
-/// caller's thread; 0 means std::thread::hardware_concurrency(). Results do not depend on it:
+/// Threads one fftconv call may use: the caller's and up to n - 1 workers of one pool kept for the
+/// process (started when first wanted, never per call), which split the lines of the FFT passes
+/// and the rows of the direct and separable paths, and run FFTW's own parallel loops (fftconv
+/// routes FFTW's threads into the pool with fftw_threads_set_callback, so a program that also uses
+/// FFTW's threads directly gets the pool too). 1 (the default) keeps every call on the caller's
+/// thread; 0 means std::thread::hardware_concurrency(). Each call reads the count once, when it
+/// starts (a Convolver when it is built). Results do not depend on it:
 /// the direct and separable paths give bit-identical output for any count; FFT results may differ
 /// by rounding (FFTW may pick another algorithm). Safe to call at any time; calls already running
 /// keep the count they started with.  @throws Error  n < 0.
@@ -18,11 +22,11 @@ void set_threads(int n);
 /// The count set_threads chose (hardware_concurrency() already substituted for 0).
 [[nodiscard]] int threads();
 
-/// The planner effort of calls that do not take one (convolve, correlate, the filters, matching);
-/// Convolver takes its own in Options. The default, estimate, plans instantly. measure plans
-/// run ~1.5x faster at sizes FFTW has no hard-coded algorithm for, but planning a large
-/// transform takes seconds (a 2240x2240 float transform: ~2 s) — worth it for programs that
-/// convolve the same shapes many times, or with a wisdom file that keeps the plans.
+/// The planner effort of calls that do not take one (convolve, correlate, the filters, matching),
+/// read once when a call starts; Convolver takes its own in Options. The default, estimate, plans instantly. measure
+/// plans run ~1.5x faster at sizes FFTW has no hard-coded algorithm for, but planning a large transform takes seconds
+/// (a 2240x2240 float transform: ~2 s) — worth it for programs that convolve the same shapes many times, or with a
+/// wisdom file that keeps the plans.
 void set_planner_effort(PlannerEffort effort);
 [[nodiscard]] PlannerEffort planner_effort();
 
@@ -31,7 +35,9 @@ void set_planner_effort(PlannerEffort effort);
 /// the bytes before anything is allocated. 0 (the default) means this machine's memory: RAM plus
 /// swap, or the memory limit of the process's control group (a container's) where that is lower.
 /// Sizes whose byte count overflows are refused whatever the limit; an allocation that fails
-/// all the same (an address-space limit, memory in use elsewhere) throws Error too.
+/// all the same (an address-space limit, memory in use elsewhere) throws Error too. Each call
+/// reads the limit once, when it starts (a Convolver when it is built; an Array or Image when it
+/// is made).
 void set_memory_limit(std::size_t bytes);
 /// The limit in force, in bytes: set_memory_limit's, or this machine's memory.
 [[nodiscard]] std::size_t memory_limit();
