@@ -31,6 +31,7 @@ step match match samples/camera.png samples/camera_face.png --top 3 --annotate o
     --scores out/camera_scores.png
 step conv conv samples/camera.png laplacian out/camera_laplacian.png --mode same
 step compare compare samples/camera.png gaussian:4 --mode same --diff out/camera_diff.png
+step volume conv samples/phantom.npy gaussian:2 out/phantom_smooth.npy --mode same --border reflect
 
 echo
 echo "fftconv on samples/ (full output in $log):"
