@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -10,13 +12,16 @@
 #include <set>
 #include <thread>
 
+#include "npy.hpp"
+
 namespace fs = std::filesystem;
 
 namespace app {
 
 std::vector<OptionSpec> output_options() {
     std::vector<OptionSpec> o = {
-        {"raw", "", "write float samples unscaled (output must be .tif, .tiff, .exr or .pfm)"},
+        {"raw", "",
+         "write float samples unscaled (output must be .tif, .tiff, .exr, .pfm or .npy, which is always float)"},
         {"scale", "S",
          "8/16-bit outputs: keep (the input's range, clipped), signed (0 at mid-gray), stretch (0..max), "
          "or auto (by the data); the default suits the command. A float input written to .tif/.exr/.pfm "
@@ -149,6 +154,47 @@ std::vector<std::size_t> pages_to_process(const Args& args, const ImageFile& fil
 
 }  // namespace
 
+Written write_result(const std::string& path, const std::vector<OutputPage>& pages, const WriteOptions& options) {
+    const std::string ext = !options.format.empty() ? options.format : path == "-" ? "" : lower_extension(path);
+    if (ext != ".npy" || pages.empty()) return write_picture(path, pages, options);
+    const OutputPage& first = pages.front();
+    const std::size_t colours = first.planes.size();
+    const std::size_t channels = colours + (first.alpha ? 1 : 0);
+    const std::int64_t rows = first.planes.front().rows(), cols = first.planes.front().cols();
+    std::vector<std::int64_t> shape;
+    if (pages.size() > 1) shape.push_back(static_cast<std::int64_t>(pages.size()));
+    shape.insert(shape.end(), {rows, cols});
+    if (channels > 1) shape.push_back(static_cast<std::int64_t>(channels));
+    for (const OutputPage& page : pages)
+        if (page.planes.size() != colours || page.alpha.has_value() != first.alpha.has_value() ||
+            page.planes.front().shape() != first.planes.front().shape())
+            throw ProcessError("cannot write " + (path == "-" ? std::string("standard output") : "'" + path + "'") +
+                               ": the pages differ in size or channels (" + size_text(first.planes.front().shape()) +
+                               " and " + size_text(page.planes.front().shape()) +
+                               "), and one .npy array holds pages of one shape; --page N writes one");
+    // Interleaved, as numpy holds an image; the planes come in the file's order (B, G, R), and
+    // an array's colour is R, G, B as the file formats store it. Alpha as in a float file: 0..1.
+    std::vector<float> data;
+    data.reserve(pages.size() * static_cast<std::size_t>(rows * cols) * channels);
+    std::size_t nonfinite = 0;
+    for (const OutputPage& page : pages)
+        for (std::int64_t r = 0; r < rows; ++r)
+            for (std::int64_t c = 0; c < cols; ++c) {
+                for (std::size_t k = 0; k < colours; ++k) {
+                    const float v = page.planes[colours - 1 - k](r, c);
+                    nonfinite += !std::isfinite(v);
+                    data.push_back(v);
+                }
+                if (page.alpha) data.push_back(static_cast<float>((*page.alpha)(r, c) / options.white));
+            }
+    npy::write<float>(path, shape, data.data());
+    Written w{"float32 .npy, values unscaled", {}};
+    if (nonfinite)
+        w.warnings.push_back(std::to_string(nonfinite) + " non-finite value" + (nonfinite == 1 ? "" : "s") +
+                             " written as they are");
+    return w;
+}
+
 int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
     const Scaling scaling = scaling_of(args, work.scaling);
     const Limits limits = limits_of(args);
@@ -202,7 +248,7 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                     size = size_text(out.planes.front().shape());
                     results.push_back(std::move(out));
                 }
-                const Written w = write_picture(job.output, results, options);
+                const Written w = write_result(job.output, results, options);
                 warnings = w.warnings;
                 if (narrowed)
                     warnings.push_back(

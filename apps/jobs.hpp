@@ -50,6 +50,13 @@ struct Work {
     std::function<Planes(const Picture&, int threads)> process;
 };
 
+/// Writes result pages: through write_picture, or for an .npy path (or options.format ".npy")
+/// as one float32 array, unscaled, in numpy's layout for an image: (rows, columns) for gray,
+/// (rows, columns, channels) for colour in R, G, B order with alpha (0..1) last, and the pages
+/// first, (pages, rows, columns[, channels]), when there are several.
+/// @throws ProcessError  when writing fails; nothing is left at `path` then.
+Written write_result(const std::string& path, const std::vector<OutputPage>& pages, const WriteOptions& options);
+
 /// Runs `work` on every job: open, check the budget, read each page (turned gray with --gray),
 /// process, write (the write reporting its value mapping), printing one line per file written.
 /// Returns the exit status: 0, or 1 if any file failed.

@@ -120,7 +120,12 @@ int run(const Args& args) {
     const std::string annotate = args.text("annotate"), scores_path = args.text("scores");
     if ((annotate == "-") + (scores_path == "-") + json > 1)
         throw UsageError("only one of --annotate -, --scores - and --json can use standard output");
-    if (!annotate.empty()) check_output(annotate, {image_path, templ_path}, false, annotate == "-" ? ".png" : "");
+    if (!annotate.empty()) {
+        if (annotate != "-" && lower_extension(annotate) == ".npy")
+            throw UsageError("--annotate draws the matches on the picture, which goes to an image file, not '" +
+                             annotate + "'; --scores writes the score map to .npy");
+        check_output(annotate, {image_path, templ_path}, false, annotate == "-" ? ".png" : "");
+    }
     if (!scores_path.empty())
         check_output(scores_path, {image_path, templ_path}, args.has("raw"),
                      scores_path == "-" ? (args.has("raw") ? ".tif" : ".png") : "");
@@ -217,7 +222,7 @@ int run(const Args& args) {
         o.white = 1;
         o.scaling = Scaling::automatic;
         o.format = scores_path == "-" ? (o.raw ? ".tif" : ".png") : "";
-        const Written w = write_picture(scores_path, {{{scores}, std::nullopt}}, o);
+        const Written w = write_result(scores_path, {{{scores}, std::nullopt}}, o);
         std::fprintf(info, "wrote %s (score map %s, %s)\n",
                      scores_path == "-" ? "standard output" : scores_path.c_str(), size_text(scores.shape()).c_str(),
                      w.mapping.c_str());

@@ -2,7 +2,7 @@
 // borders, named and .npy kernels at the array's rank, the element types in and out, multi-page
 // TIFFs read as volumes with --volume, compare on arrays, .npy on standard input and output, the
 // command lines that must be refused with nothing written, and images written as .npy (with
-// --volume; without it, a known gap marked should_fail at the end). The references are
+// --volume, and without it in numpy's layout for an image). The references are
 // brute-force sums written here from scipy's definitions (scipy.signal's modes, scipy.ndimage's
 // borders), OpenCV, and the library's own filters; the .npy files are written and read byte by
 // byte here. Tolerances, relative to the largest value: 1e-12 for float64 results, 1e-5 for
@@ -1000,25 +1000,52 @@ TEST_CASE("--volume on a one-page image: an array of (rows, columns), into an .n
     CHECK(relative_error(values_of<float, double>(out), camera_blurred(2)) < 1e-5);
 }
 
-// BUG in the tool: an image input, without --volume, into an .npy output. check_output accepts
-// .npy for every command (its --raw message lists .npy among the float formats), but the image
-// path hands the name to OpenCV's writer after the work is done: exit 1, "could not write
-// 'out.npy': could not find a writer for the specified extension" (OpenCV's wording); the same for
-// OUT '-' with --ext npy, and in sobel and lowpass. --volume on the same one-page image writes
-// the .npy (the case above). This case asks for what --volume does; a refusal up front (exit 2)
-// would be the other fix, and would need this case rewritten.
-TEST_CASE("an image input into an .npy output, without --volume" * doctest::should_fail()) {
+// An image written as .npy, without --volume: float32, unscaled, in numpy's layout for an image
+// ((rows, columns), colour (rows, columns, 3) in R, G, B order), from every image command.
+TEST_CASE("an image input into an .npy output, without --volume: numpy's layout, RGB, unscaled") {
     Scratch s;
     Result r = run({"conv", camera, integer_kernel, s / "conv.npy", "--correlate", "--border", "reflect101"}, s);
-    CHECK_MESSAGE(r.status == 0, r.err);
-    if (r.status == 0)
-        CHECK(values_of<float, double>(read_npy(s / "conv.npy")).v ==
-              from_mat(filter2d_camera(integer_kernel_mat(), cv::BORDER_REFLECT_101)).v);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(contains(r.out, "float32 .npy, values unscaled"));
+    const Npy conv = read_npy(s / "conv.npy");
+    CHECK(conv.descr == "<f4");
+    CHECK(values_of<float, double>(conv).v ==
+          from_mat(filter2d_camera(integer_kernel_mat(), cv::BORDER_REFLECT_101)).v);
     r = run({"blur", camera, s / "blur.npy", "--sigma", "2"}, s);
-    CHECK_MESSAGE(r.status == 0, r.err);
-    if (r.status == 0)
-        CHECK(relative_error(values_of<float, double>(read_npy(s / "blur.npy")), camera_blurred(2)) < 1e-5);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(relative_error(values_of<float, double>(read_npy(s / "blur.npy")), camera_blurred(2)) < 1e-5);
     r = run({"conv", camera, "box:3", "-", "--ext", "npy"}, s);
-    CHECK_MESSAGE(r.status == 0, r.err);
-    if (r.status == 0) CHECK(parse_npy(r.out).shape == Dims{514, 514});
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(parse_npy(r.out).shape == Dims{514, 514});
+
+    // Colour: a 1x1 kernel of 1 keeps the values, so the array is the picture, channels last, RGB.
+    const std::string chelsea = FFTCONV_SAMPLES_DIR "/chelsea.png";
+    r = run({"conv", chelsea, "1", s / "cat.npy", "--mode", "same"}, s);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    const cv::Mat bgr = cv::imread(chelsea, cv::IMREAD_COLOR);
+    const Nd<double> cat = values_of<float, double>(read_npy(s / "cat.npy"));
+    REQUIRE(cat.shape == Dims{bgr.rows, bgr.cols, 3});
+    std::ptrdiff_t wrong = 0;
+    for (int y = 0; y < bgr.rows; ++y)
+        for (int x = 0; x < bgr.cols; ++x)
+            for (int k = 0; k < 3; ++k) wrong += cat[{y, x, k}] != bgr.at<cv::Vec3b>(y, x)[2 - k];
+    CHECK(wrong == 0);
+
+    // sobel's response and match's score map keep their signs and range: no 8-bit mapping.
+    r = run({"sobel", camera, s / "dx.npy", "--dx", "1", "--dy", "0"}, s);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    const Nd<double> dx = values_of<float, double>(read_npy(s / "dx.npy"));
+    CHECK(*std::min_element(dx.v.begin(), dx.v.end()) < -100);
+    CHECK(*std::max_element(dx.v.begin(), dx.v.end()) > 100);
+    r = run({"match", camera, FFTCONV_SAMPLES_DIR "/camera_face.png", "--scores", s / "scores.npy"}, s);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    const Nd<double> scores = values_of<float, double>(read_npy(s / "scores.npy"));
+    CHECK(scores.shape == Dims{449, 449});
+    CHECK(scores[{108, 186}] == doctest::Approx(1).epsilon(1e-5));
+
+    // The annotated picture is a picture: refused before any work, nothing written.
+    r = run({"match", camera, FFTCONV_SAMPLES_DIR "/camera_face.png", "--annotate", s / "boxes.npy"}, s);
+    CHECK(r.status == 2);
+    CHECK(contains(r.err, "--annotate"));
+    CHECK(!fs::exists(s / "boxes.npy"));
 }
