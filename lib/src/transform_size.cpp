@@ -4,6 +4,7 @@
 #include <array>
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <string>
 
 namespace fftconv::detail {
@@ -82,6 +83,7 @@ std::ptrdiff_t search_fast_length(std::ptrdiff_t n, bool even, PlannerEffort eff
 std::ptrdiff_t best_fast_length(std::ptrdiff_t n, bool even, PlannerEffort effort) {
     check_fast_length(n);
     if (n <= 16) return even ? next_fast_even_length(n) : next_fast_length(n);  // nothing to choose
+    if ((n & (n - 1)) == 0) return n;  // the search's range [n, next power of two] holds n alone
     // The search takes ~1 µs, and Method::automatic sizes the transform on every call: the last
     // few answers are kept per thread (a program convolves the same shapes again and again).
     struct Entry {
@@ -90,7 +92,10 @@ std::ptrdiff_t best_fast_length(std::ptrdiff_t n, bool even, PlannerEffort effor
         PlannerEffort effort{};
     };
     thread_local std::array<Entry, 16> recent;
-    Entry& e = recent[static_cast<std::size_t>(n * 2 + even) % recent.size()];
+    // Slots by a multiplicative hash: n itself would put every power-of-two multiple in one slot.
+    const std::size_t slot =
+        static_cast<std::size_t>((static_cast<std::uint64_t>(n) * 2 + even) * 0x9E3779B97F4A7C15ull >> 60);
+    Entry& e = recent[slot];
     if (e.n != n || e.even != even || e.effort != effort) e = {n, search_fast_length(n, even, effort), even, effort};
     return e.length;
 }
