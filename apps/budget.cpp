@@ -149,6 +149,31 @@ Cost convolution_cost(const PageHeader& page, fftconv::Shape kernel, fftconv::Mo
     return c;
 }
 
+namespace {
+
+// What check_budget and check_array_budget share after their size limits: `cost` against the
+// memory limit and --max-seconds, and a note on stderr for long work. Messages open with
+// who + verb + size ("'a.png' is 512x512"); `undone` is what did not happen ("decoded", "read").
+void check_memory_and_time(const std::string& command, const std::string& who, const char* verb,
+                           const std::string& size, const Cost& cost, const Limits& limits, const char* undone) {
+    const std::string subject = who + verb + size;
+    const double limit = static_cast<double>(fftconv::memory_limit());
+    if (cost.bytes > limit)
+        throw ProcessError(subject + ": " + command + " would need about " + bytes_text(cost.bytes) +
+                           ", more than the memory limit (" + bytes_text(limit) + "); nothing was " + undone);
+    if (limits.max_seconds > 0 && cost.seconds > limits.max_seconds)
+        throw ProcessError(subject + ": " + command + " " + cost.what + " is estimated at " +
+                           seconds_text(cost.seconds) + ", more than --max-seconds " +
+                           seconds_text(limits.max_seconds) + " (raise --max-seconds, or 0 for no limit)");
+    if (cost.seconds > announce_seconds) {
+        std::scoped_lock lock(console_mutex());
+        std::fprintf(stderr, "fftconv %s: note: %s (%s): %s %s is estimated at %s\n", command.c_str(), who.c_str(),
+                     size.c_str(), command.c_str(), cost.what.c_str(), seconds_text(cost.seconds).c_str());
+    }
+}
+
+}  // namespace
+
 void check_budget(const std::string& command, const std::string& name, const std::vector<PageHeader>& pages,
                   const Cost& cost, const Limits& limits) {
     const std::string who = display_name(name);
@@ -164,19 +189,7 @@ void check_budget(const std::string& command, const std::string& name, const std
     const std::string size = pages.size() == 1 ? size_text(pages.front().width, pages.front().height)
                                                : std::to_string(pages.size()) + " pages of up to " +
                                                      size_text(pages.front().width, pages.front().height);
-    const double limit = static_cast<double>(fftconv::memory_limit());
-    if (cost.bytes > limit)
-        throw ProcessError(who + " is " + size + ": " + command + " would need about " + bytes_text(cost.bytes) +
-                           ", more than the memory limit (" + bytes_text(limit) + "); nothing was decoded");
-    if (limits.max_seconds > 0 && cost.seconds > limits.max_seconds)
-        throw ProcessError(who + " is " + size + ": " + command + " " + cost.what + " is estimated at " +
-                           seconds_text(cost.seconds) + ", more than --max-seconds " +
-                           seconds_text(limits.max_seconds) + " (raise --max-seconds, or 0 for no limit)");
-    if (cost.seconds > announce_seconds) {
-        std::scoped_lock lock(console_mutex());
-        std::fprintf(stderr, "fftconv %s: note: %s (%s): %s %s is estimated at %s\n", command.c_str(), who.c_str(),
-                     size.c_str(), command.c_str(), cost.what.c_str(), seconds_text(cost.seconds).c_str());
-    }
+    check_memory_and_time(command, who, " is ", size, cost, limits, "decoded");
 }
 
 void check_array_budget(const std::string& command, const std::string& name, const std::string& size, double elements,
@@ -187,19 +200,7 @@ void check_array_budget(const std::string& command, const std::string& name, con
                            " elements, more than --max-pixels " + std::to_string(limits.max_pixels) +
                            "; nothing was read (it would need about " + bytes_text(cost.bytes) +
                            "); raise --max-pixels to process it");
-    const double limit = static_cast<double>(fftconv::memory_limit());
-    if (cost.bytes > limit)
-        throw ProcessError(who + " holds " + size + ": " + command + " would need about " + bytes_text(cost.bytes) +
-                           ", more than the memory limit (" + bytes_text(limit) + "); nothing was read");
-    if (limits.max_seconds > 0 && cost.seconds > limits.max_seconds)
-        throw ProcessError(who + " holds " + size + ": " + command + " " + cost.what + " is estimated at " +
-                           seconds_text(cost.seconds) + ", more than --max-seconds " +
-                           seconds_text(limits.max_seconds) + " (raise --max-seconds, or 0 for no limit)");
-    if (cost.seconds > announce_seconds) {
-        std::scoped_lock lock(console_mutex());
-        std::fprintf(stderr, "fftconv %s: note: %s (%s): %s %s is estimated at %s\n", command.c_str(), who.c_str(),
-                     size.c_str(), command.c_str(), cost.what.c_str(), seconds_text(cost.seconds).c_str());
-    }
+    check_memory_and_time(command, who, " holds ", size, cost, limits, "read");
 }
 
 }  // namespace app

@@ -297,6 +297,17 @@ Kernel image_kernel(const std::string& path, const KernelOptions& options) {
     return {k, path + " (" + size_of(k) + " image, normalised to sum 1)"};
 }
 
+// The SEED of random:…[:SEED] in `arg`, after the ':' at `colon` (npos: none given, seed 1).
+unsigned long seed_of(const std::string& spec, const std::string& arg, std::size_t colon) {
+    unsigned long seed = 1;
+    if (colon == std::string::npos) return seed;
+    const std::string s = arg.substr(colon + 1);
+    const auto [end, e] = std::from_chars(s.data(), s.data() + s.size(), seed);
+    if (e != std::errc() || end != s.data() + s.size())
+        throw UsageError("kernel '" + spec + "': SEED must be a whole number");
+    return seed;
+}
+
 }  // namespace
 
 Kernel parse_kernel(const std::string& spec, const KernelOptions& options) {
@@ -346,16 +357,9 @@ Kernel parse_kernel(const std::string& spec, const KernelOptions& options) {
     if (name == "random" && !arg.empty()) {
         const auto second = arg.find(':');
         long r = 0, c = 0;
-        unsigned long seed = 1;
         if (!parse_size(arg.substr(0, second), r, c))
             throw UsageError("kernel '" + spec + "': random:WxH[:SEED] with sizes 1..4096");
-        if (second != std::string::npos) {
-            const std::string s = arg.substr(second + 1);
-            const auto [end, e] = std::from_chars(s.data(), s.data() + s.size(), seed);
-            if (e != std::errc() || end != s.data() + s.size())
-                throw UsageError("kernel '" + spec + "': SEED must be a whole number");
-        }
-        std::mt19937_64 rng(seed);
+        std::mt19937_64 rng(seed_of(spec, arg, second));
         std::uniform_real_distribution<double> u(0, 1);
         fftconv::Image<double> k(r, c);
         double sum = 0;
@@ -452,14 +456,7 @@ KernelND parse_kernel_nd(const std::string& spec, int rank, const KernelOptions&
             if (name == "box") {
                 for (double& v : k.values()) v = 1.0 / static_cast<double>(k.size());
             } else {
-                unsigned long seed = 1;
-                if (second != std::string::npos) {
-                    const std::string s = arg.substr(second + 1);
-                    const auto [end, e] = std::from_chars(s.data(), s.data() + s.size(), seed);
-                    if (e != std::errc() || end != s.data() + s.size())
-                        throw UsageError("kernel '" + spec + "': SEED must be a whole number");
-                }
-                std::mt19937_64 rng(seed);
+                std::mt19937_64 rng(seed_of(spec, arg, second));
                 std::uniform_real_distribution<double> u(0, 1);
                 double sum = 0;
                 for (double& v : k.values()) sum += v = u(rng);
