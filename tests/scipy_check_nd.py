@@ -43,9 +43,9 @@ except ImportError as e:
     print(f"skipped: {e}")
     sys.exit(77)
 
-TOLERANCE = {"float32": 1e-5, "complex64": 1e-5, "float64": 1e-12, "complex128": 1e-12}
-NUMPY_TYPE = {"float32": np.float32, "float64": np.float64, "complex64": np.complex64, "complex128": np.complex128}
-DTYPES = list(TOLERANCE)
+# After the check above: this module imports numpy too, and a failure to import it must not skip.
+from scipy_cases import DTYPES, TOLERANCE, random_array, values_text  # noqa: E402
+
 MODES = ("full", "same", "valid")
 METHODS = ("direct", "fft", "automatic")
 OPS = ("convolve", "correlate")
@@ -62,22 +62,6 @@ BATCH_SIZES = [1, 2, 3, 4, 5]
 WORK_CAP = 120_000
 RANDOM_PROBLEMS = 350  # every axis convolved; each runs 18 ways (op x mode x method)
 RANDOM_AXES_PROBLEMS = 350  # with axes
-
-
-def random_array(rng, shape, dtype):
-    x = rng.uniform(-1, 1, shape)
-    if dtype.startswith("complex"):
-        x = x + 1j * rng.uniform(-1, 1, shape)
-    return x.astype(NUMPY_TYPE[dtype])
-
-
-def values_text(x):
-    # 9 significant digits give a float back exactly, 17 a double.
-    digits = 9 if x.dtype in (np.float32, np.complex64) else 17
-    flat = x.ravel()
-    if np.iscomplexobj(flat):
-        flat = np.column_stack([flat.real, flat.imag]).ravel()
-    return " ".join(f"{v:.{digits}g}" for v in flat.astype(np.float64))
 
 
 def resolve(axes, rank):

@@ -37,9 +37,9 @@ except ImportError as e:
     print(f"skipped: {e}")
     sys.exit(77)
 
-TOLERANCE = {"float32": 1e-5, "complex64": 1e-5, "float64": 1e-12, "complex128": 1e-12}
-NUMPY_TYPE = {"float32": np.float32, "float64": np.float64, "complex64": np.complex64, "complex128": np.complex128}
-DTYPES = list(TOLERANCE)
+# After the check above: this module imports numpy too, and a failure to import it must not skip.
+from scipy_cases import DTYPES, TOLERANCE, random_array, values_text  # noqa: E402
+
 METHODS = ("direct", "fft", "automatic")
 OPS = {"filter": scipy.ndimage.correlate, "filter_convolve": scipy.ndimage.convolve}
 # (fftconv's border, ndimage's mode, cval)
@@ -67,22 +67,6 @@ SCENARIOS = [
     ("3D, an even kernel larger than the array in every axis", (3, 4, 2), (6, 5, 4)),
     ("3D, one slice", (1, 12, 13), (3, 2, 3)),
 ]
-
-
-def random_array(rng, shape, dtype):
-    x = rng.uniform(-1, 1, shape)
-    if dtype.startswith("complex"):
-        x = x + 1j * rng.uniform(-1, 1, shape)
-    return x.astype(NUMPY_TYPE[dtype])
-
-
-def values_text(x):
-    # 9 significant digits give a float back exactly, 17 a double.
-    digits = 9 if x.dtype in (np.float32, np.complex64) else 17
-    flat = x.ravel()
-    if np.iscomplexobj(flat):
-        flat = np.column_stack([flat.real, flat.imag]).ravel()
-    return " ".join(f"{v:.{digits}g}" for v in flat.astype(np.float64))
 
 
 def border_index(i, n, border):
