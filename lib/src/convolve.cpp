@@ -39,6 +39,7 @@ Out one_shot(const detail::Names& names, View<const T> a, View<const T> b, Mode 
     }
     detail::EngineOptions<T> options;
     options.automatic = method == Method::automatic;
+    options.borrow_kernel = true;  // the operands outlive the call and the output is new
     detail::Engine<T> engine(s, s.swap ? a : kernel, context, options);
     engine.apply(s.swap ? kernel : a, out_view);
     return out;

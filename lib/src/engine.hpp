@@ -9,6 +9,7 @@
 
 #include "fftconv/array.hpp"
 #include "fftconv/types.hpp"
+#include "source.hpp"
 #include "strategy.hpp"
 
 namespace fftconv::detail {
@@ -34,6 +35,9 @@ struct EngineOptions {
     // A kernel value of 0 adds nothing, not 0 · NaN (the filters' rule; see direct_convolve).
     bool skip_zero_taps = false;
     std::optional<Extension<T>> extension;
+    // The caller keeps the kernel alive and unchanged while the engine lives (a one-shot call):
+    // it is read in place, not copied.
+    bool borrow_kernel = false;
 };
 
 template <Scalar T>
@@ -55,8 +59,26 @@ public:
     void apply(const View<const T>& input, const View<T>& out);
 
 private:
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
+    // The FFT core or its tiles, holding the kernel's spectra (fft_core.hpp and tiles.hpp stay
+    // out of this header).
+    struct Fft;
+
+    Source<T> source(const View<const T>& x) const;
+    void direct(const View<const T>& x, const View<const T>& k, const View<T>& out, const Geometry& g) const;
+    void transform(const Source<T>& src, const View<T>& out, int exponent, std::size_t k);
+    void around_nonfinite(const View<const T>& x, const View<const T>& kernel, std::size_t k, const View<T>& out);
+    void run(const View<const T>& x, const View<const T>& kernel, std::size_t k, const View<T>& out);
+
+    // Held by value, so that a one-shot direct call allocates nothing here (a heap block this
+    // size cost about a third of a small call's time).
+    Strategy s_;
+    Context context_;
+    EngineOptions<T> options_;
+    Extents before_;        // the extension's, along the core axes
+    bool kernel_finite_ = true;  // the FFT path: the kernel holds no NaN or Inf (not read by the direct path)
+    Array<T> owned_;        // the kernel's copy, unless borrowed
+    View<const T> kernel_;  // the kernel operand: owned_'s view or the caller's
+    std::unique_ptr<Fft> fft_;
 };
 
 // correlate(a, b) == convolve(a, conj(reverse(b))): b reversed along the convolved axes (a view

@@ -73,6 +73,7 @@ void filter_general(const char* fn, const View<const T>& image, const View<T>& o
     e.clamp = clamp;
     e.skip_zero_taps = true;
     e.extension = detail::Extension<T>{border, cval, before};
+    e.borrow_kernel = !detail::views_overlap(h, View<const T>(out));  // h is read while out is written
     detail::Engine<T> engine(s, h, context, e);
     engine.apply(image, out);
 }
