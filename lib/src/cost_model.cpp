@@ -124,6 +124,17 @@ double fft_seconds(const Geometry& core, ElementType type, int transforms, Plann
     return fixed + transforms * transform_seconds(padded_size(core, type, effort), type, core.rank() > 1);
 }
 
+double fft_floor_seconds(const Geometry& core, ElementType type) {
+    const CostConstants& k = cost_constants(type);
+    double outputs = 1, block = 1;
+    for (int a = 0; a < core.rank(); ++a) {
+        outputs *= static_cast<double>(core.out[a]);
+        block *= static_cast<double>(std::min(2 * core.b[a], core.out[a]));
+    }
+    const double rate = core.rank() > 1 ? k.fft_nlogn_2d : k.fft_nlogn;
+    return k.fft_fixed + 2 * outputs * std::log2(std::max(block, 2.0)) * rate;
+}
+
 FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
                       const std::optional<MemoryFit>& fit) {
     const bool must_fit = fit.has_value();

@@ -61,6 +61,13 @@ struct FftRun {
 double fft_seconds(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
                    const Extents& tile = {});
 
+// A floor under fft_seconds for one slice of `core`, whatever the tiles or the padding: every
+// output sits in some transform of at least min(2k, n) points along each axis (a tile's block is
+// at least twice the kernel, a whole transform at least the output), and a transform costs at
+// least N·log2(N) at its rate; plus one fixed cost. Costs no transform sizing, so a call whose
+// direct sum costs less needs none.
+double fft_floor_seconds(const Geometry& core, ElementType type);
+
 // What must fit the memory budget beside the FFT's buffers, and how many kernel spectra they hold.
 struct MemoryFit {
     Bytes reserved;           // e.g. the output of a one-shot call

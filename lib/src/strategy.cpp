@@ -117,9 +117,10 @@ Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, 
     s.method = o.method;
     FftRun run;
     if (s.method != Method::direct) {
-        // Cheaper than an FFT call's fixed cost alone: direct, without sizing a transform (for
-        // calls of a microsecond, working out the FFT's size would cost as much as the call).
-        if (s.method == Method::automatic && direct <= cost_constants(type).fft_fixed) {
+        // Cheaper than any FFT run could be: direct, without sizing a transform (for calls of
+        // microseconds, working out the FFT's sizes and tiles would cost as much as the call).
+        if (s.method == Method::automatic &&
+            direct <= static_cast<double>(s.slices) * fft_floor_seconds(s.core, type)) {
             s.method = Method::direct;
         } else {
             run = choose_fft_run(s.core, type, 2, o.context.effort);
