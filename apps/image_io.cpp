@@ -541,22 +541,26 @@ struct Mapping {
     std::string text;
 };
 
-Mapping choose_mapping(const std::vector<cv::Mat>& mats, const WriteOptions& options, double top) {
+// Every colour sample of the pages, in no particular order.
+template <class F>
+void for_each_sample(const std::vector<OutputPage>& pages, F&& f) {
+    for (const OutputPage& page : pages)
+        for (const fftconv::Image<float>& plane : page.planes)
+            for (const float v : plane.values()) f(v);
+}
+
+Mapping choose_mapping(const std::vector<OutputPage>& pages, const WriteOptions& options, double top) {
     double lo = INFINITY, hi = -INFINITY;
     std::size_t outside = 0, clipped = 0, total = 0;  // beyond the input's range with and without the slack
     const double range_lo = options.low, range_hi = options.high, slack = 0.02 * (range_hi - range_lo);
-    for (const cv::Mat& m : mats) {
-        const cv::Mat flat = m.reshape(1, 1);
-        for (int i = 0; i < flat.cols; ++i) {
-            const float v = flat.at<float>(0, i);
-            if (!std::isfinite(v)) continue;
-            ++total;
-            lo = std::min(lo, static_cast<double>(v));
-            hi = std::max(hi, static_cast<double>(v));
-            outside += v < range_lo - slack || v > range_hi + slack;
-            clipped += v < range_lo || v > range_hi;
-        }
-    }
+    for_each_sample(pages, [&](const float v) {
+        if (!std::isfinite(v)) return;
+        ++total;
+        lo = std::min(lo, static_cast<double>(v));
+        hi = std::max(hi, static_cast<double>(v));
+        outside += v < range_lo - slack || v > range_hi + slack;
+        clipped += v < range_lo || v > range_hi;
+    });
     if (total == 0) lo = hi = 0;
     Scaling scaling = options.scaling;
     if (scaling == Scaling::automatic)
@@ -593,18 +597,14 @@ struct NonFinite {
     std::size_t total() const { return nan + positive + negative; }
 };
 
-NonFinite count_nonfinite(const std::vector<cv::Mat>& mats) {
+NonFinite count_nonfinite(const std::vector<OutputPage>& pages) {
     NonFinite n;
-    for (const cv::Mat& m : mats) {
-        const cv::Mat flat = m.reshape(1, 1);
-        for (int i = 0; i < flat.cols; ++i) {
-            const float v = flat.at<float>(0, i);
-            if (std::isnan(v))
-                ++n.nan;
-            else if (std::isinf(v))
-                ++(v > 0 ? n.positive : n.negative);
-        }
-    }
+    for_each_sample(pages, [&](const float v) {
+        if (std::isnan(v))
+            ++n.nan;
+        else if (std::isinf(v))
+            ++(v > 0 ? n.positive : n.negative);
+    });
     return n;
 }
 
@@ -647,22 +647,21 @@ Written write_picture(const std::string& path, const std::vector<OutputPage>& pa
                              "and .webp do)");
     const bool as_float =
         options.raw || float_only_format(ext) || (options.float_input && float_format(ext) && !options.scaling_asked);
-    std::vector<cv::Mat> colour;
-    for (const OutputPage& page : pages) colour.push_back(fftconv::to_mat(page.planes));  // CV_32F, merged
-    const NonFinite nonfinite = count_nonfinite(colour);
+    const NonFinite nonfinite = count_nonfinite(pages);
     std::vector<cv::Mat> mats;
     if (as_float) {
         w.mapping = "32-bit float, values unscaled";
         if (nonfinite.total()) w.warnings.push_back(describe_nonfinite(nonfinite) + " written as they are");
-        for (std::size_t i = 0; i < pages.size(); ++i)
+        for (const OutputPage& page : pages) {
+            cv::Mat colour = fftconv::to_mat(page.planes);  // CV_32F, interleaved
             // Alpha in a float file as in a float input: 0..1.
-            mats.push_back(pages[i].alpha && keep_alpha
-                               ? with_alpha(colour[i], fftconv::to_mat(*pages[i].alpha) / options.white)
-                               : colour[i]);
+            mats.push_back(page.alpha && keep_alpha ? with_alpha(colour, fftconv::to_mat(*page.alpha) / options.white)
+                                                    : colour);
+        }
     } else {
         const bool sixteen = options.sixteen_bit && sixteen_bit_format(ext);
         const double top = sixteen ? 65535 : 255;
-        const Mapping map = choose_mapping(colour, options, top);
+        const Mapping map = choose_mapping(pages, options, top);
         w.mapping = std::string(sixteen ? "16-bit, " : "8-bit, ") + map.text;
         if (nonfinite.total())
             w.warnings.push_back(describe_nonfinite(nonfinite) + " written as " +
@@ -672,14 +671,23 @@ Written write_picture(const std::string& path, const std::vector<OutputPage>& pa
         const float below = static_cast<float>(-map.offset / map.scale);
         const float above = static_cast<float>((top - map.offset) / map.scale);
         for (std::size_t i = 0; i < pages.size(); ++i) {
-            cv::Mat m = colour[i].clone();
-            for (int r = 0; r < m.rows; ++r) {
-                float* row = m.ptr<float>(r);
-                for (int c = 0; c < m.cols * m.channels(); ++c)
-                    row[c] = std::isnan(row[c]) ? below : std::clamp(row[c], below, above);
+            // Row by row: the planes interleaved and clamped into one float row, which convertTo
+            // scales and rounds into the output's row; no float copy of the whole image.
+            const std::vector<fftconv::Image<float>>& planes = pages[i].planes;
+            const int cn = static_cast<int>(planes.size());
+            const int rows = static_cast<int>(planes.front().rows()), cols = static_cast<int>(planes.front().cols());
+            cv::Mat out(rows, cols, CV_MAKETYPE(sixteen ? CV_16U : CV_8U, cn));
+            cv::Mat line(1, cols, CV_32FC(cn));
+            for (int r = 0; r < rows; ++r) {
+                float* dst = line.ptr<float>();
+                for (int k = 0; k < cn; ++k) {
+                    const float* src = planes[static_cast<std::size_t>(k)].data() + static_cast<std::ptrdiff_t>(r) * cols;
+                    for (int c = 0; c < cols; ++c)
+                        dst[c * cn + k] = std::isnan(src[c]) ? below : std::clamp(src[c], below, above);
+                }
+                cv::Mat out_row = out.row(r);
+                line.convertTo(out_row, out.depth(), map.scale, map.offset);
             }
-            cv::Mat out;
-            m.convertTo(out, sixteen ? CV_16U : CV_8U, map.scale, map.offset);
             if (pages[i].alpha && keep_alpha) {
                 cv::Mat a;
                 fftconv::to_mat(*pages[i].alpha).convertTo(a, out.depth(), top / options.white);

@@ -41,17 +41,19 @@ template <Real T = float>
 [[nodiscard]] std::vector<Image<T>> to_planes(const cv::Mat& m) {
     if (m.dims > 2)
         throw InvalidArgument("to_planes: the Mat has " + std::to_string(m.dims) + " dimensions, expected 2");
-    cv::Mat converted;
-    m.convertTo(converted, detail::cv_depth<T>());
+    // Row by row through one converted row, so that only the planes are new memory (a whole
+    // converted Mat would add their size again, in fresh pages).
+    const int cn = m.channels();
     std::vector<Image<T>> planes;
-    const int cn = converted.channels();
-    for (int k = 0; k < cn; ++k) {
-        Image<T> plane(converted.rows, converted.cols);
-        for (int r = 0; r < converted.rows; ++r) {
-            const T* src = converted.ptr<T>(r);
-            for (int c = 0; c < converted.cols; ++c) plane(r, c) = src[c * cn + k];
+    for (int k = 0; k < cn; ++k) planes.emplace_back(m.rows, m.cols);
+    cv::Mat row;
+    for (int r = 0; r < m.rows; ++r) {
+        m.row(r).convertTo(row, detail::cv_depth<T>());
+        const T* src = row.ptr<T>();
+        for (int k = 0; k < cn; ++k) {
+            T* dst = planes[static_cast<std::size_t>(k)].data() + static_cast<std::ptrdiff_t>(r) * m.cols;
+            for (int c = 0; c < m.cols; ++c) dst[c] = src[c * cn + k];
         }
-        planes.push_back(std::move(plane));
     }
     return planes;
 }
@@ -82,15 +84,21 @@ template <Real T>
 template <Real T>
 [[nodiscard]] cv::Mat to_mat(const std::vector<Image<T>>& planes) {
     if (planes.empty()) throw InvalidArgument("to_mat: no planes");
-    std::vector<cv::Mat> mats;
-    for (const Image<T>& p : planes) {
+    for (const Image<T>& p : planes)
         if (p.shape() != planes.front().shape())
             throw InvalidArgument("to_mat: planes differ in shape: " + to_string(p.shape()) + " and " +
                                   to_string(planes.front().shape()));
-        mats.push_back(to_mat(p.view()));
+    const int cn = static_cast<int>(planes.size());
+    const Shape shape = planes.front().shape();
+    // Interleaved straight from the planes: no single-channel copies to merge.
+    cv::Mat merged(static_cast<int>(shape.rows), static_cast<int>(shape.cols), CV_MAKETYPE(detail::cv_depth<T>(), cn));
+    for (int r = 0; r < merged.rows; ++r) {
+        T* dst = merged.ptr<T>(r);
+        for (int k = 0; k < cn; ++k) {
+            const T* src = planes[static_cast<std::size_t>(k)].data() + static_cast<std::ptrdiff_t>(r) * merged.cols;
+            for (int c = 0; c < merged.cols; ++c) dst[c * cn + k] = src[c];
+        }
     }
-    cv::Mat merged;
-    cv::merge(mats, merged);
     return merged;
 }
 
