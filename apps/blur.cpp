@@ -86,9 +86,8 @@ int run(const Args& args) {
         args, jobs,
         per_plane(
             Scaling::keep, true, [&](const PageHeader& page) { return filter_cost(page, taps, taps, true, method); },
-            [&](const fftconv::Image<float>& p) {
-                return fftconv::gaussian_blur(p, sigma, border, method, truncate);
-            }));
+            [&](const fftconv::Image<float>& p) { return fftconv::gaussian_blur(p, sigma, border, method, truncate); },
+            static_cast<int>(taps / 2)));
 }
 
 }  // namespace

@@ -140,7 +140,9 @@ int run(const Args& args) {
         [&](const fftconv::Image<float>& p) {
             return compute<float>(c, fftconv::View<const float>(p.view()), fftconv::View<const float>(kf.view()))
                 .image();
-        });
+        },
+        // Same-size results: output row r reads the input rows within half the kernel of r.
+        c.mode == fftconv::Mode::same ? std::optional<int>(static_cast<int>(kf.rows() / 2 + 1)) : std::nullopt);
     return run_jobs(args, jobs, work);
 }
 

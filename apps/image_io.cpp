@@ -325,7 +325,7 @@ ImageFile open_image(const std::string& name) {
     return f;
 }
 
-Picture read_page(const ImageFile& file, std::size_t page) {
+Decoded decode_page(const ImageFile& file, std::size_t page) {
     enable_exr();
     const std::string& name = file.name;
     const auto failure = [&](const std::string& why) {
@@ -362,7 +362,8 @@ Picture read_page(const ImageFile& file, std::size_t page) {
     // only warns.
     if (messages.find("Premature end of JPEG file") != std::string::npos)
         throw failure("the file is truncated (Premature end of JPEG file)");
-    Picture p;
+    Decoded d;
+    Picture& p = d.picture;
     p.path = name;
     p.depth = m.depth();
     p.white = p.depth == CV_8U    ? 255
@@ -370,21 +371,32 @@ Picture read_page(const ImageFile& file, std::size_t page) {
               : p.depth == CV_8S  ? 127
               : p.depth == CV_16S ? 32767
                                   : 1;
-    p.planes = fftconv::to_planes<float>(m);
+    p.high = p.white;
+    if (p.depth == CV_8S || p.depth == CV_16S || p.depth == CV_32S)
+        p.low = p.depth == CV_8S ? -128 : p.depth == CV_16S ? -32768 : -2147483648.0;
+    d.mat = std::move(m);
+    return d;
+}
+
+Picture read_page(const ImageFile& file, std::size_t page) {
+    return to_picture(decode_page(file, page));
+}
+
+Picture to_picture(Decoded d) {
+    Picture& p = d.picture;
+    p.planes = fftconv::to_planes<float>(d.mat);
+    d.mat.release();
     if (p.planes.size() == 4 || p.planes.size() == 2) {  // BGRA, or gray and alpha
         p.alpha = std::move(p.planes.back());
         p.planes.pop_back();
     }
-    p.high = p.white;
     if (p.is_float()) {
         const FloatRange r = float_range(p.planes);
         p.nonfinite = r.nonfinite;
         p.low = r.low;
         p.high = r.high;
-    } else if (p.depth == CV_8S || p.depth == CV_16S || p.depth == CV_32S) {
-        p.low = p.depth == CV_8S ? -128 : p.depth == CV_16S ? -32768 : -2147483648.0;
     }
-    return p;
+    return std::move(p);
 }
 
 Picture read_picture(const std::string& name, std::int64_t max_pixels) {
@@ -681,7 +693,8 @@ Written write_picture(const std::string& path, const std::vector<OutputPage>& pa
             for (int r = 0; r < rows; ++r) {
                 float* dst = line.ptr<float>();
                 for (int k = 0; k < cn; ++k) {
-                    const float* src = planes[static_cast<std::size_t>(k)].data() + static_cast<std::ptrdiff_t>(r) * cols;
+                    const float* src =
+                        planes[static_cast<std::size_t>(k)].data() + static_cast<std::ptrdiff_t>(r) * cols;
                     for (int c = 0; c < cols; ++c)
                         dst[c * cn + k] = std::isnan(src[c]) ? below : std::clamp(src[c], below, above);
                 }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <opencv2/core.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +65,19 @@ struct Picture {
 /// Page `page` of an opened file.
 /// @throws ProcessError  when it cannot be decoded.
 Picture read_page(const ImageFile& file, std::size_t page);
+
+/// Page `page` as decoded, interleaved at the file's depth (B, G, R[, A] or gray[, alpha]), with
+/// the Picture's fields but no planes: what read_page converts whole, for a caller that converts
+/// it a few rows at a time. For float data, low and high are not read yet (0 and 1).
+struct Decoded {
+    cv::Mat mat;
+    Picture picture;
+};
+/// @throws ProcessError  as read_page.
+Decoded decode_page(const ImageFile& file, std::size_t page);
+
+/// The Picture of a decoded page, its planes converted (what read_page returns).
+Picture to_picture(Decoded d);
 
 /// open_image and read_page of a single-page image, refused beyond `max_pixels` from its header
 /// before decoding.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -112,6 +113,78 @@ Planes map_planes(const Planes& planes, int threads,
     if (failure) std::rethrow_exception(failure);
     return out;
 }
+
+namespace {
+
+// A local filter's results for a decoded integer image, strip by strip: each strip's rows (and
+// `reach` rows of context on each side, clipped at the image's edges) converted to float and
+// filtered, and the strip's own output rows kept. Context rows are real image rows, so the kept
+// outputs equal the whole image's; the filter's border applies where a strip meets the image's
+// edge, as it would. The whole input is never held in float: only the results and one strip per
+// thread. `picture.alpha` gets the alpha channel when `alpha` is asked and there is one.
+Planes filter_in_strips(const cv::Mat& m, Picture& picture, bool gray, bool alpha, int reach, int threads,
+                        const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter) {
+    const int cn = m.channels(), rows = m.rows, cols = m.cols;
+    const bool has_alpha = cn == 2 || cn == 4;
+    const int colours = has_alpha ? cn - 1 : cn;
+    const bool to_gray = gray && colours == 3;
+    Planes out;
+    for (int k = 0; k < (to_gray ? 1 : colours); ++k) out.emplace_back(rows, cols);
+    if (has_alpha && alpha) {
+        fftconv::Image<float> a(rows, cols);
+        cv::Mat line;
+        for (int r = 0; r < rows; ++r) {
+            m.row(r).convertTo(line, CV_32F);
+            const float* src = line.ptr<float>();
+            for (int c = 0; c < cols; ++c) a(r, c) = src[c * cn + cn - 1];
+        }
+        picture.alpha = std::move(a);
+    }
+    // Outputs per strip: at least 8 times the context, so that recomputed rows stay under a quarter.
+    const int step = std::max(256, 8 * reach);
+    const int strips = (rows + step - 1) / step;
+    std::atomic<int> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    const auto work = [&] {
+        cv::Mat line;
+        for (int s; (s = next++) < strips;) {
+            try {
+                const int r0 = s * step, r1 = std::min(rows, r0 + step);
+                const int lo = std::max(0, r0 - reach), hi = std::min(rows, r1 + reach);
+                for (std::size_t k = 0; k < out.size(); ++k) {
+                    fftconv::Image<float> strip(hi - lo, cols);
+                    for (int r = lo; r < hi; ++r) {
+                        m.row(r).convertTo(line, CV_32F);
+                        const float* src = line.ptr<float>();
+                        float* dst = strip.data() + static_cast<std::ptrdiff_t>(r - lo) * cols;
+                        if (to_gray)  // as gray_of: 0.114 B + 0.587 G + 0.299 R, in double
+                            for (int c = 0; c < cols; ++c)
+                                dst[c] = static_cast<float>(0.114 * src[c * cn] + 0.587 * src[c * cn + 1] +
+                                                            0.299 * src[c * cn + 2]);
+                        else
+                            for (int c = 0; c < cols; ++c) dst[c] = src[c * cn + static_cast<int>(k)];
+                    }
+                    const fftconv::Image<float> result = filter(strip);
+                    std::copy(result.data() + static_cast<std::ptrdiff_t>(r0 - lo) * cols,
+                              result.data() + static_cast<std::ptrdiff_t>(r1 - lo) * cols,
+                              out[k].data() + static_cast<std::ptrdiff_t>(r0) * cols);
+                }
+            } catch (...) {
+                std::scoped_lock lock(failure_mutex);
+                if (!failure) failure = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < std::min(threads, strips); ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (failure) std::rethrow_exception(failure);
+    return out;
+}
+
+}  // namespace
 
 Scaling scaling_of(const Args& args, Scaling fallback) {
     return args.choice<Scaling>("scale",
@@ -236,10 +309,20 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                 std::string size;
                 bool narrowed = false;  // 64-bit float or 32-bit integer samples, computed in float
                 for (std::size_t page : pages) {
-                    const Picture in = with_gray(read_page(file, page), gray);
+                    Decoded decoded = decode_page(file, page);
+                    const fftconv::Shape in_shape{decoded.mat.rows, decoded.mat.cols};
+                    Picture in;
+                    OutputPage out;
+                    if (work.reach && !decoded.picture.is_float()) {
+                        in = std::move(decoded.picture);
+                        out.planes = filter_in_strips(decoded.mat, in, gray, work.keeps_alpha, *work.reach,
+                                                      plane_threads, work.filter);
+                    } else {
+                        in = with_gray(to_picture(std::move(decoded)), gray);
+                        out.planes = work.process(in, plane_threads);
+                    }
                     narrowed = narrowed || in.depth == CV_64F || in.depth == CV_32S;
-                    OutputPage out{work.process(in, plane_threads), std::nullopt};
-                    if (in.alpha && work.keeps_alpha && out.planes.front().shape() == in.shape()) out.alpha = in.alpha;
+                    if (in.alpha && work.keeps_alpha && out.planes.front().shape() == in_shape) out.alpha = in.alpha;
                     options.float_input = in.is_float();
                     options.low = std::min(options.low, in.low);
                     options.high = std::max(options.high, in.high);
@@ -289,14 +372,14 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
 }
 
 Work per_plane(Scaling scaling, bool keeps_alpha, std::function<Cost(const PageHeader&)> cost,
-               std::function<fftconv::Image<float>(const fftconv::Image<float>&)> filter) {
+               std::function<fftconv::Image<float>(const fftconv::Image<float>&)> filter, std::optional<int> reach) {
     Work w;
     w.scaling = scaling;
     w.keeps_alpha = keeps_alpha;
     w.cost = std::move(cost);
-    w.process = [filter = std::move(filter)](const Picture& in, int threads) {
-        return map_planes(in.planes, threads, filter);
-    };
+    w.process = [filter](const Picture& in, int threads) { return map_planes(in.planes, threads, filter); };
+    w.reach = reach;
+    w.filter = std::move(filter);
     return w;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,12 @@ struct Work {
     std::function<Cost(const PageHeader&)> cost;
     /// The results for one page's colour (or gray) planes.
     std::function<Planes(const Picture&, int threads)> process;
+    /// For a filter applied to each plane whose output keeps the input's size and whose output
+    /// row r reads input rows r - reach .. r + reach only: `reach`, and the filter itself. Then
+    /// an integer image is converted to float a strip of rows at a time (with `reach` rows of
+    /// context on each side, whose own outputs are dropped), never whole.
+    std::optional<int> reach;
+    std::function<fftconv::Image<float>(const fftconv::Image<float>&)> filter;
 };
 
 /// Writes result pages: through write_picture, or for an .npy path (or options.format ".npy")
@@ -62,9 +69,11 @@ Written write_result(const std::string& path, const std::vector<OutputPage>& pag
 /// Returns the exit status: 0, or 1 if any file failed.
 int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work);
 
-/// A Work whose `process` applies `filter` to every channel.
+/// A Work whose `process` applies `filter` to every channel; with `reach` (see Work::reach),
+/// run in strips of rows.
 Work per_plane(Scaling scaling, bool keeps_alpha, std::function<Cost(const PageHeader&)> cost,
-               std::function<fftconv::Image<float>(const fftconv::Image<float>&)> filter);
+               std::function<fftconv::Image<float>(const fftconv::Image<float>&)> filter,
+               std::optional<int> reach = std::nullopt);
 
 /// --scale auto|keep|signed|stretch, or `fallback` without it.
 Scaling scaling_of(const Args& args, Scaling fallback);

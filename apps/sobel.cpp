@@ -33,7 +33,8 @@ int run(const Args& args) {
             [&](const fftconv::Image<float>& p) {
                 return magnitude ? fftconv::sobel_magnitude(p, ksize, border, method)
                                  : fftconv::sobel(p, dx, dy, ksize, border, method);
-            }));
+            },
+            static_cast<int>(taps / 2)));
 }
 
 }  // namespace

@@ -479,3 +479,64 @@ TEST_CASE("a batch with bad files among good ones writes the good ones and names
         CHECK_MESSAGE(after == before, "files touched:" << changes(before, after));
     }
 }
+
+TEST_CASE("an integer image is filtered in strips of rows: blur, sobel and conv --mode same equal the library on "
+          "the whole image, colour, gray and alpha") {
+    // 700 rows: strips of 256 output rows, so three strips and two joints, each strip read with
+    // its kernel's reach of real rows above and below.
+    Scratch s;
+    cv::Mat bgra(700, 90, CV_8UC4);
+    std::mt19937 rng(41);
+    for (int r = 0; r < bgra.rows; ++r)
+        for (int c = 0; c < bgra.cols; ++c)
+            for (int k = 0; k < 4; ++k)  // smooth ramps and noise, so derivatives are not flat
+                bgra.at<cv::Vec4b>(r, c)[k] =
+                    static_cast<uchar>((r * (k + 1) + c * (3 - k) + static_cast<int>(rng() % 40)) % 256);
+    REQUIRE(cv::imwrite(s / "in.png", bgra));
+    const std::vector<Image<float>> planes = to_planes<float>(bgra);  // B, G, R, A
+    const auto channels_of = [](const cv::Mat& m) {
+        REQUIRE(m.depth() == CV_32F);
+        return to_planes<float>(m);
+    };
+    SUBCASE("blur carries alpha through") {
+        REQUIRE(run({"blur", s / "in.png", s / "out.tif", "--sigma", "3", "--raw", "--method", "direct"}, s).status ==
+                0);
+        const std::vector<Image<float>> got = channels_of(read_any(s / "out.tif"));
+        REQUIRE(got.size() == 4);
+        for (int k = 0; k < 3; ++k)
+            CHECK(max_diff(got[static_cast<std::size_t>(k)],
+                           gaussian_blur(planes[static_cast<std::size_t>(k)], 3.0, Border::reflect, Method::direct)) ==
+                  0);
+        Image<float> alpha = planes[3];
+        for (float& v : alpha.values()) v /= 255;
+        CHECK(max_diff(got[3], alpha) < 1e-7);  // written as alpha / 255
+    }
+    SUBCASE("sobel 5x5, dx and dy") {
+        REQUIRE(run({"sobel", s / "in.png", s / "out.tif", "--dx", "1", "--dy", "1", "--ksize", "5", "--raw"}, s)
+                    .status == 0);
+        const std::vector<Image<float>> got = channels_of(read_any(s / "out.tif"));
+        REQUIRE(got.size() == 3);
+        for (int k = 0; k < 3; ++k)
+            CHECK(max_diff(got[static_cast<std::size_t>(k)],
+                           sobel(planes[static_cast<std::size_t>(k)], 1, 1, 5, Border::reflect101)) == 0);
+    }
+    SUBCASE("conv --mode same, direct and FFT, in gray") {
+        Image<float> gray(700, 90);
+        for (std::ptrdiff_t i = 0; i < gray.size(); ++i)
+            gray.values()[i] = static_cast<float>(0.114 * planes[0].values()[i] + 0.587 * planes[1].values()[i] +
+                                                  0.299 * planes[2].values()[i]);
+        const Image<float> box(31, 31, 1.0f / (31 * 31));
+        const Image<float> want = convolve(gray, box, Mode::same, Method::direct);
+        for (const char* method : {"direct", "fft"}) {
+            CAPTURE(method);
+            REQUIRE(run({"conv", s / "in.png", "box:31", s / "out.tif", "--mode", "same", "--gray", "--raw", "--method",
+                         method},
+                        s)
+                        .status == 0);
+            // Gray with alpha is written as B = G = R = gray, and alpha.
+            const std::vector<Image<float>> got = channels_of(read_any(s / "out.tif"));
+            REQUIRE(got.size() == 4);
+            CHECK(max_diff(got[0], want) <= (std::string(method) == "direct" ? 1e-4 : 1e-3));
+        }
+    }
+}
