@@ -141,8 +141,7 @@ void Engine<T>::transform(const Source<T>& src, const View<T>& out, int exponent
 // them, and nowhere else. A non-finite kernel value reaches every output, as do enough bad input
 // values: then the whole slice is the direct sum.
 template <Scalar T>
-void Engine<T>::around_nonfinite(const View<const T>& x, const View<const T>& kv, std::size_t k,
-                                 const View<T>& out) {
+void Engine<T>::around_nonfinite(const View<const T>& x, const View<const T>& kv, std::size_t k, const View<T>& out) {
     const Source<T> src = source(x);
     Array<T> padded;
     View<const T> full = x;  // the values the direct sum reads: x, or x extended by the border
@@ -285,8 +284,8 @@ void Engine<T>::apply(const View<const T>& input, const View<T>& out) {
             index[static_cast<std::size_t>(c)] = rest % n;
             rest /= n;
         }
-        run(slice(input, s, index.data()), slice(kernel_, s, index.data()), kernel_index(kernel_.shape, s, index.data()),
-            slice(out, s, index.data()));
+        run(slice(input, s, index.data()), slice(kernel_, s, index.data()),
+            kernel_index(kernel_.shape, s, index.data()), slice(out, s, index.data()));
     }
 }
 

@@ -74,10 +74,10 @@ private:
     Strategy s_;
     Context context_;
     EngineOptions<T> options_;
-    Extents before_;        // the extension's, along the core axes
+    Extents before_;             // the extension's, along the core axes
     bool kernel_finite_ = true;  // the FFT path: the kernel holds no NaN or Inf (not read by the direct path)
-    Array<T> owned_;        // the kernel's copy, unless borrowed
-    View<const T> kernel_;  // the kernel operand: owned_'s view or the caller's
+    Array<T> owned_;             // the kernel's copy, unless borrowed
+    View<const T> kernel_;       // the kernel operand: owned_'s view or the caller's
     std::unique_ptr<Fft> fft_;
 };
 
