@@ -553,6 +553,40 @@ struct Mapping {
     std::string text;
 };
 
+// Scaling::keep: low..high onto 0..top; `clipped` of `total` finite samples fell outside.
+Mapping keep_mapping(double low, double high, double top, std::size_t clipped, std::size_t total) {
+    Mapping m;
+    m.scale = top / (high - low);
+    m.offset = -low * m.scale;
+    m.text = format("values kept (%g..%g", low, high) + (low != 0 || high != top ? format(" -> 0..%g", top) : "") +
+             (clipped ? format(", %.3g%% of samples clipped",
+                               100.0 * static_cast<double>(clipped) / static_cast<double>(total))
+                      : "") +
+             ")";
+    return m;
+}
+
+// Rows of channels (row r of channel k at channels[k] + r * cols) into `out` by `map`: NaN to 0,
+// and everything else clamped to what maps onto 0..top before convertTo rounds (its conversion
+// to integers is undefined beyond their range: ±Inf, 1e30); one float row interleaved at a time.
+void map_rows(const Mapping& map, double top, const std::vector<const float*>& channels, int rows, int cols,
+              cv::Mat& out) {
+    const float below = static_cast<float>(-map.offset / map.scale);
+    const float above = static_cast<float>((top - map.offset) / map.scale);
+    const int cn = static_cast<int>(channels.size());
+    cv::Mat line(1, cols, CV_32FC(cn));
+    for (int r = 0; r < rows; ++r) {
+        float* dst = line.ptr<float>();
+        for (int k = 0; k < cn; ++k) {
+            const float* src = channels[static_cast<std::size_t>(k)] + static_cast<std::ptrdiff_t>(r) * cols;
+            for (int c = 0; c < cols; ++c)
+                dst[c * cn + k] = std::isnan(src[c]) ? below : std::clamp(src[c], below, above);
+        }
+        cv::Mat out_row = out.row(r);
+        line.convertTo(out_row, out.depth(), map.scale, map.offset);
+    }
+}
+
 // Every colour sample of the pages, in no particular order.
 template <class F>
 void for_each_sample(const std::vector<OutputPage>& pages, F&& f) {
@@ -581,14 +615,7 @@ Mapping choose_mapping(const std::vector<OutputPage>& pages, const WriteOptions&
                                                                                      : Scaling::stretch;
     Mapping m;
     if (scaling == Scaling::keep) {
-        m.scale = top / (range_hi - range_lo);
-        m.offset = -range_lo * m.scale;
-        m.text = format("values kept (%g..%g", range_lo, range_hi) +
-                 (range_lo != 0 || range_hi != top ? format(" -> 0..%g", top) : "") +
-                 (clipped ? format(", %.3g%% of samples clipped",
-                                   100.0 * static_cast<double>(clipped) / static_cast<double>(total))
-                          : "") +
-                 ")";
+        m = keep_mapping(range_lo, range_hi, top, clipped, total);
     } else if (scaling == Scaling::signed_around_zero) {
         const double a = std::max({-lo, hi, 1e-30});
         m.scale = (top / 2) / a;
@@ -611,6 +638,11 @@ struct NonFinite {
 
 NonFinite count_nonfinite(const std::vector<OutputPage>& pages) {
     NonFinite n;
+    for (const OutputPage& page : pages) {
+        n.nan += page.counts.nan;
+        n.positive += page.counts.positive;
+        n.negative += page.counts.negative;
+    }
     for_each_sample(pages, [&](const float v) {
         if (std::isnan(v))
             ++n.nan;
@@ -642,23 +674,72 @@ std::string describe_nonfinite(const NonFinite& n) {
     return std::to_string(n.total()) + " non-finite value" + (n.total() == 1 ? "" : "s") + " (" + parts + ")";
 }
 
+// The extension that picks the output's format.
+std::string output_ext(const std::string& path, const WriteOptions& options) {
+    return !options.format.empty() ? options.format : path == "-" ? ".png" : lower_extension(path);
+}
+
+// Whether results are written as float samples, unscaled.
+bool float_output(const std::string& ext, const WriteOptions& options) {
+    return options.raw || float_only_format(ext) ||
+           (options.float_input && float_format(ext) && !options.scaling_asked);
+}
+
 }  // namespace
+
+SampleCounts& SampleCounts::operator+=(const SampleCounts& o) {
+    finite += o.finite;
+    clipped += o.clipped;
+    nan += o.nan;
+    positive += o.positive;
+    negative += o.negative;
+    return *this;
+}
+
+void KeepMap::map_rows(const std::vector<const float*>& channels, int rows, int cols, cv::Mat out,
+                       SampleCounts& counts) const {
+    for (const float* channel : channels)
+        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(rows) * cols; ++i) {
+            const float v = channel[i];
+            if (std::isnan(v)) {
+                ++counts.nan;
+            } else if (std::isinf(v)) {
+                ++(v > 0 ? counts.positive : counts.negative);
+            } else {
+                ++counts.finite;
+                counts.clipped += v < low || v > high;
+            }
+        }
+    app::map_rows(keep_mapping(low, high, top, 0, 0), top, channels, rows, cols, out);
+}
+
+std::optional<KeepMap> keep_map(const std::string& path, const WriteOptions& options) {
+    const std::string ext = output_ext(path, options);
+    if (ext == ".npy" || options.scaling != Scaling::keep || float_output(ext, options)) return std::nullopt;
+    const bool sixteen = options.sixteen_bit && sixteen_bit_format(ext);
+    return KeepMap{options.low, options.high, sixteen ? 65535.0 : 255.0, sixteen ? CV_16U : CV_8U};
+}
 
 Written write_picture(const std::string& path, const std::vector<OutputPage>& pages, const WriteOptions& options) {
     const std::string shown = path == "-" ? std::string("standard output") : "'" + path + "'";
     if (pages.empty()) throw ProcessError("cannot write " + shown + ": no image");
-    for (const OutputPage& page : pages)
-        if (page.planes.size() != 1 && page.planes.size() != 3)
+    const bool premapped = !pages.front().mapped.empty();
+    for (const OutputPage& page : pages) {
+        const std::size_t channels = premapped ? static_cast<std::size_t>(page.mapped.channels()) : page.planes.size();
+        if (channels != 1 && channels != 3)
             throw ProcessError("cannot write " + shown + ": image files hold 1 or 3 colour channels, the result has " +
-                               std::to_string(page.planes.size()));
-    const std::string ext = !options.format.empty() ? options.format : path == "-" ? ".png" : lower_extension(path);
+                               std::to_string(channels));
+        if (page.mapped.empty() == premapped)
+            throw ProcessError("cannot write " + shown + ": pages mapped to integers mixed with float pages");
+    }
+    const std::string ext = output_ext(path, options);
     Written w;
     const bool keep_alpha = alpha_format(ext);
     if (!keep_alpha && pages.front().alpha)
         w.warnings.push_back("the alpha channel is not written: '" + ext + "' files hold none (.png, .tif, .exr " +
                              "and .webp do)");
-    const bool as_float =
-        options.raw || float_only_format(ext) || (options.float_input && float_format(ext) && !options.scaling_asked);
+    const bool as_float = float_output(ext, options);
+    if (as_float && premapped) throw ProcessError("cannot write " + shown + ": the pages were mapped to integers");
     const NonFinite nonfinite = count_nonfinite(pages);
     std::vector<cv::Mat> mats;
     if (as_float) {
@@ -673,33 +754,29 @@ Written write_picture(const std::string& path, const std::vector<OutputPage>& pa
     } else {
         const bool sixteen = options.sixteen_bit && sixteen_bit_format(ext);
         const double top = sixteen ? 65535 : 255;
-        const Mapping map = choose_mapping(pages, options, top);
+        Mapping map;
+        if (premapped) {  // by keep_map's KeepMap: only the text is left to say
+            SampleCounts counts;
+            for (const OutputPage& page : pages) counts += page.counts;
+            map = keep_mapping(options.low, options.high, top, counts.clipped, counts.finite);
+        } else {
+            map = choose_mapping(pages, options, top);
+        }
         w.mapping = std::string(sixteen ? "16-bit, " : "8-bit, ") + map.text;
         if (nonfinite.total())
             w.warnings.push_back(describe_nonfinite(nonfinite) + " written as " +
                                  format("%g (NaN), %g (+Inf) and %g (-Inf); --raw keeps them", 0, top, 0));
-        // NaN to 0, and everything else clamped to what maps onto 0..top before convertTo rounds:
-        // its conversion to integers is undefined beyond their range (±Inf, 1e30).
-        const float below = static_cast<float>(-map.offset / map.scale);
-        const float above = static_cast<float>((top - map.offset) / map.scale);
         for (std::size_t i = 0; i < pages.size(); ++i) {
-            // Row by row: the planes interleaved and clamped into one float row, which convertTo
-            // scales and rounds into the output's row; no float copy of the whole image.
-            const std::vector<fftconv::Image<float>>& planes = pages[i].planes;
-            const int cn = static_cast<int>(planes.size());
-            const int rows = static_cast<int>(planes.front().rows()), cols = static_cast<int>(planes.front().cols());
-            cv::Mat out(rows, cols, CV_MAKETYPE(sixteen ? CV_16U : CV_8U, cn));
-            cv::Mat line(1, cols, CV_32FC(cn));
-            for (int r = 0; r < rows; ++r) {
-                float* dst = line.ptr<float>();
-                for (int k = 0; k < cn; ++k) {
-                    const float* src =
-                        planes[static_cast<std::size_t>(k)].data() + static_cast<std::ptrdiff_t>(r) * cols;
-                    for (int c = 0; c < cols; ++c)
-                        dst[c * cn + k] = std::isnan(src[c]) ? below : std::clamp(src[c], below, above);
-                }
-                cv::Mat out_row = out.row(r);
-                line.convertTo(out_row, out.depth(), map.scale, map.offset);
+            cv::Mat out = pages[i].mapped;
+            if (!premapped) {
+                // Row by row from the planes: no float copy of the whole image.
+                const std::vector<fftconv::Image<float>>& planes = pages[i].planes;
+                const int rows = static_cast<int>(planes.front().rows());
+                const int cols = static_cast<int>(planes.front().cols());
+                std::vector<const float*> channels;
+                for (const fftconv::Image<float>& p : planes) channels.push_back(p.data());
+                out.create(rows, cols, CV_MAKETYPE(sixteen ? CV_16U : CV_8U, static_cast<int>(planes.size())));
+                map_rows(map, top, channels, rows, cols, out);
             }
             if (pages[i].alpha && keep_alpha) {
                 cv::Mat a;

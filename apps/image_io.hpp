@@ -110,11 +110,44 @@ struct WriteOptions {
     std::string format;  // the extension that picks the format (".png"); empty: the path's own
 };
 
-/// A result page: its channels, and the input's alpha channel when it is carried through.
+/// What a page's result samples held as they were mapped to 8 or 16 bits: the finite ones,
+/// those outside the input's range (clipped by Scaling::keep), and the non-finite ones by kind.
+struct SampleCounts {
+    std::size_t finite = 0, clipped = 0, nan = 0, positive = 0, negative = 0;
+    SampleCounts& operator+=(const SampleCounts& o);
+};
+
+/// A result page: its channels, and the input's alpha channel when it is carried through. A
+/// page made a strip at a time may come already mapped by a KeepMap instead: `mapped` (8 or 16
+/// bits, its channels interleaved as OpenCV writes them) and the `counts` taken meanwhile.
 struct OutputPage {
     Planes planes;
     std::optional<fftconv::Image<float>> alpha;
+    cv::Mat mapped;
+    SampleCounts counts;
 };
+
+/// A page of these planes, no alpha.
+inline OutputPage page_of(Planes planes) {
+    OutputPage page;
+    page.planes = std::move(planes);
+    return page;
+}
+
+/// write_picture's mapping of results onto 8 or 16 bits under Scaling::keep, for a caller that
+/// maps a page as its rows are made: the input's range low..high onto 0..top, clipped, NaN to 0.
+struct KeepMap {
+    double low = 0, high = 255, top = 255;
+    int depth = 0;  // CV_8U or CV_16U
+    /// `rows` rows of result channels (row r of channel k starts at channels[k] + r * cols) into
+    /// `out` (those rows: CV_MAKETYPE(depth, channels.size())), counted into `counts`.
+    void map_rows(const std::vector<const float*>& channels, int rows, int cols, cv::Mat out,
+                  SampleCounts& counts) const;
+};
+
+/// The KeepMap write_picture applies for `path` and `options` (Scaling::keep, an 8/16-bit
+/// output); nullopt when it would do something else (float output, .npy, another scaling).
+std::optional<KeepMap> keep_map(const std::string& path, const WriteOptions& options);
 
 /// What write_picture did: the value mapping ("8-bit, values kept (0..255)", "32-bit float,
 /// values unscaled") and the warnings it has for the user (non-finite values, a dropped alpha).

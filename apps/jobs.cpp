@@ -121,15 +121,22 @@ namespace {
 // filtered, and the strip's own output rows kept. Context rows are real image rows, so the kept
 // outputs equal the whole image's; the filter's border applies where a strip meets the image's
 // edge, as it would. The whole input is never held in float: only the results and one strip per
-// thread. `picture.alpha` gets the alpha channel when `alpha` is asked and there is one.
+// thread. `picture.alpha` gets the alpha channel when `alpha` is asked and there is one. With
+// `keep`, each strip's rows are mapped into page.mapped (counted in page.counts) as they are
+// made, and no result planes are kept either (the planes returned are none).
 Planes filter_in_strips(const cv::Mat& m, Picture& picture, bool gray, bool alpha, int reach, int threads,
-                        const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter) {
+                        const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter,
+                        const KeepMap* keep, OutputPage& page) {
     const int cn = m.channels(), rows = m.rows, cols = m.cols;
     const bool has_alpha = cn == 2 || cn == 4;
     const int colours = has_alpha ? cn - 1 : cn;
     const bool to_gray = gray && colours == 3;
+    const int results = to_gray ? 1 : colours;
     Planes out;
-    for (int k = 0; k < (to_gray ? 1 : colours); ++k) out.emplace_back(rows, cols);
+    if (keep)
+        page.mapped.create(rows, cols, CV_MAKETYPE(keep->depth, results));
+    else
+        for (int k = 0; k < results; ++k) out.emplace_back(rows, cols);
     if (has_alpha && alpha) {
         fftconv::Image<float> a(rows, cols);
         cv::Mat line;
@@ -141,18 +148,19 @@ Planes filter_in_strips(const cv::Mat& m, Picture& picture, bool gray, bool alph
         picture.alpha = std::move(a);
     }
     // Outputs per strip: at least 8 times the context, so that recomputed rows stay under a quarter.
-    const int step = std::max(256, 8 * reach);
+    const int step = std::max(64, 8 * reach);
     const int strips = (rows + step - 1) / step;
     std::atomic<int> next{0};
     std::exception_ptr failure;
-    std::mutex failure_mutex;
+    std::mutex mutex;
     const auto work = [&] {
         cv::Mat line;
+        std::vector<fftconv::Image<float>> strip_results(static_cast<std::size_t>(results));
         for (int s; (s = next++) < strips;) {
             try {
                 const int r0 = s * step, r1 = std::min(rows, r0 + step);
                 const int lo = std::max(0, r0 - reach), hi = std::min(rows, r1 + reach);
-                for (std::size_t k = 0; k < out.size(); ++k) {
+                for (std::size_t k = 0; k < strip_results.size(); ++k) {
                     fftconv::Image<float> strip(hi - lo, cols);
                     for (int r = lo; r < hi; ++r) {
                         m.row(r).convertTo(line, CV_32F);
@@ -165,13 +173,23 @@ Planes filter_in_strips(const cv::Mat& m, Picture& picture, bool gray, bool alph
                         else
                             for (int c = 0; c < cols; ++c) dst[c] = src[c * cn + static_cast<int>(k)];
                     }
-                    const fftconv::Image<float> result = filter(strip);
-                    std::copy(result.data() + static_cast<std::ptrdiff_t>(r0 - lo) * cols,
-                              result.data() + static_cast<std::ptrdiff_t>(r1 - lo) * cols,
-                              out[k].data() + static_cast<std::ptrdiff_t>(r0) * cols);
+                    strip_results[k] = filter(strip);
+                    if (!keep)
+                        std::copy(strip_results[k].data() + static_cast<std::ptrdiff_t>(r0 - lo) * cols,
+                                  strip_results[k].data() + static_cast<std::ptrdiff_t>(r1 - lo) * cols,
+                                  out[k].data() + static_cast<std::ptrdiff_t>(r0) * cols);
+                }
+                if (keep) {
+                    std::vector<const float*> kept;
+                    for (const fftconv::Image<float>& r : strip_results)
+                        kept.push_back(r.data() + static_cast<std::ptrdiff_t>(r0 - lo) * cols);
+                    SampleCounts counts;
+                    keep->map_rows(kept, r1 - r0, cols, page.mapped.rowRange(r0, r1), counts);
+                    std::scoped_lock lock(mutex);
+                    page.counts += counts;
                 }
             } catch (...) {
-                std::scoped_lock lock(failure_mutex);
+                std::scoped_lock lock(mutex);
                 if (!failure) failure = std::current_exception();
             }
         }
@@ -311,24 +329,29 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                 for (std::size_t page : pages) {
                     Decoded decoded = decode_page(file, page);
                     const fftconv::Shape in_shape{decoded.mat.rows, decoded.mat.cols};
-                    Picture in;
-                    OutputPage out;
-                    if (work.reach && !decoded.picture.is_float()) {
-                        in = std::move(decoded.picture);
-                        out.planes = filter_in_strips(decoded.mat, in, gray, work.keeps_alpha, *work.reach,
-                                                      plane_threads, work.filter);
-                    } else {
-                        in = with_gray(to_picture(std::move(decoded)), gray);
-                        out.planes = work.process(in, plane_threads);
-                    }
-                    narrowed = narrowed || in.depth == CV_64F || in.depth == CV_32S;
-                    if (in.alpha && work.keeps_alpha && out.planes.front().shape() == in_shape) out.alpha = in.alpha;
+                    const bool strips = work.reach && !decoded.picture.is_float();
+                    Picture in = strips ? std::move(decoded.picture) : with_gray(to_picture(std::move(decoded)), gray);
                     options.float_input = in.is_float();
                     options.low = std::min(options.low, in.low);
                     options.high = std::max(options.high, in.high);
                     options.white = in.white;
                     options.sixteen_bit = in.depth == CV_16U;
-                    size = size_text(out.planes.front().shape());
+                    OutputPage out;
+                    if (strips) {
+                        // One page mapped by keep goes straight into its 8/16-bit samples.
+                        const std::optional<KeepMap> keep =
+                            pages.size() == 1 ? keep_map(job.output, options) : std::nullopt;
+                        out.planes = filter_in_strips(decoded.mat, in, gray, work.keeps_alpha, *work.reach,
+                                                      plane_threads, work.filter, keep ? &*keep : nullptr, out);
+                    } else {
+                        out.planes = work.process(in, plane_threads);
+                    }
+                    narrowed = narrowed || in.depth == CV_64F || in.depth == CV_32S;
+                    const fftconv::Shape out_shape = out.mapped.empty()
+                                                         ? out.planes.front().shape()
+                                                         : fftconv::Shape{out.mapped.rows, out.mapped.cols};
+                    if (in.alpha && work.keeps_alpha && out_shape == in_shape) out.alpha = in.alpha;
+                    size = size_text(out_shape);
                     results.push_back(std::move(out));
                 }
                 const Written w = write_result(job.output, results, options);

@@ -95,7 +95,7 @@ int run(const Args& args) {
         o.white = 1;
         o.scaling = Scaling::keep;
         o.format = spectrum == "-" ? ".png" : "";
-        const Written w = write_result(spectrum, {{{spectrum_image}, std::nullopt}}, o);
+        const Written w = write_result(spectrum, {page_of({spectrum_image})}, o);
         std::fprintf(info_stream(),
                      "wrote %s (log spectrum, zero frequency at the centre, bright where the filter passes; %s)\n",
                      spectrum == "-" ? "standard output" : spectrum.c_str(), w.mapping.c_str());

@@ -222,7 +222,7 @@ int run(const Args& args) {
         o.white = 1;
         o.scaling = Scaling::automatic;
         o.format = scores_path == "-" ? (o.raw ? ".tif" : ".png") : "";
-        const Written w = write_result(scores_path, {{{scores}, std::nullopt}}, o);
+        const Written w = write_result(scores_path, {page_of({scores})}, o);
         std::fprintf(info, "wrote %s (score map %s, %s)\n",
                      scores_path == "-" ? "standard output" : scores_path.c_str(), size_text(scores.shape()).c_str(),
                      w.mapping.c_str());

@@ -111,7 +111,9 @@ Written write_volume(const std::string& path, const fftconv::Array<T>& a, const 
             for (std::ptrdiff_t i = 0; i < rows * cols; ++i)
                 plane.values()[static_cast<std::size_t>(i)] =
                     static_cast<float>(a.values()[static_cast<std::size_t>(p * rows * cols + i)]);
-            pages.push_back({{std::move(plane)}, std::nullopt});
+            OutputPage page;
+            page.planes.push_back(std::move(plane));
+            pages.push_back(std::move(page));
         }
         return write_picture(path, pages, options);
     }

@@ -511,6 +511,26 @@ TEST_CASE("an integer image is filtered in strips of rows: blur, sobel and conv 
         for (float& v : alpha.values()) v /= 255;
         CHECK(max_diff(got[3], alpha) < 1e-7);  // written as alpha / 255
     }
+    SUBCASE("blur into an 8-bit PNG: each strip mapped to 8 bits as it is made, alpha carried through") {
+        const Result r = run({"blur", s / "in.png", s / "out.png", "--sigma", "3", "--method", "direct"}, s);
+        REQUIRE(r.status == 0);
+        CHECK(r.out.find("8-bit, values kept (0..255)") != std::string::npos);
+        const cv::Mat got = read_any(s / "out.png");
+        REQUIRE(got.type() == CV_8UC4);
+        std::vector<cv::Mat> want;
+        for (int k = 0; k < 3; ++k) {
+            cv::Mat m;
+            to_mat(gaussian_blur(planes[static_cast<std::size_t>(k)], 3.0, Border::reflect, Method::direct))
+                .convertTo(m, CV_8U);
+            want.push_back(m);
+        }
+        cv::Mat alpha;
+        cv::extractChannel(bgra, alpha, 3);
+        want.push_back(alpha);
+        cv::Mat merged;
+        cv::merge(want, merged);
+        CHECK(cv::norm(got, merged, cv::NORM_INF) == 0);
+    }
     SUBCASE("sobel 5x5, dx and dy") {
         REQUIRE(run({"sobel", s / "in.png", s / "out.tif", "--dx", "1", "--dy", "1", "--ksize", "5", "--raw"}, s)
                     .status == 0);
