@@ -143,6 +143,16 @@ int run(const Args& args) {
         },
         // Same-size results: output row r reads the input rows within half the kernel of r.
         c.mode == fftconv::Mode::same ? std::optional<int>(static_cast<int>(kf.rows() / 2 + 1)) : std::nullopt);
+    // Non-negative values summing to at most 1.02 average: every result of an integer image lies
+    // within its range widened by 2% (zeros outside included), where automatic scaling keeps the
+    // range, so the result can be mapped strip by strip.
+    double sum = 0;
+    bool non_negative = true;
+    for (const double v : kernel.values.values()) {
+        sum += v;
+        non_negative = non_negative && v >= 0;
+    }
+    work.within_range = non_negative && sum <= 1.02;
     return run_jobs(args, jobs, work);
 }
 

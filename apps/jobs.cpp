@@ -339,8 +339,10 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                     OutputPage out;
                     if (strips) {
                         // One page mapped by keep goes straight into its 8/16-bit samples.
+                        WriteOptions known = options;
+                        if (known.scaling == Scaling::automatic && work.within_range) known.scaling = Scaling::keep;
                         const std::optional<KeepMap> keep =
-                            pages.size() == 1 ? keep_map(job.output, options) : std::nullopt;
+                            pages.size() == 1 ? keep_map(job.output, known) : std::nullopt;
                         out.planes = filter_in_strips(decoded.mat, in, gray, work.keeps_alpha, *work.reach,
                                                       plane_threads, work.filter, keep ? &*keep : nullptr, out);
                     } else {

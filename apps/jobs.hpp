@@ -55,6 +55,9 @@ struct Work {
     /// context on each side, whose own outputs are dropped), never whole.
     std::optional<int> reach;
     std::function<fftconv::Image<float>(const fftconv::Image<float>&)> filter;
+    /// The results of an integer image stay within its range widened by 2% (an averaging
+    /// kernel): Scaling::automatic then keeps the range, and is known to before any result.
+    bool within_range = false;
 };
 
 /// Writes result pages: through write_picture, or for an .npy path (or options.format ".npy")

@@ -480,8 +480,9 @@ TEST_CASE("a batch with bad files among good ones writes the good ones and names
     }
 }
 
-TEST_CASE("an integer image is filtered in strips of rows: blur, sobel and conv --mode same equal the library on "
-          "the whole image, colour, gray and alpha") {
+TEST_CASE(
+    "an integer image is filtered in strips of rows: blur, sobel and conv --mode same equal the library on "
+    "the whole image, colour, gray and alpha") {
     // 700 rows: strips of 256 output rows, so three strips and two joints, each strip read with
     // its kernel's reach of real rows above and below.
     Scratch s;
@@ -504,9 +505,8 @@ TEST_CASE("an integer image is filtered in strips of rows: blur, sobel and conv 
         const std::vector<Image<float>> got = channels_of(read_any(s / "out.tif"));
         REQUIRE(got.size() == 4);
         for (int k = 0; k < 3; ++k)
-            CHECK(max_diff(got[static_cast<std::size_t>(k)],
-                           gaussian_blur(planes[static_cast<std::size_t>(k)], 3.0, Border::reflect, Method::direct)) ==
-                  0);
+            CHECK(max_diff(got[static_cast<std::size_t>(k)], gaussian_blur(planes[static_cast<std::size_t>(k)], 3.0,
+                                                                           Border::reflect, Method::direct)) == 0);
         Image<float> alpha = planes[3];
         for (float& v : alpha.values()) v /= 255;
         CHECK(max_diff(got[3], alpha) < 1e-7);  // written as alpha / 255
@@ -531,9 +531,27 @@ TEST_CASE("an integer image is filtered in strips of rows: blur, sobel and conv 
         cv::merge(want, merged);
         CHECK(cv::norm(got, merged, cv::NORM_INF) == 0);
     }
+    SUBCASE(
+        "conv with an averaging kernel into an 8-bit PNG: automatic scaling known to keep the range, mapped "
+        "strip by strip") {
+        const Result r = run({"conv", s / "in.png", "box:9", s / "out.png", "--mode", "same", "--method", "direct"}, s);
+        REQUIRE(r.status == 0);
+        CHECK(r.out.find("8-bit, values kept (0..255)") != std::string::npos);
+        const cv::Mat got = read_any(s / "out.png");
+        REQUIRE(got.type() == CV_8UC4);
+        const Image<float> box(9, 9, 1.0f / 81);
+        for (int k = 0; k < 3; ++k) {
+            cv::Mat want, channel;
+            to_mat(convolve(planes[static_cast<std::size_t>(k)], box, Mode::same, Method::direct))
+                .convertTo(want, CV_8U);
+            cv::extractChannel(got, channel, k);
+            CHECK(cv::norm(channel, want, cv::NORM_INF) == 0);
+        }
+    }
     SUBCASE("sobel 5x5, dx and dy") {
-        REQUIRE(run({"sobel", s / "in.png", s / "out.tif", "--dx", "1", "--dy", "1", "--ksize", "5", "--raw"}, s)
-                    .status == 0);
+        REQUIRE(
+            run({"sobel", s / "in.png", s / "out.tif", "--dx", "1", "--dy", "1", "--ksize", "5", "--raw"}, s).status ==
+            0);
         const std::vector<Image<float>> got = channels_of(read_any(s / "out.tif"));
         REQUIRE(got.size() == 3);
         for (int k = 0; k < 3; ++k)
