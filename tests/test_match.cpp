@@ -123,8 +123,8 @@ TEST_CASE("match_template: 8-bit data") {
         const Image<float> got = match_template(to_image<float>(photo8), to_image<float>(templ8), m);
         cvref::check_close(std::string("match_template 8-bit vs float path ") + to_string(m), got,
                            cv_match(photo32, templ32, m), tolerance(m));
-        const bool normed = m == MatchMethod::sqdiff_normed || m == MatchMethod::ccorr_normed ||
-                            m == MatchMethod::ccoeff_normed;
+        const bool normed =
+            m == MatchMethod::sqdiff_normed || m == MatchMethod::ccorr_normed || m == MatchMethod::ccoeff_normed;
         cvref::check_close(std::string("match_template 8-bit vs 8-bit path ") + to_string(m), got,
                            cv_match(photo8, templ8, m), normed ? 3e-4 : 2e-5);
     }
@@ -201,4 +201,49 @@ TEST_CASE("find_peaks: known positions, suppression, minima, NaN") {
     CHECK((lo[0].row == 3 && lo[0].col == 1 && lo[0].score == -2));
     CHECK(find_peaks(d, 100, 0).size() == 24);
     CHECK_THROWS_AS((void)find_peaks(d, 1, -1), Error);
+}
+
+TEST_CASE("find_peaks equals greedy suppression over every score sorted, ties in row-major order") {
+    // Scores quantised to a few levels, so ties are everywhere; smooth bumps, so the neighbours of a
+    // peak are high too, as in a real score map. The reference sorts every score (stable, row-major
+    // within a level) and walks the whole order.
+    const auto reference = [](const Image<float>& s, std::size_t count, std::ptrdiff_t d, bool lowest) {
+        std::vector<std::ptrdiff_t> order;
+        for (std::ptrdiff_t i = 0; i < s.size(); ++i)
+            if (!std::isnan(s.values()[i])) order.push_back(i);
+        std::stable_sort(order.begin(), order.end(), [&](std::ptrdiff_t a, std::ptrdiff_t b) {
+            return lowest ? s.values()[a] < s.values()[b] : s.values()[a] > s.values()[b];
+        });
+        std::vector<Peak> peaks;
+        for (std::ptrdiff_t i : order) {
+            if (peaks.size() >= count) break;
+            const std::ptrdiff_t r = i / s.cols(), c = i % s.cols();
+            bool near = false;
+            for (const Peak& p : peaks) near = near || (std::abs(p.row - r) <= d && std::abs(p.col - c) <= d);
+            if (!near) peaks.push_back({r, c, s.values()[i]});
+        }
+        return peaks;
+    };
+    Image<float> s(97, 131);
+    for (std::ptrdiff_t r = 0; r < s.rows(); ++r)
+        for (std::ptrdiff_t c = 0; c < s.cols(); ++c)
+            s(r, c) = std::round(8 * std::sin(0.21 * static_cast<double>(r)) * std::cos(0.13 * static_cast<double>(c)) +
+                                 static_cast<double>((r * 7 + c * 3) % 5)) /
+                      4;
+    s(40, 40) = NAN;
+    for (const bool lowest : {false, true})
+        for (const std::ptrdiff_t d : {0, 1, 3, 10})
+            for (const std::size_t count : {std::size_t{1}, std::size_t{4}, std::size_t{25}, std::size_t{100000}}) {
+                CAPTURE(lowest);
+                CAPTURE(d);
+                CAPTURE(count);
+                const std::vector<Peak> got = find_peaks(s, count, d, lowest);
+                const std::vector<Peak> want = reference(s, count, d, lowest);
+                REQUIRE(got.size() == want.size());
+                for (std::size_t i = 0; i < got.size(); ++i) {
+                    CHECK(got[i].row == want[i].row);
+                    CHECK(got[i].col == want[i].col);
+                    CHECK(got[i].score == want[i].score);
+                }
+            }
 }

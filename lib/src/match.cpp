@@ -212,14 +212,42 @@ std::vector<Peak> find_peaks(ImageView<const T> scores, std::size_t count, std::
     if (!detail::elements_fit(scores.shape()))
         throw InvalidArgument("find_peaks: argument 'scores' is " + to_string(scores.shape()) +
                               ", more elements than the largest size (" + std::to_string(detail::max_size) + ")");
-    std::vector<std::ptrdiff_t> order;
-    order.reserve(static_cast<std::size_t>(std::max<std::ptrdiff_t>(scores.size(), 0)));
-    for (std::ptrdiff_t i = 0; i < scores.size(); ++i)
-        if (!std::isnan(scores(i / scores.cols, i % scores.cols))) order.push_back(i);
     const auto at = [&](std::ptrdiff_t i) { return scores(i / scores.cols, i % scores.cols); };
-    // Best first; ties in row-major order, so results do not depend on the sort.
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::ptrdiff_t a, std::ptrdiff_t b) { return lowest ? at(a) < at(b) : at(a) > at(b); });
+    // Best first, ties in row-major order: a total order, so the result does not depend on how
+    // the candidates are found.
+    const auto better = [&](std::ptrdiff_t a, std::ptrdiff_t b) {
+        const T x = at(a), y = at(b);
+        return lowest ? (x < y || (x == y && a < b)) : (x > y || (x == y && a < b));
+    };
+    // Each peak taken rules out at most (2 min_distance + 1)² candidates, itself included, so the
+    // greedy pass below never reads past the best count · (2 min_distance + 1)² scores. Those are
+    // found in one pass with a bounded heap (a score map's values rise near its peaks, so most
+    // are rejected by one comparison with the heap's worst); sorting every score instead took
+    // 6 s of a 4096² match.
+    const double side = 2.0 * static_cast<double>(min_distance) + 1;
+    const double needed = static_cast<double>(count) * side * side;
+    std::vector<std::ptrdiff_t> order;
+    if (needed < 0.25 * static_cast<double>(scores.size())) {
+        const auto keep = static_cast<std::size_t>(needed);
+        order.reserve(keep + 1);
+        // A heap whose front is the worst kept candidate.
+        for (std::ptrdiff_t i = 0; i < scores.size(); ++i) {
+            if (std::isnan(at(i))) continue;
+            if (order.size() < keep) {
+                order.push_back(i);
+                std::push_heap(order.begin(), order.end(), better);
+            } else if (keep > 0 && better(i, order.front())) {
+                std::pop_heap(order.begin(), order.end(), better);
+                order.back() = i;
+                std::push_heap(order.begin(), order.end(), better);
+            }
+        }
+    } else {
+        order.reserve(static_cast<std::size_t>(std::max<std::ptrdiff_t>(scores.size(), 0)));
+        for (std::ptrdiff_t i = 0; i < scores.size(); ++i)
+            if (!std::isnan(at(i))) order.push_back(i);
+    }
+    std::sort(order.begin(), order.end(), better);
 
     std::vector<Peak> peaks;
     std::vector<char> suppressed(order.size() ? static_cast<std::size_t>(scores.size()) : 0, 0);
