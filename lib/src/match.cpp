@@ -33,9 +33,9 @@ const char* to_string(MatchMethod method) {
 
 namespace {
 
-// (rows+1) x (cols+1) table of Σ over the rectangle above and left of each entry, of v or of v².
-Image<double> integral(const Image<double>& v, bool squares) {
-    Image<double> s(v.rows() + 1, v.cols() + 1);
+// s = the (rows+1) x (cols+1) table of Σ over the rectangle above and left of each entry, of v
+// or of v². s's first row and column are zero and stay so (s is reused from channel to channel).
+void integral(const Image<double>& v, bool squares, Image<double>& s) {
     for (std::ptrdiff_t r = 0; r < v.rows(); ++r) {
         double row_sum = 0;
         for (std::ptrdiff_t c = 0; c < v.cols(); ++c) {
@@ -44,7 +44,13 @@ Image<double> integral(const Image<double>& v, bool squares) {
             s(r + 1, c + 1) = s(r, c + 1) + row_sum;
         }
     }
-    return s;
+}
+
+// x = channel v in double (x is reused from channel to channel).
+template <Real T>
+void to_double(ImageView<const T> v, Image<double>& x) {
+    for (std::ptrdiff_t r = 0; r < v.rows; ++r)
+        for (std::ptrdiff_t c = 0; c < v.cols; ++c) x(r, c) = static_cast<double>(v(r, c));
 }
 
 double window(const Image<double>& s, std::ptrdiff_t r, std::ptrdiff_t c, std::ptrdiff_t h, std::ptrdiff_t w) {
@@ -64,14 +70,16 @@ void check_channels(const char* arg, std::span<const ImageView<const T>> channel
     }
 }
 
-// The image's channels copied in double, the integral images `method` needs (Σ I for the ccoeff
-// methods, Σ I² for the normed and sqdiff ones) and the score maps: checked before any is made.
+// One channel of the image in double and one integral table at a time (reused from channel to
+// channel), and the score-sized maps: the correlation, one channel's part of it, Σ (Σ I)² for the
+// ccoeff methods, Σ Σ I² for the normed and sqdiff ones, and the scores: checked before any is made.
 template <Real T>
 void check_match_memory(Shape image, std::size_t channels, Shape out, MatchMethod method) {
     const bool coeff = method == MatchMethod::ccoeff || method == MatchMethod::ccoeff_normed;
     const bool squares = method != MatchMethod::ccorr && method != MatchMethod::ccoeff;
-    const detail::Bytes need = detail::Bytes::of(image, sizeof(double)) * (channels * (1 + coeff + squares)) +
-                               detail::Bytes::of(out, 2 * sizeof(double) + sizeof(T));
+    const std::size_t maps = 1 + (channels > 1) + coeff + squares;
+    const detail::Bytes need = detail::Bytes::of(image, sizeof(double)) * (1 + (coeff || squares)) +
+                               detail::Bytes::of(out, maps * sizeof(double) + sizeof(T));
     const detail::MemoryBudget memory = detail::MemoryBudget::current();
     if (!memory.fits(need))
         memory.check("match_template: the " + to_string(image) + " image (" + std::to_string(channels) + " channel" +
@@ -108,16 +116,23 @@ Image<T> match_template(std::span<const ImageView<const T>> image, std::span<con
 
     // The correlation term Σ_k Σ T_k · I_k, in double whatever T: the normalisations below
     // subtract nearly equal numbers, and a float correlation would leave errors of 1e-2 there.
-    Image<double> corr(out_shape);
-    std::vector<Image<double>> channels;
+    // One channel at a time, its buffers reused, so that the memory touched does not grow with the
+    // channels (fresh pages are much of a large match's time).
+    Image<double> corr(out_shape), part, x(H, W);
     for (std::size_t k = 0; k < cn; ++k) {
-        channels.push_back(image_cast<double>(image[k]));
+        to_double(image[k], x);
         const Image<double> t = image_cast<double>(templ[k]);
-        Convolver<double> plan(channels.back().shape(), t, Mode::valid,
+        Convolver<double> plan(x.shape(), t, Mode::valid,
                                {.method = conv_method, .effort = planner_effort(), .correlate = true});
-        const Image<double> part = plan.apply(channels.back());
-        for (std::ptrdiff_t i = 0; i < corr.size(); ++i) corr.values()[i] += part.values()[i];
+        if (k == 0) {
+            plan.apply(x, corr.view());
+        } else {
+            if (part.size() == 0) part = Image<double>(out_shape);
+            plan.apply(x, part.view());
+            for (std::ptrdiff_t i = 0; i < corr.size(); ++i) corr.values()[i] += part.values()[i];
+        }
     }
+    part = Image<double>();
 
     Image<T> result(out_shape);
     const auto finish = [&](auto&& score) {
@@ -160,25 +175,37 @@ Image<T> match_template(std::span<const ImageView<const T>> image, std::span<con
     templ_sum2 *= area;
     templ_norm = std::sqrt(templ_norm * area);  // sqrt(Σ T'²), or sqrt(Σ T²) without the means
 
-    std::vector<Image<double>> sums, sqsums;
-    for (const Image<double>& ch : channels) {
-        if (coeff) sums.push_back(integral(ch, false));
-        if (normed || sqdiff) sqsums.push_back(integral(ch, true));
+    // The window sums, channel by channel in order through one integral table: corr becomes the
+    // numerator Σ T·I - Σ_k S_k·mean(T_k) (ccoeff), mean2 Σ_k S_k² and sum2 Σ_k Σ I_k².
+    Image<double> table(H + 1, W + 1), mean2, sum2;
+    if (coeff) mean2 = Image<double>(out_shape);
+    if (normed || sqdiff) sum2 = Image<double>(out_shape);
+    for (std::size_t k = 0; k < cn && (coeff || normed || sqdiff); ++k) {
+        to_double(image[k], x);
+        if (coeff) {
+            integral(x, false, table);
+            for (std::ptrdiff_t r = 0; r < out_shape.rows; ++r)
+                for (std::ptrdiff_t c = 0; c < out_shape.cols; ++c) {
+                    const double s = window(table, r, c, h, w);
+                    mean2(r, c) += s * s;
+                    corr(r, c) -= s * templ_mean[k];
+                }
+        }
+        if (normed || sqdiff) {
+            integral(x, true, table);
+            for (std::ptrdiff_t r = 0; r < out_shape.rows; ++r)
+                for (std::ptrdiff_t c = 0; c < out_shape.cols; ++c) sum2(r, c) += window(table, r, c, h, w);
+        }
     }
+    x = Image<double>();
+    table = Image<double>();
 
     return finish([&](std::ptrdiff_t r, std::ptrdiff_t c) {
         double num = corr(r, c);
         double wnd_mean2 = 0, wnd_sum2 = 0;  // (Σ I)²/N and Σ I², summed over channels
-        if (coeff) {
-            for (std::size_t k = 0; k < cn; ++k) {
-                const double s = window(sums[k], r, c, h, w);
-                wnd_mean2 += s * s;
-                num -= s * templ_mean[k];
-            }
-            wnd_mean2 *= inv_area;
-        }
+        if (coeff) wnd_mean2 = mean2(r, c) * inv_area;
         if (normed || sqdiff) {
-            for (std::size_t k = 0; k < cn; ++k) wnd_sum2 += window(sqsums[k], r, c, h, w);
+            wnd_sum2 = sum2(r, c);
             if (sqdiff) num = std::max(wnd_sum2 - 2 * num + templ_sum2, 0.0);
         }
         if (normed) {
