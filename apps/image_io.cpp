@@ -547,109 +547,27 @@ void write_atomically(const std::string& path, const std::function<bool(const st
 
 namespace {
 
-// The mapping of finite float results onto 0..top, and how it reads.
-struct Mapping {
-    double scale = 1, offset = 0;
-    std::string text;
-};
-
-// Scaling::keep: low..high onto 0..top; `clipped` of `total` finite samples fell outside.
-Mapping keep_mapping(double low, double high, double top, std::size_t clipped, std::size_t total) {
-    Mapping m;
-    m.scale = top / (high - low);
-    m.offset = -low * m.scale;
-    m.text = format("values kept (%g..%g", low, high) + (low != 0 || high != top ? format(" -> 0..%g", top) : "") +
-             (clipped ? format(", %.3g%% of samples clipped",
-                               100.0 * static_cast<double>(clipped) / static_cast<double>(total))
-                      : "") +
-             ")";
-    return m;
-}
-
-// Rows of channels (row r of channel k at channels[k] + r * cols) into `out` by `map`: NaN to 0,
-// and everything else clamped to what maps onto 0..top before convertTo rounds (its conversion
-// to integers is undefined beyond their range: ±Inf, 1e30); one float row interleaved at a time.
-void map_rows(const Mapping& map, double top, const std::vector<const float*>& channels, int rows, int cols,
-              cv::Mat& out) {
-    const float below = static_cast<float>(-map.offset / map.scale);
-    const float above = static_cast<float>((top - map.offset) / map.scale);
-    const int cn = static_cast<int>(channels.size());
-    cv::Mat line(1, cols, CV_32FC(cn));
-    for (int r = 0; r < rows; ++r) {
-        float* dst = line.ptr<float>();
-        for (int k = 0; k < cn; ++k) {
-            const float* src = channels[static_cast<std::size_t>(k)] + static_cast<std::ptrdiff_t>(r) * cols;
-            for (int c = 0; c < cols; ++c)
-                dst[c * cn + k] = std::isnan(src[c]) ? below : std::clamp(src[c], below, above);
-        }
-        cv::Mat out_row = out.row(r);
-        line.convertTo(out_row, out.depth(), map.scale, map.offset);
-    }
-}
-
-// Every colour sample of the pages, in no particular order.
-template <class F>
-void for_each_sample(const std::vector<OutputPage>& pages, F&& f) {
-    for (const OutputPage& page : pages)
-        for (const fftconv::Image<float>& plane : page.planes)
-            for (const float v : plane.values()) f(v);
-}
-
-Mapping choose_mapping(const std::vector<OutputPage>& pages, const WriteOptions& options, double top) {
-    double lo = INFINITY, hi = -INFINITY;
-    std::size_t outside = 0, clipped = 0, total = 0;  // beyond the input's range with and without the slack
-    const double range_lo = options.low, range_hi = options.high, slack = 0.02 * (range_hi - range_lo);
-    for_each_sample(pages, [&](const float v) {
-        if (!std::isfinite(v)) return;
-        ++total;
-        lo = std::min(lo, static_cast<double>(v));
-        hi = std::max(hi, static_cast<double>(v));
-        outside += v < range_lo - slack || v > range_hi + slack;
-        clipped += v < range_lo || v > range_hi;
-    });
-    if (total == 0) lo = hi = 0;
-    Scaling scaling = options.scaling;
-    if (scaling == Scaling::automatic)
-        scaling = static_cast<double>(outside) <= 0.005 * static_cast<double>(total) ? Scaling::keep
-                  : lo < 0                                                           ? Scaling::signed_around_zero
-                                                                                     : Scaling::stretch;
-    Mapping m;
-    if (scaling == Scaling::keep) {
-        m = keep_mapping(range_lo, range_hi, top, clipped, total);
-    } else if (scaling == Scaling::signed_around_zero) {
-        const double a = std::max({-lo, hi, 1e-30});
-        m.scale = (top / 2) / a;
-        m.offset = top / 2;
-        m.text = format("signed: 0 -> %g, ±%.6g -> 0/%g", std::round(top / 2), a, top);
-    } else {
-        const double from = std::min(lo, 0.0), span = std::max(hi - from, 1e-30);
-        m.scale = top / span;
-        m.offset = -from * m.scale;
-        m.text = format("stretched: %.6g..%.6g -> 0..%g", from, from + span, top);
-    }
-    return m;
-}
-
-// NaN, +Inf and -Inf among the samples of `mats`.
-struct NonFinite {
-    std::size_t nan = 0, positive = 0, negative = 0;
-    std::size_t total() const { return nan + positive + negative; }
-};
-
-NonFinite count_nonfinite(const std::vector<OutputPage>& pages) {
-    NonFinite n;
+// The counts of every colour sample of the pages (planes, or pages mapped already).
+SampleCounts count_samples(const std::vector<OutputPage>& pages, const WriteOptions& options) {
+    SampleCounts n;
     for (const OutputPage& page : pages) {
-        n.nan += page.counts.nan;
-        n.positive += page.counts.positive;
-        n.negative += page.counts.negative;
+        n += page.counts;
+        for (const fftconv::Image<float>& plane : page.planes)
+            n.add(plane.data(), static_cast<std::size_t>(plane.size()), options.low, options.high);
     }
-    for_each_sample(pages, [&](const float v) {
-        if (std::isnan(v))
-            ++n.nan;
-        else if (std::isinf(v))
-            ++(v > 0 ? n.positive : n.negative);
-    });
     return n;
+}
+
+std::string describe_nonfinite(const SampleCounts& n) {
+    const std::size_t total = n.nan + n.positive + n.negative;
+    std::string parts;
+    const auto add = [&](std::size_t count, const char* what) {
+        if (count) parts += (parts.empty() ? "" : ", ") + std::to_string(count) + " " + what;
+    };
+    add(n.nan, "NaN");
+    add(n.positive, "+Inf");
+    add(n.negative, "-Inf");
+    return std::to_string(total) + " non-finite value" + (total == 1 ? "" : "s") + " (" + parts + ")";
 }
 
 // BGRA from a gray or BGR image and an alpha plane of the same depth.
@@ -661,17 +579,6 @@ cv::Mat with_alpha(const cv::Mat& colour, const cv::Mat& alpha) {
     cv::Mat merged;
     cv::merge(channels, merged);
     return merged;
-}
-
-std::string describe_nonfinite(const NonFinite& n) {
-    std::string parts;
-    const auto add = [&](std::size_t count, const char* what) {
-        if (count) parts += (parts.empty() ? "" : ", ") + std::to_string(count) + " " + what;
-    };
-    add(n.nan, "NaN");
-    add(n.positive, "+Inf");
-    add(n.negative, "-Inf");
-    return std::to_string(n.total()) + " non-finite value" + (n.total() == 1 ? "" : "s") + " (" + parts + ")";
 }
 
 // The extension that picks the output's format.
@@ -687,37 +594,89 @@ bool float_output(const std::string& ext, const WriteOptions& options) {
 
 }  // namespace
 
+void SampleCounts::add(const float* values, std::size_t n, double low, double high) {
+    const double slack = 0.02 * (high - low);
+    for (std::size_t i = 0; i < n; ++i) {
+        const float v = values[i];
+        if (std::isnan(v)) {
+            ++nan;
+        } else if (std::isinf(v)) {
+            ++(v > 0 ? positive : negative);
+        } else {
+            ++finite;
+            lo = std::min(lo, static_cast<double>(v));
+            hi = std::max(hi, static_cast<double>(v));
+            outside += v < low - slack || v > high + slack;
+            clipped += v < low || v > high;
+        }
+    }
+}
+
 SampleCounts& SampleCounts::operator+=(const SampleCounts& o) {
     finite += o.finite;
     clipped += o.clipped;
+    outside += o.outside;
     nan += o.nan;
     positive += o.positive;
     negative += o.negative;
+    lo = std::min(lo, o.lo);
+    hi = std::max(hi, o.hi);
     return *this;
 }
 
-void KeepMap::map_rows(const std::vector<const float*>& channels, int rows, int cols, cv::Mat out,
-                       SampleCounts& counts) const {
-    for (const float* channel : channels)
-        for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(rows) * cols; ++i) {
-            const float v = channel[i];
-            if (std::isnan(v)) {
-                ++counts.nan;
-            } else if (std::isinf(v)) {
-                ++(v > 0 ? counts.positive : counts.negative);
-            } else {
-                ++counts.finite;
-                counts.clipped += v < low || v > high;
-            }
+void SampleMap::map_rows(const std::vector<const float*>& channels, int rows, int cols, cv::Mat out) const {
+    // NaN to 0, and everything else clamped to what maps onto 0..top before convertTo rounds:
+    // its conversion to integers is undefined beyond their range (±Inf, 1e30).
+    const float below = static_cast<float>(-offset / scale);
+    const float above = static_cast<float>((top - offset) / scale);
+    const int cn = static_cast<int>(channels.size());
+    cv::Mat line(1, cols, CV_32FC(cn));
+    for (int r = 0; r < rows; ++r) {
+        float* dst = line.ptr<float>();
+        for (int k = 0; k < cn; ++k) {
+            const float* src = channels[static_cast<std::size_t>(k)] + static_cast<std::ptrdiff_t>(r) * cols;
+            for (int c = 0; c < cols; ++c)
+                dst[c * cn + k] = std::isnan(src[c]) ? below : std::clamp(src[c], below, above);
         }
-    app::map_rows(keep_mapping(low, high, top, 0, 0), top, channels, rows, cols, out);
+        cv::Mat out_row = out.row(r);
+        line.convertTo(out_row, out.depth(), scale, offset);
+    }
 }
 
-std::optional<KeepMap> keep_map(const std::string& path, const WriteOptions& options) {
+std::optional<SampleMap> sample_map(const std::string& path, const WriteOptions& options, const SampleCounts& counts) {
     const std::string ext = output_ext(path, options);
-    if (ext == ".npy" || options.scaling != Scaling::keep || float_output(ext, options)) return std::nullopt;
+    if (ext == ".npy" || float_output(ext, options)) return std::nullopt;
     const bool sixteen = options.sixteen_bit && sixteen_bit_format(ext);
-    return KeepMap{options.low, options.high, sixteen ? 65535.0 : 255.0, sixteen ? CV_16U : CV_8U};
+    SampleMap m;
+    m.top = sixteen ? 65535 : 255;
+    m.depth = sixteen ? CV_16U : CV_8U;
+    const double top = m.top, low = options.low, high = options.high;
+    const double lo = counts.finite ? counts.lo : 0, hi = counts.finite ? counts.hi : 0;
+    Scaling scaling = options.scaling;
+    if (scaling == Scaling::automatic)
+        scaling = static_cast<double>(counts.outside) <= 0.005 * static_cast<double>(counts.finite) ? Scaling::keep
+                  : lo < 0 ? Scaling::signed_around_zero
+                           : Scaling::stretch;
+    if (scaling == Scaling::keep) {
+        m.scale = top / (high - low);
+        m.offset = -low * m.scale;
+        m.text = format("values kept (%g..%g", low, high) + (low != 0 || high != top ? format(" -> 0..%g", top) : "") +
+                 (counts.clipped ? format(", %.3g%% of samples clipped", 100.0 * static_cast<double>(counts.clipped) /
+                                                                             static_cast<double>(counts.finite))
+                                 : "") +
+                 ")";
+    } else if (scaling == Scaling::signed_around_zero) {
+        const double a = std::max({-lo, hi, 1e-30});
+        m.scale = (top / 2) / a;
+        m.offset = top / 2;
+        m.text = format("signed: 0 -> %g, ±%.6g -> 0/%g", std::round(top / 2), a, top);
+    } else {
+        const double from = std::min(lo, 0.0), span = std::max(hi - from, 1e-30);
+        m.scale = top / span;
+        m.offset = -from * m.scale;
+        m.text = format("stretched: %.6g..%.6g -> 0..%g", from, from + span, top);
+    }
+    return m;
 }
 
 Written write_picture(const std::string& path, const std::vector<OutputPage>& pages, const WriteOptions& options) {
@@ -738,13 +697,14 @@ Written write_picture(const std::string& path, const std::vector<OutputPage>& pa
     if (!keep_alpha && pages.front().alpha)
         w.warnings.push_back("the alpha channel is not written: '" + ext + "' files hold none (.png, .tif, .exr " +
                              "and .webp do)");
-    const bool as_float = float_output(ext, options);
-    if (as_float && premapped) throw ProcessError("cannot write " + shown + ": the pages were mapped to integers");
-    const NonFinite nonfinite = count_nonfinite(pages);
+    const SampleCounts counts = count_samples(pages, options);
+    const std::optional<SampleMap> map = sample_map(path, options, counts);
+    if (!map && premapped) throw ProcessError("cannot write " + shown + ": the pages were mapped to integers");
+    const std::size_t nonfinite = counts.nan + counts.positive + counts.negative;
     std::vector<cv::Mat> mats;
-    if (as_float) {
+    if (!map) {
         w.mapping = "32-bit float, values unscaled";
-        if (nonfinite.total()) w.warnings.push_back(describe_nonfinite(nonfinite) + " written as they are");
+        if (nonfinite) w.warnings.push_back(describe_nonfinite(counts) + " written as they are");
         for (const OutputPage& page : pages) {
             cv::Mat colour = fftconv::to_mat(page.planes);  // CV_32F, interleaved
             // Alpha in a float file as in a float input: 0..1.
@@ -752,35 +712,24 @@ Written write_picture(const std::string& path, const std::vector<OutputPage>& pa
                                                     : colour);
         }
     } else {
-        const bool sixteen = options.sixteen_bit && sixteen_bit_format(ext);
-        const double top = sixteen ? 65535 : 255;
-        Mapping map;
-        if (premapped) {  // by keep_map's KeepMap: only the text is left to say
-            SampleCounts counts;
-            for (const OutputPage& page : pages) counts += page.counts;
-            map = keep_mapping(options.low, options.high, top, counts.clipped, counts.finite);
-        } else {
-            map = choose_mapping(pages, options, top);
-        }
-        w.mapping = std::string(sixteen ? "16-bit, " : "8-bit, ") + map.text;
-        if (nonfinite.total())
-            w.warnings.push_back(describe_nonfinite(nonfinite) + " written as " +
-                                 format("%g (NaN), %g (+Inf) and %g (-Inf); --raw keeps them", 0, top, 0));
-        for (std::size_t i = 0; i < pages.size(); ++i) {
-            cv::Mat out = pages[i].mapped;
+        w.mapping = std::string(map->depth == CV_16U ? "16-bit, " : "8-bit, ") + map->text;
+        if (nonfinite)
+            w.warnings.push_back(describe_nonfinite(counts) + " written as " +
+                                 format("%g (NaN), %g (+Inf) and %g (-Inf); --raw keeps them", 0, map->top, 0));
+        for (const OutputPage& page : pages) {
+            cv::Mat out = page.mapped;
             if (!premapped) {
                 // Row by row from the planes: no float copy of the whole image.
-                const std::vector<fftconv::Image<float>>& planes = pages[i].planes;
-                const int rows = static_cast<int>(planes.front().rows());
-                const int cols = static_cast<int>(planes.front().cols());
+                const int rows = static_cast<int>(page.planes.front().rows());
+                const int cols = static_cast<int>(page.planes.front().cols());
                 std::vector<const float*> channels;
-                for (const fftconv::Image<float>& p : planes) channels.push_back(p.data());
-                out.create(rows, cols, CV_MAKETYPE(sixteen ? CV_16U : CV_8U, static_cast<int>(planes.size())));
-                map_rows(map, top, channels, rows, cols, out);
+                for (const fftconv::Image<float>& p : page.planes) channels.push_back(p.data());
+                out.create(rows, cols, CV_MAKETYPE(map->depth, static_cast<int>(page.planes.size())));
+                map->map_rows(channels, rows, cols, out);
             }
-            if (pages[i].alpha && keep_alpha) {
+            if (page.alpha && keep_alpha) {
                 cv::Mat a;
-                fftconv::to_mat(*pages[i].alpha).convertTo(a, out.depth(), top / options.white);
+                fftconv::to_mat(*page.alpha).convertTo(a, out.depth(), map->top / options.white);
                 out = with_alpha(out, a);
             }
             mats.push_back(out);

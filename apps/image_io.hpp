@@ -4,6 +4,7 @@
 // over one of the run's own inputs. "-" names standard input or output.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -110,16 +111,22 @@ struct WriteOptions {
     std::string format;  // the extension that picks the format (".png"); empty: the path's own
 };
 
-/// What a page's result samples held as they were mapped to 8 or 16 bits: the finite ones,
-/// those outside the input's range (clipped by Scaling::keep), and the non-finite ones by kind.
+/// What the result samples of a write hold, against the input's range low..high (WriteOptions):
+/// the finite ones with their least and largest values, those outside the range (clipped by
+/// Scaling::keep), those outside it by more than 2% of its width (automatic scaling's test), and
+/// the non-finite ones by kind. The 8/16-bit mapping is chosen from these alone.
 struct SampleCounts {
-    std::size_t finite = 0, clipped = 0, nan = 0, positive = 0, negative = 0;
+    std::size_t finite = 0, clipped = 0, outside = 0, nan = 0, positive = 0, negative = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    /// Counts n values.
+    void add(const float* values, std::size_t n, double low, double high);
     SampleCounts& operator+=(const SampleCounts& o);
 };
 
 /// A result page: its channels, and the input's alpha channel when it is carried through. A
-/// page made a strip at a time may come already mapped by a KeepMap instead: `mapped` (8 or 16
-/// bits, its channels interleaved as OpenCV writes them) and the `counts` taken meanwhile.
+/// page made a strip at a time may come already mapped by sample_map's SampleMap instead:
+/// `mapped` (8 or 16 bits, its channels interleaved as OpenCV writes them) and the `counts` of
+/// its samples.
 struct OutputPage {
     Planes planes;
     std::optional<fftconv::Image<float>> alpha;
@@ -134,20 +141,22 @@ inline OutputPage page_of(Planes planes) {
     return page;
 }
 
-/// write_picture's mapping of results onto 8 or 16 bits under Scaling::keep, for a caller that
-/// maps a page as its rows are made: the input's range low..high onto 0..top, clipped, NaN to 0.
-struct KeepMap {
-    double low = 0, high = 255, top = 255;
-    int depth = 0;  // CV_8U or CV_16U
+/// How write_picture maps results onto 8- or 16-bit samples, chosen by the scaling from the
+/// counts of every sample (Scaling::keep needs none of them but for its text).
+struct SampleMap {
+    double scale = 1, offset = 0, top = 255;
+    int depth = 0;     // CV_8U or CV_16U
+    std::string text;  // "values kept (0..255)", "signed: 0 -> 128, ±3.5 -> 0/255", ...
     /// `rows` rows of result channels (row r of channel k starts at channels[k] + r * cols) into
-    /// `out` (those rows: CV_MAKETYPE(depth, channels.size())), counted into `counts`.
-    void map_rows(const std::vector<const float*>& channels, int rows, int cols, cv::Mat out,
-                  SampleCounts& counts) const;
+    /// `out` (those rows: CV_MAKETYPE(depth, channels.size())): NaN to 0, the rest clamped to
+    /// what maps onto 0..top, then scaled and rounded by cv::Mat::convertTo.
+    void map_rows(const std::vector<const float*>& channels, int rows, int cols, cv::Mat out) const;
 };
 
-/// The KeepMap write_picture applies for `path` and `options` (Scaling::keep, an 8/16-bit
-/// output); nullopt when it would do something else (float output, .npy, another scaling).
-std::optional<KeepMap> keep_map(const std::string& path, const WriteOptions& options);
+/// The SampleMap write_picture applies for `path` and `options` to samples with these counts;
+/// nullopt when it writes float (float output, --raw) or `path` is an .npy file. Under
+/// Scaling::keep the map itself does not depend on the counts, only its text.
+std::optional<SampleMap> sample_map(const std::string& path, const WriteOptions& options, const SampleCounts& counts);
 
 /// What write_picture did: the value mapping ("8-bit, values kept (0..255)", "32-bit float,
 /// values unscaled") and the warnings it has for the user (non-finite values, a dropped alpha).

@@ -116,37 +116,23 @@ Planes map_planes(const Planes& planes, int threads,
 
 namespace {
 
+// What a local filter gives for one strip: `rows` result rows from `first_row` on, row r of
+// result channel k at channels[k] + r * cols. Called from several threads at once (distinct rows).
+using StripSink = std::function<void(int first_row, int rows, int cols, const std::vector<const float*>& channels)>;
+
 // A local filter's results for a decoded integer image, strip by strip: each strip's rows (and
 // `reach` rows of context on each side, clipped at the image's edges) converted to float and
-// filtered, and the strip's own output rows kept. Context rows are real image rows, so the kept
-// outputs equal the whole image's; the filter's border applies where a strip meets the image's
-// edge, as it would. The whole input is never held in float: only the results and one strip per
-// thread. `picture.alpha` gets the alpha channel when `alpha` is asked and there is one. With
-// `keep`, each strip's rows are mapped into page.mapped (counted in page.counts) as they are
-// made, and no result planes are kept either (the planes returned are none).
-Planes filter_in_strips(const cv::Mat& m, Picture& picture, bool gray, bool alpha, int reach, int threads,
-                        const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter,
-                        const KeepMap* keep, OutputPage& page) {
+// filtered, and the strip's own output rows handed to `sink`. Context rows are real image rows,
+// so the kept outputs equal the whole image's; the filter's border applies where a strip meets
+// the image's edge, as it would. The whole input is never held in float, only one strip per
+// thread. Returns the number of result channels (1 for gray).
+int filter_in_strips(const cv::Mat& m, bool gray, int reach, int threads,
+                     const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter,
+                     const StripSink& sink) {
     const int cn = m.channels(), rows = m.rows, cols = m.cols;
-    const bool has_alpha = cn == 2 || cn == 4;
-    const int colours = has_alpha ? cn - 1 : cn;
+    const int colours = cn == 2 || cn == 4 ? cn - 1 : cn;
     const bool to_gray = gray && colours == 3;
     const int results = to_gray ? 1 : colours;
-    Planes out;
-    if (keep)
-        page.mapped.create(rows, cols, CV_MAKETYPE(keep->depth, results));
-    else
-        for (int k = 0; k < results; ++k) out.emplace_back(rows, cols);
-    if (has_alpha && alpha) {
-        fftconv::Image<float> a(rows, cols);
-        cv::Mat line;
-        for (int r = 0; r < rows; ++r) {
-            m.row(r).convertTo(line, CV_32F);
-            const float* src = line.ptr<float>();
-            for (int c = 0; c < cols; ++c) a(r, c) = src[c * cn + cn - 1];
-        }
-        picture.alpha = std::move(a);
-    }
     // Outputs per strip: at least 8 times the context, so that recomputed rows stay under a quarter.
     const int step = std::max(64, 8 * reach);
     const int strips = (rows + step - 1) / step;
@@ -160,6 +146,7 @@ Planes filter_in_strips(const cv::Mat& m, Picture& picture, bool gray, bool alph
             try {
                 const int r0 = s * step, r1 = std::min(rows, r0 + step);
                 const int lo = std::max(0, r0 - reach), hi = std::min(rows, r1 + reach);
+                std::vector<const float*> kept;
                 for (std::size_t k = 0; k < strip_results.size(); ++k) {
                     fftconv::Image<float> strip(hi - lo, cols);
                     for (int r = lo; r < hi; ++r) {
@@ -174,20 +161,9 @@ Planes filter_in_strips(const cv::Mat& m, Picture& picture, bool gray, bool alph
                             for (int c = 0; c < cols; ++c) dst[c] = src[c * cn + static_cast<int>(k)];
                     }
                     strip_results[k] = filter(strip);
-                    if (!keep)
-                        std::copy(strip_results[k].data() + static_cast<std::ptrdiff_t>(r0 - lo) * cols,
-                                  strip_results[k].data() + static_cast<std::ptrdiff_t>(r1 - lo) * cols,
-                                  out[k].data() + static_cast<std::ptrdiff_t>(r0) * cols);
+                    kept.push_back(strip_results[k].data() + static_cast<std::ptrdiff_t>(r0 - lo) * cols);
                 }
-                if (keep) {
-                    std::vector<const float*> kept;
-                    for (const fftconv::Image<float>& r : strip_results)
-                        kept.push_back(r.data() + static_cast<std::ptrdiff_t>(r0 - lo) * cols);
-                    SampleCounts counts;
-                    keep->map_rows(kept, r1 - r0, cols, page.mapped.rowRange(r0, r1), counts);
-                    std::scoped_lock lock(mutex);
-                    page.counts += counts;
-                }
+                sink(r0, r1 - r0, cols, kept);
             } catch (...) {
                 std::scoped_lock lock(mutex);
                 if (!failure) failure = std::current_exception();
@@ -199,7 +175,87 @@ Planes filter_in_strips(const cv::Mat& m, Picture& picture, bool gray, bool alph
     work();
     for (auto& t : pool) t.join();
     if (failure) std::rethrow_exception(failure);
-    return out;
+    return results;
+}
+
+// The alpha channel of a decoded image with one (2 or 4 channels), as a float plane.
+fftconv::Image<float> alpha_plane(const cv::Mat& m) {
+    const int cn = m.channels();
+    fftconv::Image<float> a(m.rows, m.cols);
+    cv::Mat line;
+    for (int r = 0; r < m.rows; ++r) {
+        m.row(r).convertTo(line, CV_32F);
+        const float* src = line.ptr<float>();
+        for (int c = 0; c < m.cols; ++c) a(r, c) = src[c * cn + cn - 1];
+    }
+    return a;
+}
+
+// One page of a local filter (Work::reach) on a decoded integer image, in strips. Into one
+// 8/16-bit page when the write maps to integers and the page is the file's only one: in one pass
+// when the mapping is known before the results (keep), else in two passes (the first counts the
+// results, the second maps them) when computing the results twice costs less than holding them
+// (`filter_seconds` against the fresh pages they would take); otherwise into result planes.
+OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads, const std::string& output,
+                      const WriteOptions& options, bool only_page, double filter_seconds) {
+    std::mutex mutex;
+    OutputPage page;
+    const auto count_into = [&](SampleCounts& total) {
+        return [&](int, int rows, int cols, const std::vector<const float*>& channels) {
+            SampleCounts counts;
+            for (const float* c : channels)
+                counts.add(c, static_cast<std::size_t>(rows) * static_cast<std::size_t>(cols), options.low,
+                           options.high);
+            std::scoped_lock lock(mutex);
+            total += counts;
+        };
+    };
+    const auto map_with = [&](const SampleMap& map, bool count) -> StripSink {
+        return [&, map, count](int first, int rows, int cols, const std::vector<const float*>& channels) {
+            if (page.mapped.empty()) {
+                std::scoped_lock lock(mutex);
+                if (page.mapped.empty())
+                    page.mapped.create(m.rows, m.cols, CV_MAKETYPE(map.depth, static_cast<int>(channels.size())));
+            }
+            map.map_rows(channels, rows, cols, page.mapped.rowRange(first, first + rows));
+            if (count) count_into(page.counts)(first, rows, cols, channels);
+        };
+    };
+    std::optional<SampleMap> map;
+    if (only_page) {
+        WriteOptions known = options;
+        if (known.scaling == Scaling::automatic && work.within_range) known.scaling = Scaling::keep;
+        if (known.scaling == Scaling::keep) {
+            map = sample_map(output, known, {});  // keep's map does not depend on the counts
+            if (map) filter_in_strips(m, gray, *work.reach, threads, work.filter, map_with(*map, true));
+        } else if (sample_map(output, options, {})) {
+            const int colours = m.channels() == 2 || m.channels() == 4 ? m.channels() - 1 : m.channels();
+            const double results = static_cast<double>(m.rows) * m.cols * (gray && colours == 3 ? 1 : colours);
+            const double fault_seconds = results * sizeof(float) / (1 << 20) * 4.5e-3;
+            if (filter_seconds < fault_seconds) {
+                SampleCounts counts;
+                filter_in_strips(m, gray, *work.reach, threads, work.filter, count_into(counts));
+                map = sample_map(output, options, counts);
+                filter_in_strips(m, gray, *work.reach, threads, work.filter, map_with(*map, false));
+                page.counts = counts;
+            }
+        }
+    }
+    if (!map) {
+        Planes out;
+        const StripSink into_planes = [&](int first, int rows, int cols, const std::vector<const float*>& channels) {
+            {
+                std::scoped_lock lock(mutex);
+                while (out.size() < channels.size()) out.emplace_back(m.rows, m.cols);
+            }
+            for (std::size_t k = 0; k < channels.size(); ++k)
+                std::copy(channels[k], channels[k] + static_cast<std::ptrdiff_t>(rows) * cols,
+                          out[k].data() + static_cast<std::ptrdiff_t>(first) * cols);
+        };
+        filter_in_strips(m, gray, *work.reach, threads, work.filter, into_planes);
+        page.planes = std::move(out);
+    }
+    return page;
 }
 
 }  // namespace
@@ -338,13 +394,16 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                     options.sixteen_bit = in.depth == CV_16U;
                     OutputPage out;
                     if (strips) {
-                        // One page mapped by keep goes straight into its 8/16-bit samples.
-                        WriteOptions known = options;
-                        if (known.scaling == Scaling::automatic && work.within_range) known.scaling = Scaling::keep;
-                        const std::optional<KeepMap> keep =
-                            pages.size() == 1 ? keep_map(job.output, known) : std::nullopt;
-                        out.planes = filter_in_strips(decoded.mat, in, gray, work.keeps_alpha, *work.reach,
-                                                      plane_threads, work.filter, keep ? &*keep : nullptr, out);
+                        double filter_seconds = INFINITY;
+                        if (file.header) {
+                            const PageHeader& h = file.header->pages[page];
+                            filter_seconds =
+                                work.cost(h).seconds - pipeline_seconds(h, static_cast<double>(h.width) * h.height);
+                        }
+                        out = strip_page(decoded.mat, work, gray, plane_threads, job.output, options, pages.size() == 1,
+                                         filter_seconds);
+                        if (work.keeps_alpha && (decoded.mat.channels() == 2 || decoded.mat.channels() == 4))
+                            in.alpha = alpha_plane(decoded.mat);
                     } else {
                         out.planes = work.process(in, plane_threads);
                     }

@@ -548,6 +548,24 @@ TEST_CASE(
             CHECK(cv::norm(channel, want, cv::NORM_INF) == 0);
         }
     }
+    SUBCASE("sobel into an 8-bit PNG: the signed mapping of the whole result, counted before any strip is mapped") {
+        const Result r = run({"sobel", s / "in.png", s / "out.png", "--ksize", "5"}, s);
+        REQUIRE(r.status == 0);
+        std::vector<cv::Mat> results;
+        double a = 0;
+        for (int k = 0; k < 3; ++k) {
+            const Image<float> d = sobel(planes[static_cast<std::size_t>(k)], 1, 0, 5, Border::reflect101);
+            for (const float v : d.values()) a = std::max(a, static_cast<double>(std::abs(v)));
+            results.push_back(to_mat(d));
+        }
+        CHECK(r.out.find("signed: 0 -> 128, ±" + std::to_string(static_cast<int>(a))) != std::string::npos);
+        cv::Mat merged, want;
+        cv::merge(results, merged);
+        merged.convertTo(want, CV_8U, 127.5 / a, 127.5);
+        const cv::Mat got = read_any(s / "out.png");
+        REQUIRE(got.type() == CV_8UC3);  // a derivative drops alpha
+        CHECK(cv::norm(got, want, cv::NORM_INF) == 0);
+    }
     SUBCASE("sobel 5x5, dx and dy") {
         REQUIRE(
             run({"sobel", s / "in.png", s / "out.tif", "--dx", "1", "--dy", "1", "--ksize", "5", "--raw"}, s).status ==
