@@ -125,10 +125,10 @@ using StripSink = std::function<void(int first_row, int rows, int cols, const st
 // filtered, and the strip's own output rows handed to `sink`. Context rows are real image rows,
 // so the kept outputs equal the whole image's; the filter's border applies where a strip meets
 // the image's edge, as it would. The whole input is never held in float, only one strip per
-// thread. Returns the number of result channels (1 for gray).
-int filter_in_strips(const cv::Mat& m, bool gray, int reach, int threads,
-                     const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter,
-                     const StripSink& sink) {
+// thread. The results are the colour channels, or one gray channel.
+void filter_in_strips(const cv::Mat& m, bool gray, int reach, int threads,
+                      const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter,
+                      const StripSink& sink) {
     const int cn = m.channels(), rows = m.rows, cols = m.cols;
     const int colours = cn == 2 || cn == 4 ? cn - 1 : cn;
     const bool to_gray = gray && colours == 3;
@@ -175,7 +175,6 @@ int filter_in_strips(const cv::Mat& m, bool gray, int reach, int threads,
     work();
     for (auto& t : pool) t.join();
     if (failure) std::rethrow_exception(failure);
-    return results;
 }
 
 // The alpha channel of a decoded image with one (2 or 4 channels), as a float plane.
@@ -198,6 +197,8 @@ fftconv::Image<float> alpha_plane(const cv::Mat& m) {
 // (`filter_seconds` against the fresh pages they would take); otherwise into result planes.
 OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads, const std::string& output,
                       const WriteOptions& options, bool only_page, double filter_seconds) {
+    const int colours = m.channels() == 2 || m.channels() == 4 ? m.channels() - 1 : m.channels();
+    const int results = gray && colours == 3 ? 1 : colours;
     std::mutex mutex;
     OutputPage page;
     const auto count_into = [&](SampleCounts& total) {
@@ -211,12 +212,8 @@ OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads
         };
     };
     const auto map_with = [&](const SampleMap& map, bool count) -> StripSink {
+        page.mapped.create(m.rows, m.cols, CV_MAKETYPE(map.depth, results));
         return [&, map, count](int first, int rows, int cols, const std::vector<const float*>& channels) {
-            if (page.mapped.empty()) {
-                std::scoped_lock lock(mutex);
-                if (page.mapped.empty())
-                    page.mapped.create(m.rows, m.cols, CV_MAKETYPE(map.depth, static_cast<int>(channels.size())));
-            }
             map.map_rows(channels, rows, cols, page.mapped.rowRange(first, first + rows));
             if (count) count_into(page.counts)(first, rows, cols, channels);
         };
@@ -229,9 +226,8 @@ OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads
             map = sample_map(output, known, {});  // keep's map does not depend on the counts
             if (map) filter_in_strips(m, gray, *work.reach, threads, work.filter, map_with(*map, true));
         } else if (sample_map(output, options, {})) {
-            const int colours = m.channels() == 2 || m.channels() == 4 ? m.channels() - 1 : m.channels();
-            const double results = static_cast<double>(m.rows) * m.cols * (gray && colours == 3 ? 1 : colours);
-            const double fault_seconds = results * sizeof(float) / (1 << 20) * 4.5e-3;
+            const double fault_seconds =
+                static_cast<double>(m.rows) * m.cols * results * sizeof(float) / (1 << 20) * 4.5e-3;
             if (filter_seconds < fault_seconds) {
                 SampleCounts counts;
                 filter_in_strips(m, gray, *work.reach, threads, work.filter, count_into(counts));
@@ -243,11 +239,8 @@ OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads
     }
     if (!map) {
         Planes out;
+        for (int k = 0; k < results; ++k) out.emplace_back(m.rows, m.cols);
         const StripSink into_planes = [&](int first, int rows, int cols, const std::vector<const float*>& channels) {
-            {
-                std::scoped_lock lock(mutex);
-                while (out.size() < channels.size()) out.emplace_back(m.rows, m.cols);
-            }
             for (std::size_t k = 0; k < channels.size(); ++k)
                 std::copy(channels[k], channels[k] + static_cast<std::ptrdiff_t>(rows) * cols,
                           out[k].data() + static_cast<std::ptrdiff_t>(first) * cols);
