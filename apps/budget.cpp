@@ -79,7 +79,7 @@ double fft_work_bytes(double padded_pixels, bool double_precision) {
 }
 
 int colour_channels(const PageHeader& page) {
-    return page.channels == 4 ? 3 : page.channels == 2 ? 1 : page.channels;
+    return colour_count(page.channels);
 }
 
 std::string method_text(fftconv::Method method) {

@@ -419,8 +419,7 @@ fftconv::Image<float> gray_of(const Picture& p) {
     const float* b = p.planes[0].values().data();
     const float* gr = p.planes[1].values().data();
     const float* r = p.planes[2].values().data();
-    for (std::ptrdiff_t i = 0; i < g.size(); ++i)
-        g.values()[i] = static_cast<float>(0.114 * b[i] + 0.587 * gr[i] + 0.299 * r[i]);
+    for (std::ptrdiff_t i = 0; i < g.size(); ++i) g.values()[i] = gray_value(b[i], gr[i], r[i]);
     return g;
 }
 

@@ -85,8 +85,18 @@ Picture to_picture(Decoded d);
 /// @throws ProcessError  as those, for a file of several pages, and for more than max_pixels.
 Picture read_picture(const std::string& name, std::int64_t max_pixels = INT64_MAX);
 
-/// The colour channels as one gray plane, as cv::cvtColor(COLOR_BGR2GRAY) weighs them
-/// (0.299 R + 0.587 G + 0.114 B, summed in double); the plane itself for a gray picture.
+/// The colour channels among an image's `channels`: 4 (BGRA) and 2 (gray and alpha) carry alpha.
+inline int colour_count(int channels) {
+    return channels == 4 || channels == 2 ? channels - 1 : channels;
+}
+
+/// One gray value as cv::cvtColor(COLOR_BGR2GRAY) weighs blue, green and red:
+/// 0.299 R + 0.587 G + 0.114 B, summed in double.
+inline float gray_value(double b, double g, double r) {
+    return static_cast<float>(0.114 * b + 0.587 * g + 0.299 * r);
+}
+
+/// The colour channels as one gray plane (gray_value); the plane itself for a gray picture.
 fftconv::Image<float> gray_of(const Picture& p);
 
 /// How float results become 8- or 16-bit samples (the `top` value is 255 or 65535), over the

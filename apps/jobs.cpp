@@ -130,7 +130,7 @@ void filter_in_strips(const cv::Mat& m, bool gray, int reach, int threads,
                       const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter,
                       const StripSink& sink) {
     const int cn = m.channels(), rows = m.rows, cols = m.cols;
-    const int colours = cn == 2 || cn == 4 ? cn - 1 : cn;
+    const int colours = colour_count(cn);
     const bool to_gray = gray && colours == 3;
     const int results = to_gray ? 1 : colours;
     // Outputs per strip: at least 8 times the context, so that recomputed rows stay under a quarter.
@@ -153,10 +153,9 @@ void filter_in_strips(const cv::Mat& m, bool gray, int reach, int threads,
                         m.row(r).convertTo(line, CV_32F);
                         const float* src = line.ptr<float>();
                         float* dst = strip.data() + static_cast<std::ptrdiff_t>(r - lo) * cols;
-                        if (to_gray)  // as gray_of: 0.114 B + 0.587 G + 0.299 R, in double
+                        if (to_gray)  // as gray_of
                             for (int c = 0; c < cols; ++c)
-                                dst[c] = static_cast<float>(0.114 * src[c * cn] + 0.587 * src[c * cn + 1] +
-                                                            0.299 * src[c * cn + 2]);
+                                dst[c] = gray_value(src[c * cn], src[c * cn + 1], src[c * cn + 2]);
                         else
                             for (int c = 0; c < cols; ++c) dst[c] = src[c * cn + static_cast<int>(k)];
                     }
@@ -197,7 +196,7 @@ fftconv::Image<float> alpha_plane(const cv::Mat& m) {
 // (`filter_seconds` against the fresh pages they would take); otherwise into result planes.
 OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads, const std::string& output,
                       const WriteOptions& options, bool only_page, double filter_seconds) {
-    const int colours = m.channels() == 2 || m.channels() == 4 ? m.channels() - 1 : m.channels();
+    const int colours = colour_count(m.channels());
     const int results = gray && colours == 3 ? 1 : colours;
     std::mutex mutex;
     OutputPage page;
@@ -356,14 +355,18 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
             try {
                 const ImageFile file = open_image(job.input);
                 const std::vector<std::size_t> pages = pages_to_process(args, file, job.output, job.format);
+                // Per page, the filter's own seconds by the cost model (the pipeline's left out),
+                // for the strips' choice of passes; unknown without a header.
+                std::vector<double> filter_seconds(pages.size(), INFINITY);
                 if (file.header) {
                     std::vector<PageHeader> headers;
                     Cost total;
-                    for (std::size_t page : pages) {
-                        PageHeader h = file.header->pages[page];
+                    for (std::size_t i = 0; i < pages.size(); ++i) {
+                        PageHeader h = file.header->pages[pages[i]];
                         if (gray && h.channels >= 3) h.channels = h.channels == 4 ? 2 : 1;
                         headers.push_back(h);
                         const Cost c = work.cost(h);
+                        filter_seconds[i] = c.seconds - pipeline_seconds(h, static_cast<double>(h.pixels()));
                         total.bytes = std::max(total.bytes, c.bytes);
                         total.seconds += c.seconds;
                         total.what = c.what;
@@ -375,7 +378,8 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                                      false,           scaling, job.format};
                 std::string size;
                 bool narrowed = false;  // 64-bit float or 32-bit integer samples, computed in float
-                for (std::size_t page : pages) {
+                for (std::size_t i = 0; i < pages.size(); ++i) {
+                    const std::size_t page = pages[i];
                     Decoded decoded = decode_page(file, page);
                     const fftconv::Shape in_shape{decoded.mat.rows, decoded.mat.cols};
                     const bool strips = work.reach && !decoded.picture.is_float();
@@ -387,15 +391,9 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                     options.sixteen_bit = in.depth == CV_16U;
                     OutputPage out;
                     if (strips) {
-                        double filter_seconds = INFINITY;
-                        if (file.header) {
-                            const PageHeader& h = file.header->pages[page];
-                            filter_seconds =
-                                work.cost(h).seconds - pipeline_seconds(h, static_cast<double>(h.width) * h.height);
-                        }
                         out = strip_page(decoded.mat, work, gray, plane_threads, job.output, options, pages.size() == 1,
-                                         filter_seconds);
-                        if (work.keeps_alpha && (decoded.mat.channels() == 2 || decoded.mat.channels() == 4))
+                                         filter_seconds[i]);
+                        if (work.keeps_alpha && colour_count(decoded.mat.channels()) != decoded.mat.channels())
                             in.alpha = alpha_plane(decoded.mat);
                     } else {
                         out.planes = work.process(in, plane_threads);
