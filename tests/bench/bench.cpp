@@ -33,6 +33,7 @@
 
 #include "fftconv/fftconv.hpp"
 #include "fftconv/opencv.hpp"
+#include "spectrum_product.hpp"
 
 using namespace fftconv;
 
@@ -115,9 +116,9 @@ Array<T> random_array(const Extents& shape, std::uint64_t seed) {
 // Minor and major page faults of each call of a timed function (getrusage): a fresh page costs
 // a fault, so these count the first-touched memory a call pays for.
 struct Faults {
-    long first_minor = -1;       // the first call's
-    std::vector<long> minor;     // every later call's
-    long major = 0;              // all calls together
+    long first_minor = -1;    // the first call's
+    std::vector<long> minor;  // every later call's
+    long major = 0;           // all calls together
     int calls = 0;
 
     std::function<void()> around(std::function<void()> fn) {
@@ -233,13 +234,7 @@ public:
         }
     }
     void multiply(const std::complex<R>* k) {
-        R* __restrict s = reinterpret_cast<R*>(spec_);
-        const R* __restrict kk = reinterpret_cast<const R*>(k);
-        for (std::size_t i = 0; i < half_; ++i) {
-            const R sr = s[2 * i], si = s[2 * i + 1];
-            s[2 * i] = sr * kk[2 * i] - si * kk[2 * i + 1];
-            s[2 * i + 1] = sr * kk[2 * i + 1] + si * kk[2 * i];
-        }
+        multiply_spectrum(reinterpret_cast<R*>(spec_), reinterpret_cast<const R*>(k), half_);
     }
 
 private:
@@ -401,13 +396,7 @@ public:
     void apply(View<const R> input, View<R> out, std::ptrdiff_t offset) {
         load(input);
         F::run(fwd_);
-        R* __restrict s = reinterpret_cast<R*>(spec_);
-        const R* __restrict k = reinterpret_cast<const R*>(kspec_);
-        for (std::size_t i = 0; i < half_; ++i) {
-            const R sr = s[2 * i], si = s[2 * i + 1];
-            s[2 * i] = sr * k[2 * i] - si * k[2 * i + 1];
-            s[2 * i + 1] = sr * k[2 * i + 1] + si * k[2 * i];
-        }
+        multiply_spectrum(reinterpret_cast<R*>(spec_), reinterpret_cast<const R*>(kspec_), half_);
         F::run(inv_);
         const R scale = R(1) / static_cast<R>(count_);
         const std::ptrdiff_t n = n_;
@@ -756,9 +745,10 @@ void w7() {
     };
     const auto [lo, hi] = per_round(ours);
     const auto [best_lo, best_hi] = per_round(best);
-    std::printf("  one-shot / raw FFTW at fftconv's size %.2fx (per round %.2f to %.2f); / the fastest cube %.2fx "
-                "(per round %.2f to %.2f)\n",
-                once.median / bound.median, lo, hi, once.median / cs[best].t.median, best_lo, best_hi);
+    std::printf(
+        "  one-shot / raw FFTW at fftconv's size %.2fx (per round %.2f to %.2f); / the fastest cube %.2fx "
+        "(per round %.2f to %.2f)\n",
+        once.median / bound.median, lo, hi, once.median / cs[best].t.median, best_lo, best_hi);
     bound_volume.one_shot(input.view(), kernel.view(), bound_out.view(), offset);
     const Array<float> reference = convolve(input, kernel, Mode::same);
     std::printf("  max|raw FFTW - fftconv| / max|fftconv| = %.1e\n", relative_difference(bound_out, reference));
@@ -776,12 +766,12 @@ void w7() {
                         munmap(p, out_bytes);
                     }});
     more.push_back({"fftconv::Convolver (measured, again)", [&] { measured_plan->apply(input.view(), out.view()); }});
-    more.push_back({"raw FFTW, kernel spectrum kept", [&] {
-                        bound_volume.apply(input.view(), bound_out.view(), offset);
-                    }});
+    more.push_back(
+        {"raw FFTW, kernel spectrum kept", [&] { bound_volume.apply(input.view(), bound_out.view(), offset); }});
     bound_volume.kernel_spectrum(kernel.view());
-    std::printf("  interleaved again, raw FFTW at the fastest cube, %ldx%ldx%ld:\n", static_cast<long>(bound_volume.n()),
-                static_cast<long>(bound_volume.n()), static_cast<long>(bound_volume.n()));
+    std::printf("  interleaved again, raw FFTW at the fastest cube, %ldx%ldx%ld:\n",
+                static_cast<long>(bound_volume.n()), static_cast<long>(bound_volume.n()),
+                static_cast<long>(bound_volume.n()));
     run_rounds(more, quick ? 3 : 5);
     for (const Contender& c : more) record("W7", c.name, c.t, c.faults.note());
     const Timing kept = more[3].t, measured_again = more[2].t;

@@ -17,17 +17,17 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <new>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
 
 #include "fftconv/fftconv.hpp"
+#include "spectrum_product.hpp"
 
 using namespace fftconv;
 
@@ -105,13 +105,7 @@ void raw_fftw(const Array<float>& input, const Array<float>& kernel, std::ptrdif
                   fftwf_execute(kfwd);
                   load(input);
                   fftwf_execute(fwd);
-                  float* __restrict s = reinterpret_cast<float*>(spec);
-                  const float* __restrict q = reinterpret_cast<const float*>(kspec);
-                  for (std::size_t i = 0; i < half; ++i) {
-                      const float sr = s[2 * i], si = s[2 * i + 1];
-                      s[2 * i] = sr * q[2 * i] - si * q[2 * i + 1];
-                      s[2 * i + 1] = sr * q[2 * i + 1] + si * q[2 * i];
-                  }
+                  multiply_spectrum(reinterpret_cast<float*>(spec), reinterpret_cast<const float*>(kspec), half);
                   fftwf_execute(inv);
                   out = Array<float>(input.shape());
                   const float scale = 1.0f / static_cast<float>(count);
