@@ -1,6 +1,6 @@
-"""What the N-D scipy cross-checks (scipy_check_nd.py, scipy_check_ndimage.py) share: the element
-types with their tolerances, random operands, and the text that carries values to
-scipy_driver_nd exactly. Imports numpy: import it where a missing numpy is already handled."""
+"""What the scipy cross-checks (scipy_check.py, scipy_check_nd.py, scipy_check_ndimage.py) share:
+the element types with their tolerances, random operands, and the text that carries values to
+their drivers exactly. Imports numpy: import it where a missing numpy is already handled."""
 import numpy as np
 
 # Largest accepted error, relative to the largest |value| of scipy's result.

@@ -21,23 +21,9 @@ except ImportError as e:
     print(f"skipped: {e}")
     sys.exit(77)
 
-TOLERANCE = {"float32": 1e-5, "complex64": 1e-5, "float64": 1e-12, "complex128": 1e-12}
-NUMPY_TYPE = {"float32": np.float32, "float64": np.float64, "complex64": np.complex64, "complex128": np.complex128}
+from scipy_cases import TOLERANCE, random_array, values_text  # noqa: E402  (after the numpy check)
+
 SIZES = [1, 2, 3, 4, 5, 7, 8, 16, 31, 97, 211]
-
-
-def random_array(rng, shape, dtype):
-    x = rng.uniform(-1, 1, shape)
-    if dtype.startswith("complex"):
-        x = x + 1j * rng.uniform(-1, 1, shape)
-    return x.astype(NUMPY_TYPE[dtype])
-
-
-def values_text(x):
-    flat = x.ravel()
-    if np.iscomplexobj(flat):
-        flat = np.column_stack([flat.real, flat.imag]).ravel()
-    return " ".join(f"{v:.17g}" for v in flat.astype(np.float64))
 
 
 def make_cases(rng, count):
