@@ -5,7 +5,6 @@
 
 #include <memory>
 #include <optional>
-#include <vector>
 
 #include "fftconv/array.hpp"
 #include "fftconv/types.hpp"
