@@ -136,7 +136,7 @@ double fft_floor_seconds(const Geometry& core, ElementType type) {
 }
 
 FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
-                      const std::optional<MemoryFit>& fit) {
+                      const std::optional<MemoryFit>& fit, bool fresh, std::size_t kernels) {
     const bool must_fit = fit.has_value();
     // Per axis, the tile sizes worth trying: outputs of powers-of-two transforms from four times
     // the kernel (a block much shorter wastes most of each transform on the overlap; twice, and
@@ -168,9 +168,19 @@ FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, Pl
         return fit->memory.fits(
             fit->reserved + fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort, fit->kernels));
     };
+    // The first touch of a run's buffers, when the call allocates them.
+    const auto touch = [&](const Extents& tile) {
+        if (!fresh) return 0.0;
+        try {
+            return fresh_byte_seconds *
+                   fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort, kernels).approx;
+        } catch (const Error&) {  // a transform past FFTW's int sizes: not a run at all
+            return std::numeric_limits<double>::infinity();
+        }
+    };
     // One transform of everything, against tiles (their blocks' cost with a 10% margin against
     // the model's error: overlap-save pays fixed costs per tile that the fit sees less of).
-    FftRun best{{}, 2 * transform_seconds(padded_size(core, type, effort), type, rank > 1)};
+    FftRun best{{}, 2 * transform_seconds(padded_size(core, type, effort), type, rank > 1) + (any ? touch({}) : 0)};
     const bool whole_fits = !must_fit || fits({});
     if (!whole_fits) best.seconds = std::numeric_limits<double>::infinity();
     if (any) {
@@ -183,7 +193,7 @@ FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, Pl
                 tiled = tiled || tile[a] < core.out[a];
             }
             if (tiled) {
-                const double cost = tiles_seconds(core, type, effort, tile);
+                const double cost = tiles_seconds(core, type, effort, tile) + touch(tile);
                 if (cost < 0.9 * best.seconds && (!must_fit || fits(tile))) best = {tile, cost};
             }
             int a = rank - 1;

@@ -23,6 +23,14 @@ struct CostConstants {
 };
 const CostConstants& cost_constants(ElementType type);
 
+// Seconds per byte of memory a call touches for the first time: the kernel maps a zeroed page on
+// its first write (a minor page fault). Buffers a one-shot call allocates are fresh in a new
+// process, and from glibc's mmap (blocks past its threshold, 32 MiB at most) on every call.
+// Measured on the machine of cost_constants: 0.6–4.5 ms per MiB over days (17–22 µs per 4 KiB
+// page when the host is loaded); this is the low end, so that the choice it sways is the one
+// that pays on a quiet machine too.
+inline constexpr double fresh_byte_seconds = 1.6e-3 / (1024.0 * 1024.0);
+
 // The per-core cache the FFT's data must fit in to run at full speed (L2 on the machine measured).
 inline constexpr double fft_cache_bytes = 2.0 * 1024 * 1024;
 
@@ -77,10 +85,13 @@ struct MemoryFit {
 
 // The cheapest way for the FFT path: one transform, or tiles of powers of two of at least four
 // times the kernel along axes where the output is much longer than the kernel, when they are
-// cheaper by 10% (a margin against the model's error). With `fit`, the cheapest one whose
-// buffers (with fit->kernels spectra) and fit->reserved together fit fit->memory; tiles may
-// then be as small as twice the kernel.
+// cheaper by 10% (a margin against the model's error). With `fresh`, the buffers are the call's
+// own (a one-shot call) and their first touch, fresh_byte_seconds per byte with `kernels`
+// spectra, counts in the comparison: tiles need buffers of the tile's size only. With `fit`,
+// the cheapest one whose buffers (with fit->kernels spectra) and fit->reserved together fit
+// fit->memory; tiles may then be as small as twice the kernel.
 FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
-                      const std::optional<MemoryFit>& fit = std::nullopt);
+                      const std::optional<MemoryFit>& fit = std::nullopt, bool fresh = false,
+                      std::size_t kernels = 1);
 
 }  // namespace fftconv::detail

@@ -95,7 +95,10 @@ double estimate(const Geometry& g, ElementType type, Method method, const Strate
     s.g = g;
     split_axes(s);
     if (method == Method::direct) return static_cast<double>(s.slices) * direct_seconds(s.core, type);
-    return fft_total(s, type, choose_fft_run(s.core, type, 2, options.context.effort), options);
+    return fft_total(s, type,
+                     choose_fft_run(s.core, type, 2, options.context.effort, std::nullopt, options.one_shot,
+                                    static_cast<std::size_t>(s.kernels)),
+                     options);
 }
 
 Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, const StrategyOptions& o) {
@@ -123,7 +126,8 @@ Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, 
             direct <= static_cast<double>(s.slices) * fft_floor_seconds(s.core, type)) {
             s.method = Method::direct;
         } else {
-            run = choose_fft_run(s.core, type, 2, o.context.effort);
+            run = choose_fft_run(s.core, type, 2, o.context.effort, std::nullopt, o.one_shot,
+                                 static_cast<std::size_t>(s.kernels));
             const double fft = fft_total(s, type, run, o);
             if (s.method == Method::automatic) {
                 s.method = direct <= fft ? Method::direct : Method::fft;
@@ -158,7 +162,8 @@ Strategy make_strategy(const Names& names, const Geometry& g, ElementType type, 
     if (memory.fits(out + s.bytes)) return s;
     // Too large for one transform: tiles that fit, if there are any.
     const FftRun fitted =
-        choose_fft_run(s.core, type, 2, o.context.effort, MemoryFit{out, static_cast<std::size_t>(s.kernels), memory});
+        choose_fft_run(s.core, type, 2, o.context.effort, MemoryFit{out, static_cast<std::size_t>(s.kernels), memory},
+                       o.one_shot, static_cast<std::size_t>(s.kernels));
     if (fitted.tile.rank()) {
         Strategy t = s;
         t.tile = fitted.tile;
