@@ -241,19 +241,33 @@ TEST_CASE("filters apply per channel to colour images through per_channel") {
 }
 
 TEST_CASE_TEMPLATE("lowpass: direct (spatial kernel) and fft agree, for every shape and border", T, float, double) {
+    // Awkward sizes too: single rows and columns, primes (no padding with wrap: the transform
+    // runs at the prime itself, odd along the real axis), and a strided view.
     std::mt19937_64 rng(2);
-    const auto img = ref::random_image<T>(12, 9, rng);
-    for (FilterShape shape : {FilterShape::ideal, FilterShape::gaussian, FilterShape::butterworth})
-        for (Border b : {Border::reflect, Border::wrap, Border::constant})
-            for (bool high : {false, true}) {
-                const auto run = [&](Method m) {
-                    return high ? highpass(img.view(), 0.3, shape, 2, b, m) : lowpass(img.view(), 0.3, shape, 2, b, m);
-                };
-                CAPTURE(static_cast<int>(shape));
-                CAPTURE(static_cast<int>(b));
-                CAPTURE(high);
-                CHECK(ref::rel_err(run(Method::fft), run(Method::direct)) < (std::is_same_v<T, float> ? 1e-5 : 1e-12));
-            }
+    const auto big = ref::random_image<T>(16, 40, rng);
+    for (const Shape size : {Shape{12, 9}, Shape{1, 1}, Shape{1, 7}, Shape{7, 1}, Shape{13, 11}, Shape{2, 17}}) {
+        const auto img = ref::random_image<T>(size.rows, size.cols, rng);
+        for (bool strided : {false, true}) {
+            // The strided case reads every other column of a wider image.
+            const ImageView<const T> view = strided ? ImageView<const T>(big.data(), size.rows, size.cols, big.cols(), 2)
+                                                    : img.view();
+            if (strided && (size.rows > big.rows() || 2 * size.cols > big.cols())) continue;
+            for (FilterShape shape : {FilterShape::ideal, FilterShape::gaussian, FilterShape::butterworth})
+                for (Border b : {Border::reflect, Border::wrap, Border::constant})
+                    for (bool high : {false, true}) {
+                        const auto run = [&](Method m) {
+                            return high ? highpass(view, 0.3, shape, 2, b, m) : lowpass(view, 0.3, shape, 2, b, m);
+                        };
+                        CAPTURE(size);
+                        CAPTURE(strided);
+                        CAPTURE(static_cast<int>(shape));
+                        CAPTURE(static_cast<int>(b));
+                        CAPTURE(high);
+                        CHECK(ref::rel_err(run(Method::fft), run(Method::direct)) <
+                              (std::is_same_v<T, float> ? 1e-5 : 1e-12));
+                    }
+        }
+    }
 }
 
 TEST_CASE("lowpass: known answers on periodic images") {

@@ -91,22 +91,52 @@ struct FftCore<T>::Ranges {
 };
 
 template <Scalar T>
-FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, const Context& context)
-    : g_(g), context_(context), padded_(fft_shape(g, !is_complex_v<T>, context.effort)), rank_(g.rank()) {
-    const std::vector<int> dims = fft_dims(padded_);
+void FftCore<T>::prepare(const std::vector<int>& dims) {
     const Transform line_forward = is_complex_v<T> ? Transform::c2c_forward : Transform::r2c;
     const Transform line_inverse = is_complex_v<T> ? Transform::c2c_backward : Transform::c2r;
     const int last = rank_ - 1;
     half_ = is_complex_v<T> ? padded_[last] : padded_[last] / 2 + 1;
-    last_forward_ = get_plan<R>(line_forward, {dims.back()}, context);
-    last_inverse_ = get_plan<R>(line_inverse, {dims.back()}, context);
+    last_forward_ = get_plan<R>(line_forward, {dims.back()}, context_);
+    last_inverse_ = get_plan<R>(line_inverse, {dims.back()}, context_);
+    if (rank_ == 1) {
+        buf_ = FftwBuffer<T>(static_cast<std::size_t>(padded_[0]), context_.memory);
+        spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(half_), context_.memory);
+        return;
+    }
+    for (int t = 0; t < last; ++t) {
+        axis_forward_.push_back(get_plan<R>(Transform::c2c_forward, {dims[static_cast<std::size_t>(t)]}, context_));
+        axis_inverse_.push_back(get_plan<R>(Transform::c2c_backward, {dims[static_cast<std::size_t>(t)]}, context_));
+    }
+    row_pitch_ = pitch<C>(half_);
+    first_pitch_ = pitch<C>(padded_[0]);
+    // spectrum_ holds, along axis 0, the lines the source or the kernel fill and those the window
+    // reads back; along every other axis, the whole transform.
+    spectrum_first_ = std::max({g_.a[0], g_.b[0], g_.win(0).offset + g_.win(0).size});
+    line_strides_ = Extents(std::span<const std::ptrdiff_t>(padded_.begin(), static_cast<std::size_t>(last)));
+    std::ptrdiff_t stride = row_pitch_;
+    for (int u = last - 1; u >= 0; --u) {
+        line_strides_[u] = stride;
+        stride *= u == 0 ? spectrum_first_ : padded_[u];
+    }
+    spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(stride), context_.memory);
+}
+
+template <Scalar T>
+FftCore<T>::FftCore(const Geometry& g, const Context& context)
+    : g_(g), context_(context), padded_(g.a), rank_(g.rank()) {
+    prepare(fft_dims(padded_));
+}
+
+template <Scalar T>
+FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, const Context& context)
+    : g_(g), context_(context), padded_(fft_shape(g, !is_complex_v<T>, context.effort)), rank_(g.rank()) {
+    prepare(fft_dims(padded_));
+    const int last = rank_ - 1;
     // FFTW's inverse is unnormalised; folding 1/N into the kernel spectrum saves a pass per apply.
     const R scale = R(1) / static_cast<R>(padded_.size());
     for (const View<const T>& k : kernels) kernel_exponents_.push_back(magnitude_exponent<R>(scan_values(k).max_abs));
 
     if (rank_ == 1) {
-        buf_ = FftwBuffer<T>(static_cast<std::size_t>(padded_[0]), context_.memory);
-        spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(half_), context_.memory);
         for (std::size_t k = 0; k < kernels.size(); ++k) {
             kernel_spectra_.emplace_back(static_cast<std::size_t>(half_), context_.memory);
             const std::array<std::ptrdiff_t, 1> lead{};
@@ -118,23 +148,6 @@ FftCore<T>::FftCore(const Geometry& g, std::span<const View<const T>> kernels, c
         }
         return;
     }
-
-    for (int t = 0; t < last; ++t) {
-        axis_forward_.push_back(get_plan<R>(Transform::c2c_forward, {dims[static_cast<std::size_t>(t)]}, context));
-        axis_inverse_.push_back(get_plan<R>(Transform::c2c_backward, {dims[static_cast<std::size_t>(t)]}, context));
-    }
-    row_pitch_ = pitch<C>(half_);
-    first_pitch_ = pitch<C>(padded_[0]);
-    // spectrum_ holds, along axis 0, the lines the source or the kernel fill and those the window
-    // reads back; along every other axis, the whole transform.
-    spectrum_first_ = std::max({g.a[0], g.b[0], g.win(0).offset + g.win(0).size});
-    line_strides_ = Extents(std::span<const std::ptrdiff_t>(padded_.begin(), static_cast<std::size_t>(last)));
-    std::ptrdiff_t stride = row_pitch_;
-    for (int u = last - 1; u >= 0; --u) {
-        line_strides_[u] = stride;
-        stride *= u == 0 ? spectrum_first_ : padded_[u];
-    }
-    spectrum_ = FftwBuffer<C>(static_cast<std::size_t>(stride), context_.memory);
     std::ptrdiff_t first_lines = half_;
     for (int u = 1; u < last; ++u) first_lines *= padded_[u];
 
@@ -271,7 +284,8 @@ void FftCore<T>::forward_first(const Ranges& ranges, C* kernel_spectrum) {
 }
 
 template <Scalar T>
-void FftCore<T>::convolve_first(const Ranges& ranges, const C* kernel_spectrum, const Ranges& keep) {
+template <class Product>
+void FftCore<T>::convolve_first(const Ranges& ranges, const Product& product, const Ranges& keep) {
     const AxisLines lines(0, rank_ - 1, ranges, line_strides_, half_, block_lines<C>);
     const std::ptrdiff_t n = padded_[0], step = line_strides_[0];
     const std::ptrdiff_t lo = ranges.first[0], hi = ranges.last[0];
@@ -294,7 +308,7 @@ void FftCore<T>::convolve_first(const Ranges& ranges, const C* kernel_spectrum, 
                 std::fill(col + hi, col + n, C{});
                 C* spec = b.get() + j * first_pitch_;
                 execute_forward(forward, col, spec);
-                multiply_spectra(spec, kernel_spectrum + (line + j) * first_pitch_, static_cast<std::size_t>(n));
+                product(line + j, spec, n);
                 execute_inverse(inverse, spec, col);
             }
             for (std::ptrdiff_t i = keep_lo; i < keep_hi; ++i)
@@ -350,23 +364,16 @@ void FftCore<T>::inverse_last(const Ranges& keep, const View<T>& out, const Powe
 }
 
 template <Scalar T>
-void FftCore<T>::apply_rank1(const Source<T>& source, const View<T>& out, R scale, const PowerOfTwo<R>& unscale,
-                             const C* kernel_spectrum) {
-    const std::array<std::ptrdiff_t, 1> lead{};
-    source.load_line(lead.data(), buf_.get(), padded_[0], scale);
-    execute_forward(*last_forward_, buf_.get(), spectrum_.get());
-    multiply_spectra(spectrum_.get(), kernel_spectrum, static_cast<std::size_t>(half_));
-    execute_inverse(*last_inverse_, spectrum_.get(), buf_.get());
-    store_line(buf_.get() + g_.win(0).offset, out.data, out.shape[0], out.strides[0], unscale);
-}
-
-template <Scalar T>
-void FftCore<T>::apply(const Source<T>& source, const View<T>& out, int source_exponent, std::size_t kernel) {
-    const R scale = std::ldexp(R(1), -source_exponent);
-    const PowerOfTwo<R> unscale(source_exponent + kernel_exponents_[kernel]);
-    const C* kernel_spectrum = kernel_spectra_[kernel].get();
+template <class Product>
+void FftCore<T>::run(const Source<T>& source, const View<T>& out, R scale, const PowerOfTwo<R>& unscale,
+                     const Product& product) {
     if (rank_ == 1) {
-        apply_rank1(source, out, scale, unscale, kernel_spectrum);
+        const std::array<std::ptrdiff_t, 1> lead{};
+        source.load_line(lead.data(), buf_.get(), padded_[0], scale);
+        execute_forward(*last_forward_, buf_.get(), spectrum_.get());
+        product(0, spectrum_.get(), half_);
+        execute_inverse(*last_inverse_, spectrum_.get(), buf_.get());
+        store_line(buf_.get() + g_.win(0).offset, out.data, out.shape[0], out.strides[0], unscale);
         return;
     }
     const int last = rank_ - 1;
@@ -387,7 +394,7 @@ void FftCore<T>::apply(const Source<T>& source, const View<T>& out, int source_e
     // Axis 0, then each middle axis back, on the kept lines of the axes before it and every line
     // of the axes after it (still in the frequency domain).
     Ranges k = r;
-    convolve_first(r, kernel_spectrum, keep);
+    convolve_first(r, product, keep);
     k.first[0] = keep.first[0];
     k.last[0] = keep.last[0];
     for (int t = 1; t < last; ++t) {
@@ -397,6 +404,24 @@ void FftCore<T>::apply(const Source<T>& source, const View<T>& out, int source_e
         inverse_middle(t, k);
     }
     inverse_last(keep, out, unscale);
+}
+
+template <Scalar T>
+void FftCore<T>::apply(const Source<T>& source, const View<T>& out, int source_exponent, std::size_t kernel) {
+    const C* spectra = kernel_spectra_[kernel].get();
+    // Kernel lines along axis 0 are first_pitch_ apart (rank 1: one line).
+    run(source, out, std::ldexp(R(1), -source_exponent), PowerOfTwo<R>(source_exponent + kernel_exponents_[kernel]),
+        [&](std::ptrdiff_t line, C* spectrum, std::ptrdiff_t n) {
+            multiply_spectra(spectrum, spectra + line * first_pitch_, static_cast<std::size_t>(n));
+        });
+}
+
+template <Scalar T>
+void FftCore<T>::apply_gain(const Source<T>& source, const View<T>& out, int source_exponent,
+                            const SpectralGain<real_t<T>>& gain) {
+    const R scale = R(1) / static_cast<R>(padded_.size());
+    run(source, out, std::ldexp(R(1), -source_exponent), PowerOfTwo<R>(source_exponent),
+        [&](std::ptrdiff_t line, C* spectrum, std::ptrdiff_t n) { gain.multiply(line, scale, spectrum, n); });
 }
 
 Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort, std::size_t kernels) {

@@ -1,5 +1,6 @@
 // Frequency-domain filters: low-pass, high-pass, the transfer functions, the log spectrum.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <numbers>
@@ -7,11 +8,13 @@
 #include <utility>
 #include <vector>
 
+#include "fft_core.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/filters.hpp"
 #include "fftconv/settings.hpp"
 #include "fftw.hpp"
 #include "geometry.hpp"
+#include "source.hpp"
 #include "transform_size.hpp"
 #include "values.hpp"
 
@@ -44,25 +47,36 @@ public:
     template <class T>
     void row(double u2, double scale, T* out) const {
         const double eu = shape_ == FilterShape::gaussian ? std::exp(-u2 / (2 * c2_)) : 0.0;
-        for (std::size_t c = 0; c < v2_.size(); ++c) {
-            const double rho2 = u2 + v2_[c];
-            double h = 0;
-            switch (shape_) {
-                case FilterShape::ideal: h = rho2 <= c2_ ? 1.0 : 0.0; break;
-                case FilterShape::gaussian: h = eu * ev_[c]; break;
-                case FilterShape::butterworth: {
-                    const double q = rho2 / c2_;  // (ρ/ρ0)^(2·order) = q^order
-                    double p = 1;
-                    for (int i = 0; i < order_; ++i) p *= q;
-                    h = 1.0 / (1.0 + p);
-                    break;
-                }
-            }
-            out[c] = static_cast<T>(scale * (high_ ? 1.0 - h : h));
-        }
+        for (std::size_t c = 0; c < v2_.size(); ++c) out[c] = static_cast<T>(scale * h(u2, eu, c));
+    }
+
+    // s[c] *= scale · H(u², v2[c]) for every column: the same gains, multiplied in place. H
+    // depends on u² + v² alone, so a Gain made with the rows' squares gives a column's gains.
+    template <class T>
+    void multiply(double u2, double scale, std::complex<T>* s) const {
+        const double eu = shape_ == FilterShape::gaussian ? std::exp(-u2 / (2 * c2_)) : 0.0;
+        for (std::size_t c = 0; c < v2_.size(); ++c) s[c] *= static_cast<T>(scale * h(u2, eu, c));
     }
 
 private:
+    // H at (u², v2[c]), eu = exp(-u²/2ρ0²) for the Gaussian.
+    double h(double u2, double eu, std::size_t c) const {
+        const double rho2 = u2 + v2_[c];
+        double g = 0;
+        switch (shape_) {
+            case FilterShape::ideal: g = rho2 <= c2_ ? 1.0 : 0.0; break;
+            case FilterShape::gaussian: g = eu * ev_[c]; break;
+            case FilterShape::butterworth: {
+                const double q = rho2 / c2_;  // (ρ/ρ0)^(2·order) = q^order
+                double p = 1;
+                for (int i = 0; i < order_; ++i) p *= q;
+                g = 1.0 / (1.0 + p);
+                break;
+            }
+        }
+        return high_ ? 1.0 - g : g;
+    }
+
     std::vector<double> v2_, ev_;
     double c2_;
     FilterShape shape_;
@@ -110,13 +124,22 @@ void multiply_by_gain(std::complex<T>* spectrum, const HalfSpectrum& half, doubl
     }
 }
 
-// Filters the image (padded or not) in the transform's real buffer, in place.
+// The gains the FFT core multiplies each column of a half spectrum by: line h is column
+// frequency h of a transform of shape s, its entries the row frequencies in FFTW's order.
 template <Real T>
-void apply_transfer(detail::RealFft<T>& t, Shape s, double cutoff, FilterShape shape, int order, bool high) {
-    t.forward();
-    multiply_by_gain(t.spectrum(), HalfSpectrum{s}, cutoff, shape, order, high, 1.0 / static_cast<double>(s.size()));
-    t.inverse();
-}
+class ColumnGains final : public detail::SpectralGain<T> {
+public:
+    ColumnGains(Shape s, double cutoff, FilterShape shape, int order, bool high)
+        : rows_(squared_fractions(s.rows, s.rows), cutoff, shape, order, high), cols_(s.cols) {}
+    void multiply(std::ptrdiff_t line, T scale, std::complex<T>* spectrum, std::ptrdiff_t n) const override {
+        (void)n;  // s.rows, the Gain's length
+        rows_.multiply(std::pow(nyquist_fraction(line, cols_), 2), scale, spectrum);
+    }
+
+private:
+    Gain rows_;
+    std::ptrdiff_t cols_;
+};
 
 // The spatial kernel of H on a transform of shape s, laid out for filter2d with a wrap border:
 // K(i, j) = h((a_r - i) mod rows, (a_c - j) mod cols), h = inverse DFT of H, a = the anchor (s/2).
@@ -148,12 +171,14 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
     if (values.nonfinite)
         detail::require_finite(fn, "image", image, "a frequency-domain filter would spread them over the whole image");
     check_filter(fn, cutoff, shape, order);
-    // Pad by at least half the image on each side, to a length FFTW transforms fast; wrap means
-    // the plain periodic filter, no padding.
-    const auto pad = [border](std::ptrdiff_t n) {
-        return border == Border::wrap ? 0 : detail::next_fast_length(n + 2 * (n / 2)) - n;
+    // Pad by at least half the image on each side, to the length FFTW transforms fastest
+    // (best_fast_length; the columns' even, for the real transform); wrap means the plain
+    // periodic filter, no padding.
+    const PlannerEffort effort = detail::Context::current().effort;
+    const auto pad = [border, effort](std::ptrdiff_t n, bool even) {
+        return border == Border::wrap ? 0 : detail::best_fast_length(n + 2 * (n / 2), even, effort) - n;
     };
-    const std::ptrdiff_t pr = pad(image.rows), pc = pad(image.cols);
+    const std::ptrdiff_t pr = pad(image.rows, false), pc = pad(image.cols, true);
     const Shape padded_shape{image.rows + pr, image.cols + pc};
     if (method == Method::automatic)
         method = choose_method({2 * padded_shape.rows - 1, 2 * padded_shape.cols - 1}, padded_shape, Mode::valid,
@@ -165,29 +190,20 @@ Image<T> frequency_filter(const char* fn, ImageView<const T> image, double cutof
         const Image<T> filtered = filter2d<T>(padded.view(), k.view(), Border::wrap, Method::direct);
         return Image<T>(filtered.view().subview(pr / 2, pc / 2, image.rows, image.cols));
     }
-    // The image (with its border, if any) goes straight into the transform's buffer and comes
-    // back out of it: one copy each way, times 2^-e on the way in and 2^e on the way out, so that
-    // the transform's sums stay in range whatever the image's magnitudes (see magnitude_exponent;
-    // H is at most 1).
-    const int e = detail::magnitude_exponent<T>(values.max_abs);
-    const T scale = std::ldexp(T(1), -e), unscale = std::ldexp(T(1), e);
-    detail::RealFft<T> t(padded_shape, detail::Context::current());
-    const auto load = [&](ImageView<const T> src) {
-        for (std::ptrdiff_t r = 0; r < src.rows; ++r)
-            for (std::ptrdiff_t c = 0; c < src.cols; ++c) t.real()[r * src.cols + c] = src(r, c) * scale;
-    };
-    if (pr == 0 && pc == 0) {
-        load(image);
-    } else {
-        const Image<T> padded = extend_border(image, pr / 2, pr - pr / 2, pc / 2, pc - pc / 2, border);
-        load(padded.view());
-    }
-    apply_transfer(t, padded_shape, cutoff, shape, order, high);
+    // The FFT core's cyclic form at exactly the padded shape: the image (its border read in
+    // place, never copied) transformed row by row and then in blocks of columns, each column's
+    // spectrum multiplied by its gains while in cache, and only the rows and columns of the image
+    // transformed back, straight into the result (see fft_core.hpp).
+    const Extents transform{padded_shape.rows, padded_shape.cols};
+    std::array<detail::Window, max_rank> window{};
+    window[0] = {pr / 2, image.rows};
+    window[1] = {pc / 2, image.cols};
+    const detail::Geometry g = detail::window_geometry(transform, Extents{1, 1}, window);
+    detail::FftCore<T> core(g, detail::Context::current());
+    const detail::Source<T> source{View<const T>(image), Extents{-(pr / 2), -(pc / 2)}, transform, border, T(0)};
     Image<T> out(image.shape());
-    for (std::ptrdiff_t r = 0; r < image.rows; ++r) {
-        const T* from = t.real() + (r + pr / 2) * padded_shape.cols + pc / 2;
-        for (std::ptrdiff_t c = 0; c < image.cols; ++c) out(r, c) = from[c] * unscale;
-    }
+    core.apply_gain(source, View<T>(out.view()), detail::magnitude_exponent<T>(values.max_abs),
+                    ColumnGains<T>(padded_shape, cutoff, shape, order, high));
     return out;
 }
 
