@@ -304,7 +304,7 @@ TEST_CASE("filters, spectra and template matching: padded sizes past PTRDIFF_MAX
                              doctest::Contains("Image: 100000x100000 elements of 4 bytes would need 40.0 GB"), Error);
     }
 
-    // Template matching: shapes first, then the copies in double and the window sums.
+    // Template matching: shapes first, then the copy in double, the correlation and the scores.
     CHECK_THROWS_WITH_AS((void)match_template<double>(everywhere(&x, big, 2), small.view(), MatchMethod::ccorr),
                          "match_template: argument 'image' is 9223372036854775807x2, 18446744073709551614 elements, "
                          "more than the largest size (9223372036854775807)",
@@ -315,8 +315,8 @@ TEST_CASE("filters, spectra and template matching: padded sizes past PTRDIFF_MAX
         const float f = 1;
         CHECK_THROWS_WITH_AS(
             (void)match_template<float>(everywhere(&f, 3000, 3000), templ.view(), MatchMethod::ccoeff_normed),
-            "match_template: the 3000x3000 image (1 channel) in double, its sums and the 2999x2999 "
-            "scores would need 395.8 MB, more than the memory limit (100.0 MB)",
+            "match_template: the 3000x3000 image (1 channel) in double, the 2999x2999 correlation and "
+            "scores would need 179.9 MB, more than the memory limit (100.0 MB)",
             Error);
     }
     CHECK_THROWS_WITH_AS((void)find_peaks<double>(everywhere(&x, big, 2), 3, 1),

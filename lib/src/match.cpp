@@ -1,5 +1,5 @@
-// Template matching: the correlation term by a Convolver in double, window statistics from
-// integral images (Lewis, "Fast normalized cross-correlation"), then OpenCV 4.6's normalisation.
+// Template matching: the correlation term by a one-shot correlation in double, window statistics
+// from running sums (Lewis, "Fast normalized cross-correlation"), then OpenCV 4.6's normalisation.
 #include "fftconv/match.hpp"
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <numeric>
 #include <string>
 
-#include "fftconv/convolver.hpp"
+#include "fftconv/convolve.hpp"
 #include "fftconv/settings.hpp"
 #include "geometry.hpp"
 #include "values.hpp"
@@ -33,19 +33,6 @@ const char* to_string(MatchMethod method) {
 
 namespace {
 
-// s = the (rows+1) x (cols+1) table of Σ over the rectangle above and left of each entry, of v
-// or of v². s's first row and column are zero and stay so (s is reused from channel to channel).
-void integral(const Image<double>& v, bool squares, Image<double>& s) {
-    for (std::ptrdiff_t r = 0; r < v.rows(); ++r) {
-        double row_sum = 0;
-        for (std::ptrdiff_t c = 0; c < v.cols(); ++c) {
-            const double x = v(r, c);
-            row_sum += squares ? x * x : x;
-            s(r + 1, c + 1) = s(r, c + 1) + row_sum;
-        }
-    }
-}
-
 // x = channel v in double (x is reused from channel to channel).
 template <Real T>
 void to_double(ImageView<const T> v, Image<double>& x) {
@@ -53,9 +40,62 @@ void to_double(ImageView<const T> v, Image<double>& x) {
         for (std::ptrdiff_t c = 0; c < v.cols; ++c) x(r, c) = static_cast<double>(v(r, c));
 }
 
-double window(const Image<double>& s, std::ptrdiff_t r, std::ptrdiff_t c, std::ptrdiff_t h, std::ptrdiff_t w) {
-    return s(r, c) - s(r, c + w) - s(r + h, c) + s(r + h, c + w);
-}
+// The sums of one channel (and of its squares) over every h x w window of one output row: column
+// sums over h rows slid down the image one row per output row, then slid along the row. The
+// running sums are in double over values that came from T, so their rounding stays far below a
+// score's (the integral tables they replace subtracted sums of the whole image above and left).
+template <Real T>
+class WindowSums {
+public:
+    WindowSums(ImageView<const T> v, std::ptrdiff_t h, std::ptrdiff_t w, bool squares)
+        : v_(v),
+          h_(h),
+          w_(w),
+          squares_(squares),
+          col_(static_cast<std::size_t>(v.cols)),
+          col2_(squares ? static_cast<std::size_t>(v.cols) : 0) {
+        for (std::ptrdiff_t r = 0; r < h; ++r) add_row(r, 1.0);
+    }
+
+    // sum[c] and sum2[c] (with squares) for the windows of output row r; rows come in order.
+    void row(std::ptrdiff_t r, double* sum, double* sum2) {
+        if (r > 0) {
+            add_row(r + h_ - 1, 1.0);
+            add_row(r - 1, -1.0);
+        }
+        slide(col_, sum);
+        if (squares_) slide(col2_, sum2);
+    }
+
+private:
+    void add_row(std::ptrdiff_t r, double sign) {
+        double* __restrict col = col_.data();
+        if (squares_) {
+            double* __restrict col2 = col2_.data();
+            for (std::ptrdiff_t c = 0; c < v_.cols; ++c) {
+                const double x = static_cast<double>(v_(r, c));
+                col[c] += sign * x;
+                col2[c] += sign * (x * x);
+            }
+        } else {
+            for (std::ptrdiff_t c = 0; c < v_.cols; ++c) col[c] += sign * static_cast<double>(v_(r, c));
+        }
+    }
+    void slide(const std::vector<double>& col, double* out) const {
+        double s = std::accumulate(col.begin(), col.begin() + w_, 0.0);
+        const std::ptrdiff_t n = v_.cols - w_ + 1;
+        out[0] = s;
+        for (std::ptrdiff_t c = 1; c < n; ++c) {
+            s += col[static_cast<std::size_t>(c + w_ - 1)] - col[static_cast<std::size_t>(c - 1)];
+            out[c] = s;
+        }
+    }
+
+    ImageView<const T> v_;
+    std::ptrdiff_t h_, w_;
+    bool squares_;
+    std::vector<double> col_, col2_;
+};
 
 template <Real T>
 void check_channels(const char* arg, std::span<const ImageView<const T>> channels) {
@@ -70,20 +110,18 @@ void check_channels(const char* arg, std::span<const ImageView<const T>> channel
     }
 }
 
-// One channel of the image in double and one integral table at a time (reused from channel to
-// channel), and the score-sized maps: the correlation, one channel's part of it, Σ (Σ I)² for the
-// ccoeff methods, Σ Σ I² for the normed and sqdiff ones, and the scores: checked before any is made.
+// One channel of the image in double at a time, and the score-sized maps: the correlation, one
+// channel's part of it, and the scores: checked before any is made (the correlation checks its
+// own transform's buffers).
 template <Real T>
-void check_match_memory(Shape image, std::size_t channels, Shape out, MatchMethod method) {
-    const bool coeff = method == MatchMethod::ccoeff || method == MatchMethod::ccoeff_normed;
-    const bool squares = method != MatchMethod::ccorr && method != MatchMethod::ccoeff;
-    const std::size_t maps = 1 + (channels > 1) + coeff + squares;
-    const detail::Bytes need = detail::Bytes::of(image, sizeof(double)) * (1 + (coeff || squares)) +
-                               detail::Bytes::of(out, maps * sizeof(double) + sizeof(T));
+void check_match_memory(Shape image, std::size_t channels, Shape out) {
+    const std::size_t maps = 1 + (channels > 1);
+    const detail::Bytes need =
+        detail::Bytes::of(image, sizeof(double)) + detail::Bytes::of(out, maps * sizeof(double) + sizeof(T));
     const detail::MemoryBudget memory = detail::MemoryBudget::current();
     if (!memory.fits(need))
         memory.check("match_template: the " + to_string(image) + " image (" + std::to_string(channels) + " channel" +
-                         (channels == 1 ? "" : "s") + ") in double, its sums and the " + to_string(out) + " scores",
+                         (channels == 1 ? "" : "s") + ") in double, the " + to_string(out) + " correlation and scores",
                      need);
 }
 
@@ -112,27 +150,25 @@ Image<T> match_template(std::span<const ImageView<const T>> image, std::span<con
     const std::ptrdiff_t H = image[0].rows, W = image[0].cols, h = templ[0].rows, w = templ[0].cols;
     const std::size_t cn = image.size();
     const Shape out_shape{H - h + 1, W - w + 1};
-    check_match_memory<T>({H, W}, cn, out_shape, method);
+    check_match_memory<T>({H, W}, cn, out_shape);
 
     // The correlation term Σ_k Σ T_k · I_k, in double whatever T: the normalisations below
     // subtract nearly equal numbers, and a float correlation would leave errors of 1e-2 there.
-    // One channel at a time, its buffers reused, so that the memory touched does not grow with the
-    // channels (fresh pages are much of a large match's time).
-    Image<double> corr(out_shape), part, x(H, W);
+    // One channel at a time through one reused copy; a one-shot call, which runs in tiles when
+    // their smaller buffers cost less than one transform of everything (fresh pages are much of
+    // a large match's time).
+    Image<double> corr, x(H, W);
     for (std::size_t k = 0; k < cn; ++k) {
         to_double(image[k], x);
         const Image<double> t = image_cast<double>(templ[k]);
-        Convolver<double> plan(x.shape(), t, Mode::valid,
-                               {.method = conv_method, .effort = planner_effort(), .correlate = true});
+        Image<double> part = correlate<double>(x.view(), t.view(), Mode::valid, conv_method);
         if (k == 0) {
-            plan.apply(x, corr.view());
+            corr = std::move(part);
         } else {
-            if (part.size() == 0) part = Image<double>(out_shape);
-            plan.apply(x, part.view());
             for (std::ptrdiff_t i = 0; i < corr.size(); ++i) corr.values()[i] += part.values()[i];
         }
     }
-    part = Image<double>();
+    x = Image<double>();
 
     Image<T> result(out_shape);
     const auto finish = [&](auto&& score) {
@@ -175,39 +211,11 @@ Image<T> match_template(std::span<const ImageView<const T>> image, std::span<con
     templ_sum2 *= area;
     templ_norm = std::sqrt(templ_norm * area);  // sqrt(Σ T'²), or sqrt(Σ T²) without the means
 
-    // The window sums, channel by channel in order through one integral table: corr becomes the
-    // numerator Σ T·I - Σ_k S_k·mean(T_k) (ccoeff), mean2 Σ_k S_k² and sum2 Σ_k Σ I_k².
-    Image<double> table(H + 1, W + 1), mean2, sum2;
-    if (coeff) mean2 = Image<double>(out_shape);
-    if (normed || sqdiff) sum2 = Image<double>(out_shape);
-    for (std::size_t k = 0; k < cn && (coeff || normed || sqdiff); ++k) {
-        to_double(image[k], x);
-        if (coeff) {
-            integral(x, false, table);
-            for (std::ptrdiff_t r = 0; r < out_shape.rows; ++r)
-                for (std::ptrdiff_t c = 0; c < out_shape.cols; ++c) {
-                    const double s = window(table, r, c, h, w);
-                    mean2(r, c) += s * s;
-                    corr(r, c) -= s * templ_mean[k];
-                }
-        }
-        if (normed || sqdiff) {
-            integral(x, true, table);
-            for (std::ptrdiff_t r = 0; r < out_shape.rows; ++r)
-                for (std::ptrdiff_t c = 0; c < out_shape.cols; ++c) sum2(r, c) += window(table, r, c, h, w);
-        }
-    }
-    x = Image<double>();
-    table = Image<double>();
-
-    return finish([&](std::ptrdiff_t r, std::ptrdiff_t c) {
-        double num = corr(r, c);
-        double wnd_mean2 = 0, wnd_sum2 = 0;  // (Σ I)²/N and Σ I², summed over channels
-        if (coeff) wnd_mean2 = mean2(r, c) * inv_area;
-        if (normed || sqdiff) {
-            wnd_sum2 = sum2(r, c);
-            if (sqdiff) num = std::max(wnd_sum2 - 2 * num + templ_sum2, 0.0);
-        }
+    // A window's score from its numerator (Σ T·I, less the means' part for ccoeff), Σ_k S_k²
+    // (ccoeff) and Σ_k Σ I_k² (normed, sqdiff).
+    const auto score = [&](double num, double mean2_sum, double wnd_sum2) {
+        const double wnd_mean2 = coeff ? mean2_sum * inv_area : 0.0;  // (Σ I)²/N summed over channels
+        if (sqdiff) num = std::max(wnd_sum2 - 2 * num + templ_sum2, 0.0);
         if (normed) {
             // A window whose energy is within rounding of zero has no defined score; OpenCV 4.6
             // treats it as zero energy, which the branches below turn into 0 (1 for sqdiff_normed).
@@ -221,7 +229,33 @@ Image<T> match_template(std::span<const ImageView<const T>> image, std::span<con
                 num = method == MatchMethod::sqdiff_normed ? 1 : 0;
         }
         return num;
-    });
+    };
+
+    // The window sums, row by row: per channel in order, corr's numerator loses S_k·mean(T_k)
+    // (ccoeff), and the row gathers Σ_k S_k² and Σ_k Σ I_k² (normed, sqdiff).
+    const bool squares = normed || sqdiff;
+    std::vector<WindowSums<T>> sums;
+    for (std::size_t k = 0; k < cn; ++k) sums.emplace_back(image[k], h, w, squares);
+    const auto n = static_cast<std::size_t>(out_shape.cols);
+    std::vector<double> s1(n), s2(n), mean2(n), sum2(n);
+    for (std::ptrdiff_t r = 0; r < out_shape.rows; ++r) {
+        std::fill(mean2.begin(), mean2.end(), 0.0);
+        std::fill(sum2.begin(), sum2.end(), 0.0);
+        double* num = &corr(r, 0);
+        for (std::size_t k = 0; k < cn; ++k) {
+            sums[k].row(r, s1.data(), s2.data());
+            if (coeff)
+                for (std::size_t c = 0; c < n; ++c) {
+                    mean2[c] += s1[c] * s1[c];
+                    num[c] -= s1[c] * templ_mean[k];
+                }
+            if (squares)
+                for (std::size_t c = 0; c < n; ++c) sum2[c] += s2[c];
+        }
+        for (std::size_t c = 0; c < n; ++c)
+            result(r, static_cast<std::ptrdiff_t>(c)) = static_cast<T>(score(num[c], mean2[c], sum2[c]));
+    }
+    return result;
 }
 
 template <Real T>
