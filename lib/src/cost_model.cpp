@@ -168,9 +168,15 @@ FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, Pl
         return fit->memory.fits(
             fit->reserved + fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort, fit->kernels));
     };
-    // The first touch of a run's buffers, when the call allocates them.
+    // One transform of everything, against tiles (their blocks' cost with a 10% margin against
+    // the model's error: overlap-save pays fixed costs per tile that the fit sees less of).
+    const double whole = padded_size(core, type, effort);
+    // The first touch of a run's buffers, when the call allocates them and one transform's would
+    // pass fresh_bytes_counted (smaller blocks come back warm from the heap; sizing each candidate's
+    // buffers would cost more than the choice is worth).
+    const bool counted = fresh && any && whole * static_cast<double>(element_size(type)) * 2 > fresh_bytes_counted;
     const auto touch = [&](const Extents& tile) {
-        if (!fresh) return 0.0;
+        if (!counted) return 0.0;
         try {
             return fresh_byte_seconds *
                    fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort, kernels).approx;
@@ -178,9 +184,7 @@ FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, Pl
             return std::numeric_limits<double>::infinity();
         }
     };
-    // One transform of everything, against tiles (their blocks' cost with a 10% margin against
-    // the model's error: overlap-save pays fixed costs per tile that the fit sees less of).
-    FftRun best{{}, 2 * transform_seconds(padded_size(core, type, effort), type, rank > 1) + (any ? touch({}) : 0)};
+    FftRun best{{}, 2 * transform_seconds(whole, type, rank > 1) + touch({})};
     const bool whole_fits = !must_fit || fits({});
     if (!whole_fits) best.seconds = std::numeric_limits<double>::infinity();
     if (any) {

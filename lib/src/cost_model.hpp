@@ -26,10 +26,13 @@ const CostConstants& cost_constants(ElementType type);
 // Seconds per byte of memory a call touches for the first time: the kernel maps a zeroed page on
 // its first write (a minor page fault). Buffers a one-shot call allocates are fresh in a new
 // process, and from glibc's mmap (blocks past its threshold, 32 MiB at most) on every call.
-// Measured on the machine of cost_constants: 0.6–4.5 ms per MiB over days (17–22 µs per 4 KiB
-// page when the host is loaded); this is the low end, so that the choice it sways is the one
-// that pays on a quiet machine too.
+// Measured on the machine of cost_constants: 0.6 ms per MiB on a quiet day, 4.5 (17–22 µs per
+// 4 KiB page) when the host was loaded. 1.6 sits between: at it, 2048² ⊛ 127² in float takes
+// 386² tiles (21 MiB touched for an 18 MiB result, against 58 MiB for one transform), which
+// measured as fast as one transform at 0.6 ms per MiB and faster above it.
 inline constexpr double fresh_byte_seconds = 1.6e-3 / (1024.0 * 1024.0);
+// The size of one transform's buffers from which choose_fft_run counts their first touch.
+inline constexpr double fresh_bytes_counted = 4.0 * 1024 * 1024;
 
 // The per-core cache the FFT's data must fit in to run at full speed (L2 on the machine measured).
 inline constexpr double fft_cache_bytes = 2.0 * 1024 * 1024;
@@ -91,7 +94,6 @@ struct MemoryFit {
 // the cheapest one whose buffers (with fit->kernels spectra) and fit->reserved together fit
 // fit->memory; tiles may then be as small as twice the kernel.
 FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, PlannerEffort effort,
-                      const std::optional<MemoryFit>& fit = std::nullopt, bool fresh = false,
-                      std::size_t kernels = 1);
+                      const std::optional<MemoryFit>& fit = std::nullopt, bool fresh = false, std::size_t kernels = 1);
 
 }  // namespace fftconv::detail
