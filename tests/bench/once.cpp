@@ -4,16 +4,20 @@
 //
 //   fftconv 1 seconds 0.1234 minflt 9731 majflt 0 output_mib 36.07
 //
-//   once W3|W3f|W4|W5|W6          fftconv's one-shot call (convolve, match_template, lowpass)
-//   once W3|W3f|W4|W5|W6 --peer   the bound or peer the same way: raw FFTW (raw_fftw.hpp) for
-//                                 W3, W3f, W4 and W6, cv::matchTemplate for W5
+//   once W3|W3f|W4|W5|W6|W8|W9          fftconv's one-shot call (convolve, match_template,
+//                                       lowpass, filter2d)
+//   once W3|W3f|W4|W5|W6|W8|W9 --peer   the bound or peer the same way: raw FFTW (raw_fftw.hpp)
+//                                       for W3, W3f, W4 and W6, cv::matchTemplate for W5 and W9,
+//                                       cv::filter2D for W8
 //   once ... --calls N            N calls in a row (default 2: the first, then a warm one)
 //
 // The raw FFTW bounds plan with FFTW_MEASURE before the clock (the planner writes their buffers,
 // so those are resident, as in a program that keeps them) and allocate their output inside it, as
 // fftconv's one-shot calls do. W3 is 2048² ⊛ 127² full (double; W3f float), padded to 2240² for
 // the bound; W4 4,194,304 ⊛ 513 doubles, full, overlap-save blocks of 4096; W5 ccoeff_normed, a
-// 64² template in 1024² float; W6 an ideal low-pass of radius 0.1·min(H, W) on 2048² float, wrap.
+// 64² template in 1024² float; W6 an ideal low-pass of radius 0.1·min(H, W) on 2048² float, wrap;
+// the large-kernel pair: W8 filter2d of 4096² float with a 31² kernel (OpenCV's default border,
+// reflect101), W9 ccoeff_normed with a 256² template in 4096² float.
 // once_peers.py runs these in fresh processes, alternating fftconv and its peer.
 #include <sys/resource.h>
 
@@ -127,11 +131,12 @@ void w4(bool peer, int calls) {
     });
 }
 
-// W5: match_template against cv::matchTemplate, both returning a new score map.
-void w5(bool peer, int calls) {
-    const auto img = random_image<float>(1024, 1024, 6);
-    const Image<float> templ(img.view().subview(400, 500, 64, 64));
-    const double out_bytes = 961.0 * 961.0 * sizeof(float);
+// W5 (1024², 64²) and W9 (4096², 256²): match_template against cv::matchTemplate, both returning a
+// new score map.
+void match(bool peer, int calls, std::ptrdiff_t n, std::ptrdiff_t side) {
+    const auto img = random_image<float>(n, n, 6);
+    const Image<float> templ(img.view().subview(n * 2 / 5, n / 2, side, side));
+    const double out_bytes = static_cast<double>((n - side + 1) * (n - side + 1)) * sizeof(float);
     if (!peer) {
         run("fftconv", calls, out_bytes, [&] { (void)match_template(img, templ, MatchMethod::ccoeff_normed); });
         return;
@@ -140,6 +145,22 @@ void w5(bool peer, int calls) {
     run("opencv", calls, out_bytes, [&] {
         cv::Mat dst;
         cv::matchTemplate(src, t, dst, cv::TM_CCOEFF_NORMED);
+    });
+}
+
+// W8: filter2d with a 31² random kernel against cv::filter2D, OpenCV's default border.
+void w8(bool peer, int calls) {
+    const auto img = random_image<float>(4096, 4096, 8);
+    const auto ker = random_image<float>(31, 31, 9);
+    const double out_bytes = 4096.0 * 4096.0 * sizeof(float);
+    if (!peer) {
+        run("fftconv", calls, out_bytes, [&] { (void)filter2d(img.view(), ker.view(), Border::reflect101); });
+        return;
+    }
+    const cv::Mat src = to_mat(img), k = to_mat(ker);
+    run("opencv", calls, out_bytes, [&] {
+        cv::Mat dst;
+        cv::filter2D(src, dst, -1, k);
     });
 }
 
@@ -191,11 +212,15 @@ int main(int argc, char** argv) {
     else if (workload == "W4")
         w4(peer, calls);
     else if (workload == "W5")
-        w5(peer, calls);
+        match(peer, calls, 1024, 64);
     else if (workload == "W6")
         w6(peer, calls);
+    else if (workload == "W8")
+        w8(peer, calls);
+    else if (workload == "W9")
+        match(peer, calls, 4096, 256);
     else {
-        std::fprintf(stderr, "once: give one workload of W3, W3f, W4, W5, W6\n");
+        std::fprintf(stderr, "once: give one workload of W3, W3f, W4, W5, W6, W8, W9\n");
         return 2;
     }
     return 0;
