@@ -174,7 +174,9 @@ enum class FilterShape { ideal, gaussian, butterworth };
 /// Low-pass filtering in the frequency domain: real FFT, product with H, inverse FFT; the output
 /// has the image's size. The FFT treats the image as periodic, so a bright left edge would bleed
 /// into a dark right edge: unless `border` is wrap (no padding: the plain periodic filter), the
-/// image is first extended by half its size on every side with `border`, and cropped afterwards.
+/// image is extended by at least half its size on every side with `border` (to the padded length
+/// FFTW transforms fastest; the border is read as the transform loads, never copied), and the
+/// result cropped back.
 /// Method::direct computes the same circular convolution with the filter's spatial kernel, the
 /// inverse FFT of H — exact, and O(N²): a reference for small images.
 /// @throws Error  empty image, cutoff <= 0, order < 1.

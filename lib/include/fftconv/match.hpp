@@ -34,8 +34,9 @@ enum class MatchMethod { sqdiff, sqdiff_normed, ccorr, ccorr_normed, ccoeff, cco
 
 /// Scores of `templ` at every position where it lies inside `image`: (H − h + 1) x (W − w + 1),
 /// score(r, c) for the window with top-left corner (r, c). Equal to cv::matchTemplate. The
-/// correlation term runs through a Convolver in double precision, whatever T (a float FFT would
-/// miss OpenCV by up to 3e-2 on low-texture images); window sums come from integral images.
+/// correlation term runs through a one-shot correlation in double precision, whatever T (a float
+/// FFT would miss OpenCV by up to 3e-2 on low-texture images); window sums come from running sums
+/// in double, slid row by row.
 /// As in OpenCV, a template larger than the image in both dimensions swaps roles with it.
 /// @throws Error  empty inputs, or neither input at least as large as the other in both dimensions.
 template <Real T>
