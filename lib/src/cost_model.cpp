@@ -12,23 +12,8 @@
 
 namespace fftconv::detail {
 
-const CostConstants& cost_constants(ElementType type) {
-    // Fitted by `tests/bench/calibrate` (least squares on relative error) to 53 direct and 57 FFT
-    // timings per type (same-mode 1D and 2D convolutions around the crossover, and large 2D FFTs): one core of a 2-core
-    // Intel Xeon VM (2 MiB L2 per core), g++ 12 -O3, the AVX2+FMA direct loops, Debian's FFTW 3.3.10
-    // with FFTW_ESTIMATE plans, 2D transforms by rows and column blocks.
-    //                                 mac       call      fft_fixed  fft_nlogn  fft_nlogn_2d  fft_spill
-    static const CostConstants f32{7.37e-11, 4.45e-9, 5.73e-7, 1.63e-10, 1.35e-10, 1.72e-11};
-    static const CostConstants f64{1.39e-10, 4.05e-9, 6.42e-7, 1.87e-10, 1.60e-10, 4.96e-11};
-    static const CostConstants c64{2.26e-10, 2.92e-9, 6.93e-7, 2.13e-10, 2.01e-10, 3.51e-11};
-    static const CostConstants c128{4.43e-10, 2.16e-9, 3.88e-7, 3.45e-10, 2.69e-10, 8.88e-11};
-    switch (type) {
-        case ElementType::float32: return f32;
-        case ElementType::float64: return f64;
-        case ElementType::complex64: return c64;
-        case ElementType::complex128: break;
-    }
-    return c128;
+double fresh_byte_seconds() {
+    return active_cost_model().fresh_byte;
 }
 
 DirectWork direct_work(const Geometry& core) {
@@ -45,7 +30,25 @@ DirectWork direct_work(const Geometry& core) {
 double direct_seconds(const Geometry& core, ElementType type) {
     const CostConstants& k = cost_constants(type);
     const DirectWork w = direct_work(core);
-    return k.mac * w.macs + k.call * w.calls;
+    return k.direct_fixed + k.mac * w.macs + k.call * w.calls;
+}
+
+// What a tile of a 2D core costs beyond its two transforms, per element of its padded block:
+// loading the block with its halo, the product with the kernel's spectrum, the gathers and
+// scatters of the axis passes, which a transform of the whole amortises over far more work per
+// element. Measured on the machine of cost_constants (2026-11-30): one-shot 2D FFT calls of 512²
+// to 4096² with kernels of 5² to 31², in the tiles the model chose, against its transforms'
+// estimate: 3.4–9 ns per element in float32, 5.4–14 in float64, 5.7–7.7 in complex64, 16.6–17.6
+// in complex128, of which the built-in fft_tile holds the typical values (cost_constants.cpp;
+// calibrate() fits it to this machine). Without it the model put 2D tiles at a
+// quarter to a half of their time, and Method::automatic took the FFT where the direct sum was
+// 1.3–2.5x faster. It is added to the FFT's estimate only, not to the choice between tiles and
+// one transform: the tiles were faster than one transform in every case measured (by 1.1–2.2x),
+// and the transform's own estimate is low by a similar factor at these sizes. Rank-1 tiles
+// measured within 1.25x of the transforms' estimate and pay nothing here; 3D tiles are not
+// measured yet.
+double tile_element_seconds(ElementType type) {
+    return cost_constants(type).fft_tile;
 }
 
 namespace {
@@ -63,29 +66,6 @@ double padded_size(const Geometry& g, ElementType type, PlannerEffort effort) {
     double n = 1;
     for (std::ptrdiff_t p : fft_shape(g, real, effort)) n *= static_cast<double>(p);  // may exceed max_size
     return n;
-}
-
-// What a tile of a 2D core costs beyond its two transforms, per element of its padded block:
-// loading the block with its halo, the product with the kernel's spectrum, the gathers and
-// scatters of the axis passes, which a transform of the whole amortises over far more work per
-// element. Measured on the machine of cost_constants (2026-11-30): one-shot 2D FFT calls of 512²
-// to 4096² with kernels of 5² to 31², in the tiles the model chose, against its transforms'
-// estimate: 3.4–9 ns per element in float32, 5.4–14 in float64, 5.7–7.7 in complex64, 16.6–17.6
-// in complex128, of which these are the typical values. Without it the model put 2D tiles at a
-// quarter to a half of their time, and Method::automatic took the FFT where the direct sum was
-// 1.3–2.5x faster. It is added to the FFT's estimate only, not to the choice between tiles and
-// one transform: the tiles were faster than one transform in every case measured (by 1.1–2.2x),
-// and the transform's own estimate is low by a similar factor at these sizes. Rank-1 tiles
-// measured within 1.25x of the transforms' estimate and pay nothing here; 3D tiles are not
-// measured yet.
-double tile_element_seconds(ElementType type) {
-    switch (type) {
-        case ElementType::float32: return 4e-9;
-        case ElementType::float64: return 9e-9;
-        case ElementType::complex64: return 7e-9;
-        case ElementType::complex128: break;
-    }
-    return 17e-9;
 }
 
 // Tiles of `tile`: each a forward and an inverse transform plus a call's fixed cost; with
@@ -178,7 +158,7 @@ FftRun choose_fft_run(const Geometry& core, ElementType type, int transforms, Pl
     const auto touch = [&](const Extents& tile) {
         if (!counted) return 0.0;
         try {
-            return fresh_byte_seconds *
+            return fresh_byte_seconds() *
                    fft_core_bytes(tile.rank() ? tile_geometry(core, tile) : core, type, effort, kernels).approx;
         } catch (const Error&) {  // a transform past FFTW's int sizes: not a run at all
             return std::numeric_limits<double>::infinity();

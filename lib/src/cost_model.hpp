@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "cost_constants.hpp"
 #include "fftconv/array.hpp"
 #include "fftconv/settings.hpp"
 #include "fftconv/types.hpp"
@@ -12,25 +13,12 @@
 
 namespace fftconv::detail {
 
-// Per element type, seconds per unit of work, measured by tests/bench/calibrate.cpp.
-struct CostConstants {
-    double mac;           // one multiply-add of the direct core's inner loop
-    double call;          // one pass of that loop (one kernel tap over one block of output)
-    double fft_fixed;     // an FFT call's fixed cost: plan lookup, buffers
-    double fft_nlogn;     // one 1D transform, per N·log2(N), N the padded size in elements, data in L2
-    double fft_nlogn_2d;  // the same for a transform of 2 or more axes (axis by axis: more passes over memory)
-    double fft_spill;     // added per N·log2(N) for each doubling of the data beyond L2
-};
-const CostConstants& cost_constants(ElementType type);
-
 // Seconds per byte of memory a call touches for the first time: the kernel maps a zeroed page on
 // its first write (a minor page fault). Buffers a one-shot call allocates are fresh in a new
 // process, and from glibc's mmap (blocks past its threshold, 32 MiB at most) on every call.
-// Measured on the machine of cost_constants: 0.6 ms per MiB on a quiet day, 4.5 (17–22 µs per
-// 4 KiB page) when the host was loaded. 1.6 sits between: at it, 2048² ⊛ 127² in float takes
-// 386² tiles (21 MiB touched for an 18 MiB result, against 58 MiB for one transform), which
-// measured as fast as one transform at 0.6 ms per MiB and faster above it.
-inline constexpr double fresh_byte_seconds = 1.6e-3 / (1024.0 * 1024.0);
+// The model in force's fresh_byte (cost_constants.cpp gives the built-in value's measurements).
+double fresh_byte_seconds();
+
 // The size of one transform's buffers from which choose_fft_run counts their first touch.
 inline constexpr double fresh_bytes_counted = 4.0 * 1024 * 1024;
 
@@ -45,6 +33,10 @@ struct DirectWork {
 };
 DirectWork direct_work(const Geometry& core);
 double direct_seconds(const Geometry& core, ElementType type);
+
+// What a tile of a 2D core costs beyond its transforms, per element of its padded block (loading
+// with the halo, the product, the gathers and scatters); see cost_model.cpp for its measurement.
+double tile_element_seconds(ElementType type);
 
 // The FFT core's work for one slice of `core` in one transform: the padded size N, the
 // doublings of its data beyond fft_cache_bytes, and whether the transform has several axes.

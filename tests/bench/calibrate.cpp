@@ -1,5 +1,5 @@
-// Measures the constants of the cost model behind Method::automatic (lib/src/cost_model.cpp) on
-// this machine, then checks the model on a sweep: same-mode 1D and 2D convolutions, inputs 64 to
+// Measures the constants of the cost model behind Method::automatic on this machine
+// (fftconv::calibrate, printed for lib/src/cost_constants.cpp), then checks the model on a sweep: same-mode 1D and 2D convolutions, inputs 64 to
 // 4096 (1D also 16384 and 65536), kernels 1 to 257, the time of a Method::automatic call against
 // the faster of Method::direct and Method::fft, all three measured in this run. `calibrate --help`
 // lists the modes; `--sweep --csv DIR` writes what scripts/plot_benchmarks.py draws for
@@ -52,77 +52,6 @@ Image<T> random_image(Shape s, std::mt19937_64& rng) {
             v = static_cast<T>(u(rng));
     }
     return img;
-}
-
-struct Point {
-    Shape a, b;
-    Mode mode;
-};
-
-// Least squares for y ≈ X·c with X's columns the features, by the normal equations (a handful of unknowns).
-std::vector<double> fit(const std::vector<std::vector<double>>& X, const std::vector<double>& y) {
-    const std::size_t k = X[0].size();
-    // Weight each point by 1/y so that small and large cases count alike (relative error).
-    std::vector<std::vector<double>> A(k, std::vector<double>(k + 1, 0));
-    for (std::size_t i = 0; i < X.size(); ++i)
-        for (std::size_t r = 0; r < k; ++r) {
-            for (std::size_t c = 0; c < k; ++c) A[r][c] += X[i][r] * X[i][c] / (y[i] * y[i]);
-            A[r][k] += X[i][r] / y[i];
-        }
-    for (std::size_t p = 0; p < k; ++p)
-        for (std::size_t r = 0; r < k; ++r)
-            if (r != p) {
-                const double f = A[r][p] / A[p][p];
-                for (std::size_t c = p; c <= k; ++c) A[r][c] -= f * A[p][c];
-            }
-    std::vector<double> coef(k);
-    for (std::size_t r = 0; r < k; ++r) coef[r] = std::max(A[r][k] / A[r][r], 0.0);
-    return coef;
-}
-
-// The fitting grid: same-mode convolutions around the crossover, deliberately not the points the
-// check below times, so the check tests the model on shapes it was not fitted to.
-std::vector<Point> fitting_grid() {
-    std::vector<Point> grid;
-    for (std::ptrdiff_t n : {100, 500, 3000, 20000, 100000})
-        for (std::ptrdiff_t k : {5, 15, 40, 100, 300})
-            if (k <= n) grid.push_back({{1, n}, {1, k}, Mode::same});
-    for (std::ptrdiff_t n : {50, 100, 200, 400, 800})
-        for (std::ptrdiff_t k : {1, 3, 7, 13, 25})
-            if (n * n * k * k <= 800 * 800 * 13 * 13) grid.push_back({{n, n}, {k, k}, Mode::same});
-    for (std::ptrdiff_t n : {16384, 262144, 1048576}) grid.push_back({{1, n}, {1, 1}, Mode::valid});
-    for (std::ptrdiff_t n : {1024, 2048}) grid.push_back({{n, n}, {1, 1}, Mode::valid});
-    // Large 2D transforms, whose data outgrow the cache (the FFT side only: direct is too slow).
-    for (std::ptrdiff_t n : {1024, 2048})
-        for (std::ptrdiff_t k : {17, 65}) grid.push_back({{n, n}, {k, k}, Mode::same});
-    return grid;
-}
-
-template <class T>
-void calibrate(std::mt19937_64& rng) {
-    const ElementType type = element_type_v<T>;
-    std::vector<std::vector<double>> Xd, Xf;
-    std::vector<double> yd, yf;
-    for (const Point& p : fitting_grid()) {
-        const auto a = random_image<T>(p.a, rng), b = random_image<T>(p.b, rng);
-        const Names names{"calibrate", "a", "b", false};
-        const Geometry g =
-            make_strategy(names, make_geometry(names, p.a, p.b, p.mode), type, {Method::direct, Context::current()})
-                .core;
-        const DirectWork d = direct_work(g);
-        if (d.macs < 2e8) {  // a fraction of a second
-            yd.push_back(median_seconds([&] { (void)convolve(a, b, p.mode, Method::direct); }));
-            Xd.push_back({d.macs, d.calls});
-        }
-        const FftWork f = fft_work(g, type, planner_effort());
-        const double nlogn = 3 * f.n * std::log2(std::max(f.n, 2.0));
-        yf.push_back(median_seconds([&] { (void)convolve(a, b, p.mode, Method::fft); }));
-        // 1D and 2D transforms apart: per n·log n, a 2D one costs several times a 1D one here.
-        Xf.push_back({1, f.multi_axis ? 0 : nlogn, f.multi_axis ? nlogn : 0, nlogn * f.spill});
-    }
-    const auto direct = fit(Xd, yd), fft = fit(Xf, yf);
-    std::printf("    // %s: %zu direct and %zu FFT timings\n    {%.3g, %.3g, %.3g, %.3g, %.3g, %.3g},\n",
-                to_string(type), yd.size(), yf.size(), direct[0], direct[1], fft[0], fft[1], fft[2], fft[3]);
 }
 
 // The sweep's shapes, the one grid behind --check and --sweep (and so behind the numbers
@@ -368,7 +297,8 @@ void print_summary(const std::vector<SweepRow>& rows, const SweepSettings& setti
 
 constexpr const char* usage =
     "usage: calibrate [--check | --sweep] [--csv DIR] [--quick] [--complex] [--verbose]\n"
-    "  (no mode)  fit the cost model's constants and print them as C++, then run the sweep\n"
+    "  (no mode)  fit the cost model's constants (fftconv::calibrate) and print them as C++, then\n"
+    "             run the sweep with them\n"
     "  --check    the sweep only: the points beyond 1.2x, a summary and the goal line\n"
     "  --sweep    the sweep only, every point and the crossover per input\n"
     "  --csv DIR  also write DIR/sweep.csv (scripts/plot_benchmarks.py draws it)\n"
@@ -407,11 +337,17 @@ int main(int argc, char** argv) {
     try {
         std::mt19937_64 rng(42);
         if (fit_constants) {
-            std::printf("Fitted constants {mac, call, fft_fixed, fft_nlogn, fft_nlogn_2d, fft_spill} (seconds):\n");
-            calibrate<float>(rng);
-            calibrate<double>(rng);
-            calibrate<std::complex<float>>(rng);
-            calibrate<std::complex<double>>(rng);
+            // fftconv::calibrate's fit, printed for cost_constants.cpp's built-in table; the sweep
+            // below then runs with it installed.
+            const Calibration c = fftconv::calibrate();
+            std::printf("Fitted in %.0f s on %s; fresh memory %.3g s per byte.\n", c.seconds, c.model.machine.c_str(),
+                        c.model.fresh_byte);
+            std::printf("  //  mac       call      fft_fixed  fft_nlogn  fft_nlogn_2d  fft_spill  fft_tile  direct_fixed\n");
+            for (const CostModel::Type& t : c.model.types)
+                std::printf("  {%.3g, %.3g, %.3g, %.3g, %.3g, %.3g, %.3g, %.3g},\n", t.mac, t.call, t.fft_fixed,
+                            t.fft_nlogn, t.fft_nlogn_2d, t.fft_spill, t.fft_tile, t.direct_fixed);
+            std::printf("Checked on %zu other calls: estimate / measured median %.2f, worst %.2fx.\n", c.checks.size(),
+                        c.median_ratio, c.worst_ratio);
         }
         const std::vector<SweepShape> grid = sweep_grid(settings.quick);
         std::vector<ElementType> types{ElementType::float32, ElementType::float64};

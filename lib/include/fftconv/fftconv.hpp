@@ -19,6 +19,7 @@
 #pragma once
 
 #include "fftconv/array.hpp"
+#include "fftconv/calibration.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/convolver.hpp"
 #include "fftconv/filters.hpp"
