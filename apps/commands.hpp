@@ -16,5 +16,6 @@ Command lowpass_command();
 Command match_command();
 Command conv_command();
 Command compare_command();
+Command calibrate_command();
 
 }  // namespace app

@@ -16,7 +16,8 @@ namespace {
 
 const std::vector<app::Command>& commands() {
     static const std::vector<app::Command> all = {app::sobel_command(), app::blur_command(), app::lowpass_command(),
-                                                  app::match_command(), app::conv_command(), app::compare_command()};
+                                                  app::match_command(), app::conv_command(), app::compare_command(),
+                                                  app::calibrate_command()};
     return all;
 }
 
@@ -25,7 +26,7 @@ void usage(FILE* out) {
                  "usage: fftconv COMMAND [ARGS]      (fftconv COMMAND --help for each command's options)\n\n"
                  "Convolution, filtering and template matching, computed directly or through the FFT.\n\ncommands:\n");
     for (const app::Command& c : commands())
-        std::fprintf(out, "  %-8s %s\n", c.spec.name.c_str(), c.spec.brief.c_str());
+        std::fprintf(out, "  %-10s %s\n", c.spec.name.c_str(), c.spec.brief.c_str());
     std::fprintf(out, "\nexit status: 0 success, 1 a processing error, 2 bad usage\n");
 }
 

@@ -10,7 +10,7 @@ using namespace apps_test;
 
 TEST_CASE("every subcommand has --help with an example; unknown commands and options are usage errors") {
     Scratch s;
-    for (const char* c : {"sobel", "blur", "lowpass", "match", "conv", "compare"}) {
+    for (const char* c : {"sobel", "blur", "lowpass", "match", "conv", "compare", "calibrate"}) {
         const Result r = run({c, "--help"}, s);
         CAPTURE(c);
         CHECK(r.status == 0);

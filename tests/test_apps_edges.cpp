@@ -470,3 +470,27 @@ TEST_CASE("--gray, match --threshold, lowpass's default shape") {
     REQUIRE(run({"lowpass", camera, s / "lp.tif", "--cutoff", "0.1", "--raw"}, s).status == 0);
     CHECK(max_diff(read_raw(s / "lp.tif"), lowpass(camera_image(), 0.1, FilterShape::gaussian)) < 1e-3);
 }
+
+TEST_CASE("calibrate: measures, writes the per-user file later runs load, and --show says which is in force") {
+    Scratch s;
+    const std::string file = s / "cal.txt";
+    Result r = run({"calibrate", "--quick", "--out", file}, s);
+    REQUIRE(r.status == 0);
+    CHECK(contains(r.out, "wrote " + file));
+    CHECK(contains(r.out, "estimates were"));
+    CHECK(slurp(file).find("fftconv cost model 1\nmachine ") == 0);
+    // Later processes load it (FFTCONV_CALIBRATION names another file than the per-user one).
+    REQUIRE(setenv("FFTCONV_CALIBRATION", file.c_str(), 1) == 0);
+    r = run({"calibrate", "--show"}, s);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "in force: the calibration in " + file));
+    REQUIRE(setenv("FFTCONV_CALIBRATION", "none", 1) == 0);
+    r = run({"calibrate", "--show"}, s);
+    CHECK(contains(r.out, "in force: the built-in constants"));
+    // Bad usage, and a file that cannot be written (its directory is a file): nothing left behind.
+    CHECK(run({"calibrate", "extra"}, s).status == 2);
+    CHECK(run({"calibrate", "--show", "--quick"}, s).status == 2);
+    r = run({"calibrate", "--quick", "--out", file + "/x.txt"}, s);
+    CHECK(r.status == 1);
+    CHECK(contains(r.err, "cannot write '" + file + "/x.txt'"));
+}
