@@ -1,6 +1,9 @@
 #include "image_io.hpp"
 
 #include <fcntl.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +11,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -593,21 +597,94 @@ bool float_output(const std::string& ext, const WriteOptions& options) {
 
 }  // namespace
 
+namespace {
+
+// The float thresholds that compare with a float as the double t does: v < t exactly when
+// v < above(t), and v > t exactly when v > below(t).
+float above(double t) {
+    const auto f = static_cast<float>(t);
+    return static_cast<double>(f) >= t ? f : std::nextafter(f, INFINITY);
+}
+float below(double t) {
+    const auto f = static_cast<float>(t);
+    return static_cast<double>(f) <= t ? f : std::nextafter(f, -INFINITY);
+}
+
+}  // namespace
+
 void SampleCounts::add(const float* values, std::size_t n, double low, double high) {
+    // One pass in float without a branch per sample (which cost 13% of a whole identity-kernel
+    // run on a 4096² colour picture), four samples at a time with SSE2 where there is SSE2 (GCC
+    // does not vectorize the float minimum and maximum by itself), in chunks whose counts fit 32
+    // bits. NaN fails every comparison; infinities are counted apart and kept out of the range
+    // and of the outside and clipped counts.
     const double slack = 0.02 * (high - low);
-    for (std::size_t i = 0; i < n; ++i) {
-        const float v = values[i];
-        if (std::isnan(v)) {
-            ++nan;
-        } else if (std::isinf(v)) {
-            ++(v > 0 ? positive : negative);
-        } else {
-            ++finite;
-            lo = std::min(lo, static_cast<double>(v));
-            hi = std::max(hi, static_cast<double>(v));
-            outside += v < low - slack || v > high + slack;
-            clipped += v < low || v > high;
+    const float out_lo = above(low - slack), out_hi = below(high + slack), clip_lo = above(low),
+                clip_hi = below(high);
+    float lo_f = INFINITY, hi_f = -INFINITY;
+    for (std::size_t start = 0; start < n; start += std::size_t{1} << 30) {
+        const std::size_t end = std::min(n, start + (std::size_t{1} << 30));
+        std::uint32_t nans = 0, pos = 0, neg = 0, out = 0, clip = 0;
+        std::size_t i = start;
+#if defined(__SSE2__)
+        const __m128 inf = _mm_set1_ps(INFINITY), minus_inf = _mm_set1_ps(-INFINITY),
+                     sign = _mm_set1_ps(-0.0f);
+        const __m128 olo = _mm_set1_ps(out_lo), ohi = _mm_set1_ps(out_hi), clo = _mm_set1_ps(clip_lo),
+                     chi = _mm_set1_ps(clip_hi);
+        __m128 vlo = inf, vhi = minus_inf;
+        __m128i cnan = _mm_setzero_si128(), cpos = cnan, cneg = cnan, cout = cnan, cclip = cnan;
+        for (; i + 4 <= end; i += 4) {
+            const __m128 v = _mm_loadu_ps(values + i);
+            const __m128 fin = _mm_cmplt_ps(_mm_andnot_ps(sign, v), inf);  // false for NaN
+            cnan = _mm_sub_epi32(cnan, _mm_castps_si128(_mm_cmpunord_ps(v, v)));
+            cpos = _mm_sub_epi32(cpos, _mm_castps_si128(_mm_cmpeq_ps(v, inf)));
+            cneg = _mm_sub_epi32(cneg, _mm_castps_si128(_mm_cmpeq_ps(v, minus_inf)));
+            vlo = _mm_min_ps(vlo, _mm_or_ps(_mm_and_ps(fin, v), _mm_andnot_ps(fin, inf)));
+            vhi = _mm_max_ps(vhi, _mm_or_ps(_mm_and_ps(fin, v), _mm_andnot_ps(fin, minus_inf)));
+            const __m128 o = _mm_and_ps(fin, _mm_or_ps(_mm_cmplt_ps(v, olo), _mm_cmpgt_ps(v, ohi)));
+            const __m128 c = _mm_and_ps(fin, _mm_or_ps(_mm_cmplt_ps(v, clo), _mm_cmpgt_ps(v, chi)));
+            cout = _mm_sub_epi32(cout, _mm_castps_si128(o));
+            cclip = _mm_sub_epi32(cclip, _mm_castps_si128(c));
         }
+        alignas(16) float lanes[4];
+        alignas(16) std::uint32_t counts[4];
+        _mm_store_ps(lanes, vlo);
+        for (float x : lanes) lo_f = std::min(lo_f, x);
+        _mm_store_ps(lanes, vhi);
+        for (float x : lanes) hi_f = std::max(hi_f, x);
+        const auto sum = [&](__m128i c) {
+            _mm_store_si128(reinterpret_cast<__m128i*>(counts), c);
+            return counts[0] + counts[1] + counts[2] + counts[3];
+        };
+        nans += sum(cnan);
+        pos += sum(cpos);
+        neg += sum(cneg);
+        out += sum(cout);
+        clip += sum(cclip);
+#endif
+        for (; i < end; ++i) {
+            const float v = values[i];
+            const bool is_finite = std::fabs(v) < INFINITY;  // false for NaN too
+            nans += v != v;
+            pos += v == INFINITY;
+            neg += v == -INFINITY;
+            if (is_finite) {
+                lo_f = std::min(lo_f, v);
+                hi_f = std::max(hi_f, v);
+            }
+            out += is_finite & ((v < out_lo) | (v > out_hi));
+            clip += is_finite & ((v < clip_lo) | (v > clip_hi));
+        }
+        nan += nans;
+        positive += pos;
+        negative += neg;
+        outside += out;
+        clipped += clip;
+        finite += (end - start) - nans - pos - neg;
+    }
+    if (lo_f <= hi_f) {
+        lo = std::min(lo, static_cast<double>(lo_f));
+        hi = std::max(hi, static_cast<double>(hi_f));
     }
 }
 
