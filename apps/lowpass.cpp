@@ -126,7 +126,8 @@ Command lowpass_command() {
          border_option("reflect: pad by half the image first so edges do not wrap; wrap: no padding"),
          method_option()},
         "The FFT treats an image as periodic, so a bright left edge would bleed into a dark right edge;\n"
-        "unless --border is wrap the image is first extended by half its size on every side, then cropped.\n"
+        "unless --border is wrap the image is first extended by at least half its size on every side (to a\n"
+        "length FFTW transforms fast), then cropped.\n"
         "--method direct sums the same circular convolution with the spatial kernel: exact, but O(N^2).",
         "  fftconv lowpass samples/camera.png smooth.png --cutoff 0.1 --shape butterworth --spectrum spectrum.png",
     };
