@@ -37,10 +37,10 @@ int run(const Args& args) {
     }
     if (path.empty())
         throw UsageError(
-            "no place for the calibration file: set FFTCONV_CALIBRATION, XDG_CACHE_HOME or HOME, or "
-            "give --out FILE");
+            "no place for the calibration file (FFTCONV_CALIBRATION is none, or it, XDG_CACHE_HOME and HOME are "
+            "unset): give --out FILE");
     std::fprintf(stderr, "calibrate: timing direct and FFT convolutions on one core (%s)...\n",
-                 args.has("quick") ? "a few seconds" : "about half a minute");
+                 args.has("quick") ? "a few seconds" : "about 40 seconds");
     const fftconv::Calibration c = fftconv::calibrate(args.has("quick"));
     print_model(c.model);
     std::printf(

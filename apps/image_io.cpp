@@ -682,9 +682,9 @@ void SampleCounts::add(const float* values, std::size_t n, double low, double hi
         clipped += clip;
         finite += (end - start) - nans - pos - neg;
     }
-    if (lo_f <= hi_f) {
-        lo = std::min(lo, static_cast<double>(lo_f));
-        hi = std::max(hi, static_cast<double>(hi_f));
+    if (lo_f <= hi_f) {  // + 0 makes a -0 (which SSE's min may keep where std::min kept 0) print as 0
+        lo = std::min(lo, static_cast<double>(lo_f) + 0.0);
+        hi = std::max(hi, static_cast<double>(hi_f) + 0.0);
     }
 }
 

@@ -1,10 +1,14 @@
 #include "cost_constants.hpp"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <locale>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -42,7 +46,7 @@ void load_default() {
     try {
         const std::string path = calibration_path();
         if (!path.empty()) (void)load_file(path);
-    } catch (const Error&) {
+    } catch (const std::exception&) {  // an unreadable, foreign or broken file
     }
 }
 
@@ -91,7 +95,8 @@ std::string machine_name() {
     for (std::string line; std::getline(in, line);)
         if (line.rfind("model name", 0) == 0) {
             const auto colon = line.find(':');
-            if (colon != std::string::npos) cpu = line.substr(line.find_first_not_of(' ', colon + 1));
+            const auto name = colon == std::string::npos ? colon : line.find_first_not_of(' ', colon + 1);
+            if (name != std::string::npos) cpu = line.substr(name);
             break;
         }
     return cpu + " / " + simd_instruction_set();
@@ -111,16 +116,21 @@ std::string calibration_path() {
 
 void save_calibration(const CostModel& model, const std::string& path) {
     if (path.empty())
-        throw InvalidArgument("save_calibration: no path (FFTCONV_CALIBRATION, XDG_CACHE_HOME and HOME are unset)");
+        throw InvalidArgument(
+            "save_calibration: no path (FFTCONV_CALIBRATION is none, or it, XDG_CACHE_HOME and HOME are unset)");
     std::error_code ec;
     const std::filesystem::path dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    const std::string temp = path + ".tmp" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
+    // A temporary name of this process and thread, renamed into place: a reader never sees half a
+    // file, and two calibrations at once each write their own.
+    const std::string temp = path + ".tmp" + std::to_string(::getpid()) + "." +
+                             std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
     {
         std::ofstream out(temp, std::ios::trunc);
+        out.imbue(std::locale::classic());  // "1.6e-09" whatever the program's locale
         out << detail::file_header << "\n";
         out << "machine " << model.machine << "\n";
-        out.precision(6);
+        out.precision(std::numeric_limits<double>::max_digits10);  // read back exactly
         out << "fresh_byte " << model.fresh_byte << "\n";
         const char* names[4] = {"float32", "float64", "complex64", "complex128"};
         for (std::size_t i = 0; i < 4; ++i) {
@@ -149,8 +159,12 @@ bool load_file(const std::string& path) {
     if (path.empty() || !std::filesystem::exists(path, ec)) return false;
     std::ifstream in(path);
     if (!in) throw BackendError("load_calibration: cannot read '" + path + "'");
+    in.imbue(std::locale::classic());
     const auto bad = [&](int line, const std::string& why) {
         return BackendError("load_calibration: '" + path + "' line " + std::to_string(line) + ": " + why);
+    };
+    const auto incomplete = [&](const std::string& why) {
+        return BackendError("load_calibration: '" + path + "' ends without " + why);
     };
     CostModel model;
     std::string line;
@@ -166,11 +180,15 @@ bool load_file(const std::string& path) {
     for (int number = 3; std::getline(in, line); ++number) {
         if (line.empty()) continue;
         std::istringstream words(line);
+        words.imbue(std::locale::classic());
         std::string key;
         words >> key;
         const auto positive = [](double v) { return v >= 0 && v < 1; };
+        // Nothing may follow a line's numbers.
+        const auto ended = [&] { return (words >> std::ws).eof(); };
         if (key == "fresh_byte") {
-            if (!(words >> model.fresh_byte) || !positive(model.fresh_byte))
+            if (fresh) throw bad(number, "a second fresh_byte line");
+            if (!(words >> model.fresh_byte) || !positive(model.fresh_byte) || !ended())
                 throw bad(number, "a bad fresh_byte value");
             fresh = true;
             continue;
@@ -178,9 +196,11 @@ bool load_file(const std::string& path) {
         std::size_t i = 0;
         while (i < 4 && key != names[i]) ++i;
         if (i == 4) throw bad(number, "unknown key '" + key + "'");
+        if (seen[i]) throw bad(number, "a second line for " + key);
         CostModel::Type& t = model.types[i];
         if (!(words >> t.mac >> t.call >> t.fft_fixed >> t.fft_nlogn >> t.fft_nlogn_2d >> t.fft_spill >> t.fft_tile >>
-              t.direct_fixed))
+              t.direct_fixed) ||
+            !ended())
             throw bad(number, "expected eight numbers after " + key);
         for (double v :
              {t.mac, t.call, t.fft_fixed, t.fft_nlogn, t.fft_nlogn_2d, t.fft_spill, t.fft_tile, t.direct_fixed})
@@ -188,8 +208,8 @@ bool load_file(const std::string& path) {
         seen[i] = true;
     }
     for (std::size_t i = 0; i < 4; ++i)
-        if (!seen[i]) throw bad(0, std::string("no line for ") + names[i]);
-    if (!fresh) throw bad(0, "no fresh_byte line");
+        if (!seen[i]) throw incomplete(std::string("a line for ") + names[i]);
+    if (!fresh) throw incomplete("a fresh_byte line");
     detail::install_cost_model(model);
     return true;
 }

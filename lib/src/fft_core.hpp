@@ -18,6 +18,25 @@
 
 namespace fftconv::detail {
 
+// A filter given by its frequency response rather than by a kernel (a low-pass, say), for an
+// FftCore's cyclic form: it multiplies the spectrum's lines along axis 0 in place, each while
+// the core holds it in cache, so no spectrum-sized array of gains is ever made.
+template <class R>
+class SpectralGain {
+public:
+    virtual ~SpectralGain() = default;
+    // spectrum[i] *= scale · H for the n frequencies i of axis 0 (FFTW's order: 0, 1, ...,
+    // then the negative ones) on line `line`: at rank 2 the last axis's frequency index (0 to
+    // n_last / 2 for a real transform); at rank 3 and up the middle axes' frequency indices and
+    // that, flattened in row-major order (last axis fastest); at rank 1 (line 0) the whole half
+    // spectrum along the axis.
+    virtual void multiply(std::ptrdiff_t line, R scale, std::complex<R>* spectrum, std::ptrdiff_t n) const = 0;
+};
+
+// The bytes an FftCore of `type` for g allocates, with `kernels` kernel spectra.
+// @throws InvalidArgument  as fft_dims.
+Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort, std::size_t kernels = 1);
+
 // Holds the spectra of one or more kernels for a core geometry (every axis convolved: source
 // extents g.a, kernel extents g.b, a window of the full result) and applies them: load, forward
 // transform, multiply, inverse transform, read the window. Real T uses r2c/c2r along the last
@@ -34,23 +53,6 @@ namespace fftconv::detail {
 // source leaves zero are never transformed (padding), and lines outside the kept window never
 // transformed back. Measured on a 2240² float r2c+c2r: FFTW's 2D plans 89 ms (estimate), 49 ms
 // (measure); this way 37 ms (estimate).
-// A filter given by its frequency response rather than by a kernel (a low-pass, say), for an
-// FftCore's cyclic form: it multiplies the spectrum's lines along axis 0 in place, each while
-// the core holds it in cache, so no spectrum-sized array of gains is ever made.
-template <class R>
-class SpectralGain {
-public:
-    virtual ~SpectralGain() = default;
-    // spectrum[i] *= scale · H for the n frequencies i of axis 0 (FFTW's order: 0, 1, ...,
-    // then the negative ones) on line `line`: at rank 2 the last axis's frequency index (0 to
-    // n_last / 2 for a real transform); at rank 1 (line 0) the whole half spectrum along the axis.
-    virtual void multiply(std::ptrdiff_t line, R scale, std::complex<R>* spectrum, std::ptrdiff_t n) const = 0;
-};
-
-// The bytes an FftCore of `type` for g allocates, with `kernels` kernel spectra.
-// @throws InvalidArgument  as fft_dims.
-Bytes fft_core_bytes(const Geometry& g, ElementType type, PlannerEffort effort, std::size_t kernels = 1);
-
 template <Scalar T>
 class FftCore {
 public:

@@ -53,7 +53,7 @@ struct Calibration {
 
 /// The per-user file calibrate's constants are kept in: $FFTCONV_CALIBRATION if set, else
 /// $XDG_CACHE_HOME/fftconv/calibration.txt, else $HOME/.cache/fftconv/calibration.txt ("" when
-/// none of them is set).
+/// FFTCONV_CALIBRATION is "none", or none of them is set).
 [[nodiscard]] std::string calibration_path();
 
 /// Writes `model` to `path` (a temporary file renamed into place; the directory is made if

@@ -175,8 +175,8 @@ enum class FilterShape { ideal, gaussian, butterworth };
 /// has the image's size. The FFT treats the image as periodic, so a bright left edge would bleed
 /// into a dark right edge: unless `border` is wrap (no padding: the plain periodic filter), the
 /// image is extended by at least half its size on every side with `border` (to the padded length
-/// FFTW transforms fastest; the border is read as the transform loads, never copied), and the
-/// result cropped back.
+/// FFTW transforms fastest; the FFT method reads the border as the transform loads, without a
+/// padded copy), and the result cropped back.
 /// Method::direct computes the same circular convolution with the filter's spatial kernel, the
 /// inverse FFT of H — exact, and O(N²): a reference for small images.
 /// @throws Error  empty image, cutoff <= 0, order < 1.
