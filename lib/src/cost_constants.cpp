@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <forward_list>
 #include <fstream>
 #include <limits>
 #include <locale>
@@ -84,9 +85,14 @@ const CostConstants& cost_constants(ElementType type) {
 }
 
 void install_cost_model(const CostModel& model) {
-    // Never freed: calls running on another thread may hold references to the old one. A model
-    // is a few hundred bytes, and a process installs one per calibrate or load call.
-    active.store(new CostModel(model), std::memory_order_release);
+    // Every model installed stays for the process, in a list reachable from here: calls running
+    // on another thread may hold references to an older one. A model is a few hundred bytes, and
+    // a process installs one per calibrate or load call.
+    static std::mutex mutex;
+    static auto* const installed = new std::forward_list<CostModel>;
+    std::scoped_lock lock(mutex);
+    installed->push_front(model);
+    active.store(&installed->front(), std::memory_order_release);
 }
 
 std::string machine_name() {
