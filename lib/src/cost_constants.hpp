@@ -10,7 +10,7 @@ namespace fftconv::detail {
 // Per element type, seconds per unit of work (calibration.hpp's CostModel::Type).
 using CostConstants = CostModel::Type;
 
-// The model in force. The reference stays valid for the process: installed models are never freed.
+// The model in force. The reference stays valid for the process: installed models are kept.
 const CostModel& active_cost_model();
 const CostConstants& cost_constants(ElementType type);
 
