@@ -17,6 +17,7 @@
 #include "fftconv/settings.hpp"
 #include "strategy.hpp"
 #include "tiles.hpp"
+#include "timed_calls.hpp"
 
 namespace fftconv {
 
@@ -28,7 +29,10 @@ double since(clock_type::time_point t0) {
     return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-// Median seconds of fn() over runs filling `fill` seconds (3 to 200 runs), after one warm-up.
+}  // namespace
+
+namespace detail {
+
 double median_seconds(const std::function<void()>& fn, double fill) {
     fn();
     std::vector<double> times;
@@ -42,8 +46,15 @@ double median_seconds(const std::function<void()>& fn, double fill) {
     return times[times.size() / 2];
 }
 
+}  // namespace detail
+
+namespace {
+
+using detail::median_seconds;
+using detail::random_image;
+
 // Least squares for y ≈ X·c, each point weighted by 1/y (relative error: small and large calls
-// count alike), by the normal equations (six unknowns at most); coefficients kept non-negative.
+// count alike), by the normal equations (five unknowns at most); coefficients kept non-negative.
 std::vector<double> fit(const std::vector<std::vector<double>>& X, const std::vector<double>& y) {
     const std::size_t k = X[0].size();
     std::vector<std::vector<double>> A(k, std::vector<double>(k + 1, 0));
@@ -99,20 +110,7 @@ std::vector<Point> check_grid(bool quick) {
     return grid;
 }
 
-template <class T>
-Image<T> random_image(Shape s, std::mt19937_64& rng) {
-    std::uniform_real_distribution<double> u(-1, 1);
-    Image<T> img(s);
-    for (T& v : img.values()) {
-        if constexpr (is_complex_v<T>)
-            v = T(static_cast<real_t<T>>(u(rng)), static_cast<real_t<T>>(u(rng)));
-        else
-            v = static_cast<T>(u(rng));
-    }
-    return img;
-}
-
-// The constants of one element type: the direct sum's two and the FFT's four, each fitted to
+// The constants of one element type: the direct sum's three and the FFT's five, each fitted to
 // that method's timings.
 template <class T>
 CostModel::Type measure_type(bool quick, double fill, std::mt19937_64& rng) {
@@ -122,9 +120,9 @@ CostModel::Type measure_type(bool quick, double fill, std::mt19937_64& rng) {
     for (const Point& p : fitting_grid(quick)) {
         const auto a = random_image<T>(p.a, rng), b = random_image<T>(p.b, rng);
         const detail::Names names{"calibrate", "a", "b", false};
-        const detail::Geometry g = detail::make_strategy(names, detail::make_geometry(names, p.a, p.b, p.mode), type,
-                                                         {Method::direct, detail::Context::current()})
-                                       .core;
+        const detail::Geometry geometry = detail::make_geometry(names, p.a, p.b, p.mode);
+        const detail::Geometry g =
+            detail::make_strategy(names, geometry, type, {Method::direct, detail::Context::current()}).core;
         const detail::DirectWork d = detail::direct_work(g);
         if (d.macs < 2e8) {  // a fraction of a second
             yd.push_back(median_seconds([&] { (void)convolve(a, b, p.mode, Method::direct); }, fill));
@@ -133,8 +131,8 @@ CostModel::Type measure_type(bool quick, double fill, std::mt19937_64& rng) {
         // The FFT's features as the strategy runs it: one transform of everything (the input's,
         // the kernel's and the inverse), or tiles (two transforms and a fixed cost each, the
         // kernel's transform once, and in 2D their handling per element of each block).
-        const detail::Strategy s = detail::make_strategy(names, detail::make_geometry(names, p.a, p.b, p.mode), type,
-                                                         {Method::fft, detail::Context::current()});
+        const detail::Strategy s =
+            detail::make_strategy(names, geometry, type, {Method::fft, detail::Context::current()});
         const bool tiled = s.tile.rank() > 0;
         const detail::FftWork f =
             detail::fft_work(tiled ? detail::tile_geometry(s.core, s.tile) : s.core, type, planner_effort());

@@ -1,9 +1,8 @@
 // Measures the constants of the cost model behind Method::automatic on this machine
-// (fftconv::calibrate, printed for lib/src/cost_constants.cpp), then checks the model on a sweep: same-mode 1D and 2D convolutions, inputs 64 to
-// 4096 (1D also 16384 and 65536), kernels 1 to 257, the time of a Method::automatic call against
-// the faster of Method::direct and Method::fft, all three measured in this run. `calibrate --help`
-// lists the modes; `--sweep --csv DIR` writes what scripts/plot_benchmarks.py draws for
-// docs/benchmarks.md.
+// (fftconv::calibrate, printed for lib/src/cost_constants.cpp), then checks the model on a sweep: same-mode 1D and 2D
+// convolutions, inputs 64 to 4096 (1D also 16384 and 65536), kernels 1 to 257, the time of a Method::automatic call
+// against the faster of Method::direct and Method::fft, all three measured in this run. `calibrate --help` lists the
+// modes; `--sweep --csv DIR` writes what scripts/plot_benchmarks.py draws for docs/benchmarks.md.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -19,40 +18,15 @@
 #include "cost_model.hpp"
 #include "fftconv/fftconv.hpp"
 #include "strategy.hpp"
+#include "timed_calls.hpp"
 
 using namespace fftconv;
 using namespace fftconv::detail;
 
 namespace {
 
-// Median seconds of fn() over enough runs to fill `fill` seconds (at least 3), after one warm-up run.
-double median_seconds(const std::function<void()>& fn, double fill = 0.3) {
-    using clock = std::chrono::steady_clock;
-    fn();
-    std::vector<double> times;
-    const auto start = clock::now();
-    while (times.size() < 3 ||
-           (std::chrono::duration<double>(clock::now() - start).count() < fill && times.size() < 200)) {
-        const auto t0 = clock::now();
-        fn();
-        times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
-    }
-    std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-    return times[times.size() / 2];
-}
-
-template <class T>
-Image<T> random_image(Shape s, std::mt19937_64& rng) {
-    std::uniform_real_distribution<double> u(-1, 1);
-    Image<T> img(s);
-    for (T& v : img.values()) {
-        if constexpr (is_complex_v<T>)
-            v = T(static_cast<real_t<T>>(u(rng)), static_cast<real_t<T>>(u(rng)));
-        else
-            v = static_cast<T>(u(rng));
-    }
-    return img;
-}
+using fftconv::detail::median_seconds;
+using fftconv::detail::random_image;
 
 // The sweep's shapes, the one grid behind --check and --sweep (and so behind the numbers
 // docs/benchmarks.md quotes): same-mode convolutions of a 1xn signal or an nxn image with a 1xk or
@@ -342,7 +316,8 @@ int main(int argc, char** argv) {
             const Calibration c = fftconv::calibrate();
             std::printf("Fitted in %.0f s on %s; fresh memory %.3g s per byte.\n", c.seconds, c.model.machine.c_str(),
                         c.model.fresh_byte);
-            std::printf("  //  mac       call      fft_fixed  fft_nlogn  fft_nlogn_2d  fft_spill  fft_tile  direct_fixed\n");
+            std::printf(
+                "  //  mac       call      fft_fixed  fft_nlogn  fft_nlogn_2d  fft_spill  fft_tile  direct_fixed\n");
             for (const CostModel::Type& t : c.model.types)
                 std::printf("  {%.3g, %.3g, %.3g, %.3g, %.3g, %.3g, %.3g, %.3g},\n", t.mac, t.call, t.fft_fixed,
                             t.fft_nlogn, t.fft_nlogn_2d, t.fft_spill, t.fft_tile, t.direct_fixed);
