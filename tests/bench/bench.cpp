@@ -33,6 +33,7 @@
 
 #include "fftconv/fftconv.hpp"
 #include "fftconv/opencv.hpp"
+#include "one_call.hpp"
 #include "raw_fftw.hpp"
 
 using namespace fftconv;
@@ -93,24 +94,6 @@ Image<T> camera(std::ptrdiff_t rows, std::ptrdiff_t cols) {
                cv::INTER_LINEAR);
     resized.convertTo(converted, std::is_same_v<T, float> ? CV_32F : CV_64F, 1.0 / 255);
     return to_image<T>(converted);
-}
-
-template <Real T>
-Image<T> random_image(std::ptrdiff_t rows, std::ptrdiff_t cols, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> u(-1, 1);
-    Image<T> img(rows, cols);
-    for (T& v : img.values()) v = static_cast<T>(u(rng));
-    return img;
-}
-
-template <Real T>
-Array<T> random_array(const Extents& shape, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> u(-1, 1);
-    Array<T> a(shape);
-    for (T& v : a.values()) v = static_cast<T>(u(rng));
-    return a;
 }
 
 // Minor and major page faults of each call of a timed function (getrusage): a fresh page costs

@@ -33,33 +33,19 @@
 
 #include "fftconv/fftconv.hpp"
 #include "fftconv/opencv.hpp"
+#include "one_call.hpp"
 #include "raw_fftw.hpp"
 
 using namespace fftconv;
 
 namespace {
 
-template <class T>
-Image<T> random_image(std::ptrdiff_t rows, std::ptrdiff_t cols, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> u(-1, 1);
-    Image<T> img(rows, cols);
-    for (T& v : img.values()) v = static_cast<T>(u(rng));
-    return img;
-}
-
 // Times `calls` calls of `fn`, each printed with its page faults; `output_bytes` is what one call
 // returns, printed beside them so that fresh memory can be read against it.
 void run(const char* who, int calls, double output_bytes, const std::function<void()>& fn) {
     for (int c = 1; c <= calls; ++c) {
-        rusage before{}, after{};
-        getrusage(RUSAGE_SELF, &before);
-        const auto t0 = std::chrono::steady_clock::now();
-        fn();
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        getrusage(RUSAGE_SELF, &after);
-        std::printf("%s %d seconds %.6f minflt %ld majflt %ld output_mib %.2f\n", who, c, s,
-                    after.ru_minflt - before.ru_minflt, after.ru_majflt - before.ru_majflt,
+        const CallSample s = measure_call(fn);
+        std::printf("%s %d seconds %.6f minflt %ld majflt %ld output_mib %.2f\n", who, c, s.seconds, s.minflt, s.majflt,
                     output_bytes / (1024.0 * 1024.0));
         std::fflush(stdout);
     }

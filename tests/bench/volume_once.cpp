@@ -27,39 +27,16 @@
 #include <string>
 
 #include "fftconv/fftconv.hpp"
+#include "one_call.hpp"
 #include "spectrum_product.hpp"
 
 using namespace fftconv;
 
 namespace {
 
-struct Sample {
-    double seconds;
-    long minflt, majflt;
-};
-
-template <class F>
-Sample measure(F&& fn) {
-    rusage before{}, after{};
-    getrusage(RUSAGE_SELF, &before);
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    getrusage(RUSAGE_SELF, &after);
-    return {s, after.ru_minflt - before.ru_minflt, after.ru_majflt - before.ru_majflt};
-}
-
-void print(const char* what, int call, const Sample& s) {
+void print(const char* what, int call, const CallSample& s) {
     std::printf("%s %d seconds %.6f minflt %ld majflt %ld\n", what, call, s.seconds, s.minflt, s.majflt);
     std::fflush(stdout);
-}
-
-Array<float> random_cube(std::ptrdiff_t n, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::uniform_real_distribution<double> u(-1, 1);
-    Array<float> a({n, n, n});
-    for (float& v : a.values()) v = static_cast<float>(u(rng));
-    return a;
 }
 
 // The bound in a process of its own: FFTW's 3D r2c and c2r on a pad x pad x pad cube, planned with
@@ -100,7 +77,7 @@ void raw_fftw(const Array<float>& input, const Array<float>& kernel, std::ptrdif
     };
     for (int c = 1; c <= calls; ++c) {
         Array<float> out;
-        print("raw-fftw", c, measure([&] {
+        print("raw-fftw", c, measure_call([&] {
                   load(kernel);
                   fftwf_execute(kfwd);
                   load(input);
@@ -156,8 +133,8 @@ int main(int argc, char** argv) {
     }
     try {
         set_threads(1);
-        const Array<float> input = random_cube(size, 7);
-        const Array<float> kernel = random_cube(ksize, 8);
+        const Array<float> input = random_array<float>({size, size, size}, 7);
+        const Array<float> kernel = random_array<float>({ksize, ksize, ksize}, 8);
         if (raw) {
             raw_fftw(input, kernel, pad, calls);
             return 0;
@@ -165,15 +142,15 @@ int main(int argc, char** argv) {
         if (!convolver) {
             for (int c = 1; c <= calls; ++c) {
                 Array<float> out;
-                print("convolve", c, measure([&] { out = convolve(input, kernel, Mode::same); }));
+                print("convolve", c, measure_call([&] { out = convolve(input, kernel, Mode::same); }));
             }
             return 0;
         }
         std::optional<Convolver<float>> plan;
-        print("convolver-build", 0, measure([&] { plan.emplace(input.shape(), kernel.view(), Mode::same); }));
+        print("convolver-build", 0, measure_call([&] { plan.emplace(input.shape(), kernel.view(), Mode::same); }));
         Array<float> out(input.shape());
         for (int c = 1; c <= calls; ++c)
-            print("convolver-apply", c, measure([&] { plan->apply(input.view(), out.view()); }));
+            print("convolver-apply", c, measure_call([&] { plan->apply(input.view(), out.view()); }));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "volume_once: %s\n", e.what());
         return 1;
