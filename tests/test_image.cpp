@@ -1,8 +1,9 @@
-// image.hpp: ownership, alignment, views and strides.
+// image.hpp: ownership, alignment, views and strides (and Array::image, an Array as an Image).
 #include <doctest/doctest.h>
 
 #include <cstdint>
 
+#include "fftconv/array.hpp"
 #include "fftconv/image.hpp"
 #include "reference.hpp"
 
@@ -36,6 +37,24 @@ TEST_CASE("Image from nested braces, copies are deep, moves leave an empty image
     CHECK(Image<double>(0, 4).empty());
     CHECK_THROWS_WITH_AS((Image<double>{{1, 2}, {3}}), "Image: row 1 has 1 values, row 0 has 2", Error);
     CHECK_THROWS_WITH_AS(Image<float>(-2, 3), "Image: size -2x3 is negative", Error);
+}
+
+TEST_CASE("Array::image copies from an lvalue and hands its buffer over from an rvalue") {
+    Array<float> a(Extents{2, 3});
+    for (std::ptrdiff_t i = 0; i < a.size(); ++i) a.values()[static_cast<std::size_t>(i)] = static_cast<float>(i);
+    const float* buffer = a.data();
+    const Image<float> copy = a.image();
+    CHECK(copy.data() != buffer);
+    CHECK(copy == Image<float>{{0, 1, 2}, {3, 4, 5}});
+    const Image<float> moved = std::move(a).image();
+    CHECK(moved.data() == buffer);  // no copy
+    CHECK(moved == copy);
+    CHECK(a.empty());
+    Array<float> empty(Extents{0, 4});
+    CHECK(std::move(empty).image().shape() == Shape{0, 4});
+    Array<float> cube(Extents{2, 2, 2});
+    CHECK_THROWS_WITH_AS(std::move(cube).image(), "View::image: the view is 2x2x2, an image has rank 2", Error);
+    CHECK(cube.size() == 8);  // kept when refused
 }
 
 TEST_CASE("views: flipped, transposed and subview address the right elements") {

@@ -261,8 +261,19 @@ public:
     View<const T> view() const { return {data_.get(), shape_}; }
     operator View<T>() { return view(); }
     operator View<const T>() const { return view(); }
-    /// The rank-2 array as an image (a copy).  @throws Error  for another rank.
-    Image<T> image() const { return Image<T>(view().image()); }
+    /// The rank-2 array as an image: a copy, or from an rvalue its buffer handed over (no copy;
+    /// the array is left empty).  @throws Error  for another rank.
+    Image<T> image() const& { return Image<T>(view().image()); }
+    Image<T> image() && {
+        const ImageView<T> v = view().image();  // the rank check
+        Image<T> out;
+        out.rows_ = v.rows;
+        out.cols_ = v.cols;
+        static_assert(Image<T>::alignment == alignment, "one allocation, freed by either");
+        out.data_.reset(data_.release());
+        shape_ = Extents{};
+        return out;
+    }
 
     friend bool operator==(const Array& a, const Array& b) {
         return a.shape() == b.shape() && std::equal(a.data(), a.data() + a.size(), b.data());

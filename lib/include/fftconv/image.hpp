@@ -87,6 +87,9 @@ struct ImageView {
 template <class T>
 ImageView(T*, std::ptrdiff_t, std::ptrdiff_t) -> ImageView<T>;
 
+template <class T>
+class Array;
+
 /// An owning, row-major rows x cols image whose first element is 64-byte aligned (a cache line,
 /// and enough for any SIMD load). Rows are contiguous: row_stride == cols. Copies are deep.
 template <class T>
@@ -170,6 +173,8 @@ public:
     }
 
 private:
+    friend class Array<T>;  // Array<T>::image() && hands its buffer over
+
     struct AlignedDelete {
         void operator()(T* p) const { ::operator delete (p, std::align_val_t{alignment}); }
     };
