@@ -126,8 +126,13 @@ using StripSink = std::function<void(int first_row, int rows, int cols, const st
 // so the kept outputs equal the whole image's; the filter's border applies where a strip meets
 // the image's edge, as it would. The whole input is never held in float, only one strip per
 // thread. The results are the colour channels, or one gray channel.
+//
+// `overwrites`: the sink writes each strip's results over the same rows of `m`. A strip reads
+// its neighbours' rows as context, and they may be written first (threads take strips in any
+// order), so the rows within `reach` of each strip boundary are copied before any strip starts
+// (at most a quarter of the image: strips are at least 8 times the context) and read from there.
 void filter_in_strips(const cv::Mat& m, bool gray, int reach, int threads,
-                      const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter,
+                      const std::function<fftconv::Image<float>(const fftconv::Image<float>&)>& filter, bool overwrites,
                       const StripSink& sink) {
     const int cn = m.channels(), rows = m.rows, cols = m.cols;
     const int colours = colour_count(cn);
@@ -136,30 +141,54 @@ void filter_in_strips(const cv::Mat& m, bool gray, int reach, int threads,
     // Outputs per strip: at least 8 times the context, so that recomputed rows stay under a quarter.
     const int step = std::max(64, 8 * reach);
     const int strips = (rows + step - 1) / step;
+    // Boundary b (1 <= b < strips) at row b * step keeps rows [b * step - reach, b * step + reach).
+    cv::Mat halo;
+    if (overwrites && reach > 0 && strips > 1) {
+        halo.create((strips - 1) * 2 * reach, cols, m.type());
+        for (int b = 1; b < strips; ++b)
+            for (int r = b * step - reach; r < std::min(rows, b * step + reach); ++r)
+                m.row(r).copyTo(halo.row((b - 1) * 2 * reach + r - (b * step - reach)));
+    }
     std::atomic<int> next{0};
     std::exception_ptr failure;
     std::mutex mutex;
     const auto work = [&] {
         cv::Mat line;
-        std::vector<fftconv::Image<float>> strip_results(static_cast<std::size_t>(results));
+        std::vector<fftconv::Image<float>> strip, strip_results(static_cast<std::size_t>(results));
         for (int s; (s = next++) < strips;) {
             try {
                 const int r0 = s * step, r1 = std::min(rows, r0 + step);
                 const int lo = std::max(0, r0 - reach), hi = std::min(rows, r1 + reach);
+                const auto source_row = [&](int r) {
+                    if (halo.empty() || (r >= r0 && r < r1)) return m.row(r);
+                    const int b = r < r0 ? s : s + 1;  // the boundary the context row lies at
+                    return halo.row((b - 1) * 2 * reach + r - (b * step - reach));
+                };
+                // Kept from the thread's last strip when of the same height (all but the
+                // first and last): freeing and reallocating them around the small blocks
+                // allocated meanwhile leaves holes that grow the heap.
+                if (strip.empty() || strip.front().rows() != hi - lo) {
+                    strip.clear();
+                    for (int k = 0; k < results; ++k) strip.emplace_back(hi - lo, cols);
+                }
+                for (int r = lo; r < hi; ++r) {
+                    source_row(r).convertTo(line, CV_32F);
+                    const float* src = line.ptr<float>();
+                    const std::ptrdiff_t at = static_cast<std::ptrdiff_t>(r - lo) * cols;
+                    if (to_gray) {  // as gray_of
+                        float* dst = strip[0].data() + at;
+                        for (int c = 0; c < cols; ++c)
+                            dst[c] = gray_value(src[c * cn], src[c * cn + 1], src[c * cn + 2]);
+                    } else {
+                        for (int k = 0; k < results; ++k) {
+                            float* dst = strip[static_cast<std::size_t>(k)].data() + at;
+                            for (int c = 0; c < cols; ++c) dst[c] = src[c * cn + k];
+                        }
+                    }
+                }
                 std::vector<const float*> kept;
                 for (std::size_t k = 0; k < strip_results.size(); ++k) {
-                    fftconv::Image<float> strip(hi - lo, cols);
-                    for (int r = lo; r < hi; ++r) {
-                        m.row(r).convertTo(line, CV_32F);
-                        const float* src = line.ptr<float>();
-                        float* dst = strip.data() + static_cast<std::ptrdiff_t>(r - lo) * cols;
-                        if (to_gray)  // as gray_of
-                            for (int c = 0; c < cols; ++c)
-                                dst[c] = gray_value(src[c * cn], src[c * cn + 1], src[c * cn + 2]);
-                        else
-                            for (int c = 0; c < cols; ++c) dst[c] = src[c * cn + static_cast<int>(k)];
-                    }
-                    strip_results[k] = filter(strip);
+                    strip_results[k] = filter(strip[k]);
                     kept.push_back(strip_results[k].data() + static_cast<std::ptrdiff_t>(r0 - lo) * cols);
                 }
                 sink(r0, r1 - r0, cols, kept);
@@ -194,11 +223,14 @@ fftconv::Image<float> alpha_plane(const cv::Mat& m) {
 // when the mapping is known before the results (keep), else in two passes (the first counts the
 // results, the second maps them) when computing the results twice costs less than holding them
 // (`filter_seconds` against the fresh pages they would take); otherwise into result planes.
-OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads, const std::string& output,
+// An 8/16-bit page of the input's own depth and channels (no alpha, no gray conversion) is
+// written over `m`, which the caller no longer needs: no second image of fresh pages.
+OutputPage strip_page(cv::Mat& m, const Work& work, bool gray, int threads, const std::string& output,
                       const WriteOptions& options, bool only_page, double filter_seconds) {
     const int colours = colour_count(m.channels());
     const int results = gray && colours == 3 ? 1 : colours;
     std::mutex mutex;
+    bool overwrites = false;
     OutputPage page;
     const auto count_into = [&](SampleCounts& total) {
         return [&](int, int rows, int cols, const std::vector<const float*>& channels) {
@@ -211,7 +243,11 @@ OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads
         };
     };
     const auto map_with = [&](const SampleMap& map, bool count) -> StripSink {
-        page.mapped.create(m.rows, m.cols, CV_MAKETYPE(map.depth, results));
+        overwrites = results == m.channels() && map.depth == m.depth();
+        if (overwrites)
+            page.mapped = m;
+        else
+            page.mapped.create(m.rows, m.cols, CV_MAKETYPE(map.depth, results));
         return [&, map, count](int first, int rows, int cols, const std::vector<const float*>& channels) {
             map.map_rows(channels, rows, cols, page.mapped.rowRange(first, first + rows));
             if (count) count_into(page.counts)(first, rows, cols, channels);
@@ -223,15 +259,19 @@ OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads
         if (known.scaling == Scaling::automatic && work.within_range) known.scaling = Scaling::keep;
         if (known.scaling == Scaling::keep) {
             map = sample_map(output, known, {});  // keep's map does not depend on the counts
-            if (map) filter_in_strips(m, gray, *work.reach, threads, work.filter, map_with(*map, true));
+            if (map) {
+                const StripSink sink = map_with(*map, true);
+                filter_in_strips(m, gray, *work.reach, threads, work.filter, overwrites, sink);
+            }
         } else if (sample_map(output, options, {})) {
             const double fault_seconds =
                 static_cast<double>(m.rows) * m.cols * results * sizeof(float) / (1 << 20) * 4.5e-3;
             if (filter_seconds < fault_seconds) {
                 SampleCounts counts;
-                filter_in_strips(m, gray, *work.reach, threads, work.filter, count_into(counts));
+                filter_in_strips(m, gray, *work.reach, threads, work.filter, false, count_into(counts));
                 map = sample_map(output, options, counts);
-                filter_in_strips(m, gray, *work.reach, threads, work.filter, map_with(*map, false));
+                const StripSink sink = map_with(*map, false);
+                filter_in_strips(m, gray, *work.reach, threads, work.filter, overwrites, sink);
                 page.counts = counts;
             }
         }
@@ -244,7 +284,7 @@ OutputPage strip_page(const cv::Mat& m, const Work& work, bool gray, int threads
                 std::copy(channels[k], channels[k] + static_cast<std::ptrdiff_t>(rows) * cols,
                           out[k].data() + static_cast<std::ptrdiff_t>(first) * cols);
         };
-        filter_in_strips(m, gray, *work.reach, threads, work.filter, into_planes);
+        filter_in_strips(m, gray, *work.reach, threads, work.filter, false, into_planes);
         page.planes = std::move(out);
     }
     return page;
@@ -381,6 +421,7 @@ int run_jobs(const Args& args, const std::vector<Job>& jobs, const Work& work) {
                 for (std::size_t i = 0; i < pages.size(); ++i) {
                     const std::size_t page = pages[i];
                     Decoded decoded = decode_page(file, page);
+
                     const fftconv::Shape in_shape{decoded.mat.rows, decoded.mat.cols};
                     const bool strips = work.reach && !decoded.picture.is_float();
                     Picture in = strips ? std::move(decoded.picture) : with_gray(to_picture(std::move(decoded)), gray);

@@ -483,8 +483,8 @@ TEST_CASE("a batch with bad files among good ones writes the good ones and names
 TEST_CASE(
     "an integer image is filtered in strips of rows: blur, sobel and conv --mode same equal the library on "
     "the whole image, colour, gray and alpha") {
-    // 700 rows: strips of 256 output rows, so three strips and two joints, each strip read with
-    // its kernel's reach of real rows above and below.
+    // 700 rows: strips of at least 64 output rows (8 times the kernel's reach), so several strips
+    // and joints, each strip read with its kernel's reach of real rows above and below.
     Scratch s;
     cv::Mat bgra(700, 90, CV_8UC4);
     std::mt19937 rng(41);
@@ -546,6 +546,40 @@ TEST_CASE(
                 .convertTo(want, CV_8U);
             cv::extractChannel(got, channel, k);
             CHECK(cv::norm(channel, want, cv::NORM_INF) == 0);
+        }
+    }
+    SUBCASE(
+        "blur of colour 8-bit and gray 16-bit images into their own formats: each strip's results written over "
+        "its rows of the decoded image, the rows its neighbours read kept apart") {
+        cv::Mat bgr, gray16(bgra.rows, bgra.cols, CV_16U);
+        cv::cvtColor(bgra, bgr, cv::COLOR_BGRA2BGR);
+        for (int r = 0; r < gray16.rows; ++r)
+            for (int c = 0; c < gray16.cols; ++c)
+                gray16.at<std::uint16_t>(r, c) = static_cast<std::uint16_t>((r * 211 + c * 97 + rng() % 4000) % 65536);
+        REQUIRE(cv::imwrite(s / "bgr.png", bgr));
+        REQUIRE(cv::imwrite(s / "gray16.png", gray16));
+        for (const double sigma : {1.0, 3.0, 9.0}) {  // reach 4 to 28 rows: strips of 64 to 224 rows
+            CAPTURE(sigma);
+            const std::string sig = std::to_string(sigma);
+            REQUIRE(run({"blur", s / "bgr.png", s / "out.png", "--sigma", sig, "--method", "direct"}, s).status == 0);
+            cv::Mat got = read_any(s / "out.png");
+            REQUIRE(got.type() == CV_8UC3);
+            const std::vector<Image<float>> colour = to_planes<float>(bgr);
+            for (int k = 0; k < 3; ++k) {
+                cv::Mat want, channel;
+                to_mat(gaussian_blur(colour[static_cast<std::size_t>(k)], sigma, Border::reflect, Method::direct))
+                    .convertTo(want, CV_8U);
+                cv::extractChannel(got, channel, k);
+                CHECK(cv::norm(channel, want, cv::NORM_INF) == 0);
+            }
+            REQUIRE(run({"blur", s / "gray16.png", s / "out16.png", "--sigma", sig, "--method", "direct"}, s).status ==
+                    0);
+            got = read_any(s / "out16.png");
+            REQUIRE(got.type() == CV_16UC1);
+            cv::Mat want;
+            to_mat(gaussian_blur(to_planes<float>(gray16).front(), sigma, Border::reflect, Method::direct))
+                .convertTo(want, CV_16U);
+            CHECK(cv::norm(got, want, cv::NORM_INF) == 0);
         }
     }
     SUBCASE("sobel into an 8-bit PNG: the signed mapping of the whole result, counted before any strip is mapped") {
