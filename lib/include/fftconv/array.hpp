@@ -95,7 +95,9 @@ public:
     /// Every axis.
     constexpr Axes() = default;
     /// These axes, in any order; -1 is the last.  @throws Error  more than max_rank of them.
-    constexpr Axes(std::initializer_list<int> axes) {
+    constexpr Axes(std::initializer_list<int> axes) : Axes(std::span<const int>(axes.begin(), axes.size())) {}
+    /// The same from a list known at run time (none: no axis, not every axis).
+    constexpr explicit Axes(std::span<const int> axes) {
         if (axes.size() > static_cast<std::size_t>(max_rank)) detail::rank_too_high(axes.size());
         all_ = false;
         for (int a : axes) axes_[static_cast<std::size_t>(count_++)] = a;
