@@ -8,6 +8,8 @@ FFTCONV_PACKAGES=(
     doctest-dev                        # unit tests
     libopencv-dev                      # reading images in the demo program
     python3-numpy python3-scipy        # the scipy.signal cross-check
+    python3-dev pybind11-dev           # the Python module (import fftconv)
+    python3-pytest                     # its tests
     valgrind                           # the end-to-end memory check of the tool
     clang libclang-rt-dev              # the libFuzzer targets (clang and its fuzzer/sanitizer runtimes)
 )

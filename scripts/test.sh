@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what is missing, build with warnings as errors, run every test suite: the unit tests,
-# the app tests, the scipy cross-check and the install-and-link check; then the unit and app tests again under
+# the app tests, the scipy cross-check, the Python module's pytest suites and the install-and-link check; then the unit and app tests again under
 # AddressSanitizer and UndefinedBehaviorSanitizer (skip those with SANITIZE=0); one run of the tool
 # under valgrind when it is installed (skip with VALGRIND=0).
 # The concurrency suite runs once more under ThreadSanitizer (skip with TSAN=0).
@@ -20,7 +20,7 @@ summary=$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): ' b
 
 if [ "${SANITIZE:-1}" != 0 ]; then
     configure_and_build build-sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined \
-        -Db_lundef=false -Dwerror=true -Dsamples=false
+        -Db_lundef=false -Dwerror=true -Dsamples=false -Dpython=disabled
     echo "== meson test (address and undefined-behaviour sanitizers)"
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-sanitize --suite unit --suite apps --print-errorlogs --num-processes 2 || status=1
@@ -35,7 +35,7 @@ fi
 # never fftconv's, would go in TSAN_OPTIONS here.
 if [ "${TSAN:-1}" != 0 ]; then
     tsan_options=(--buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false -Dwerror=true
-        -Dsamples=false -Dapps=false)
+        -Dsamples=false -Dapps=false -Dpython=disabled)
     if [ -f build-tsan/build.ninja ]; then
         meson setup --reconfigure build-tsan "${tsan_options[@]}" >/dev/null
     else
@@ -91,7 +91,7 @@ fuzz_probe() {  # clang++ with its fuzzer and sanitizer runtimes
 }
 if [ "${FUZZ:-1}" != 0 ] && fuzz_probe; then
     CC=clang CXX=clang++ configure_and_build build-fuzz --buildtype=debugoptimized -Dfuzz=true \
-        -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Dapps=false -Dsamples=false \
+        -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Dapps=false -Dsamples=false -Dpython=disabled \
         -Dcpp_args='-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp'
     mkdir -p build-fuzz/artifacts
     for target in fuzz_image_input fuzz_kernel_parser fuzz_npy fuzz_api; do
