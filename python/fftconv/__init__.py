@@ -60,7 +60,7 @@ def _method(method):
     return _METHODS[method]
 
 
-def _axes(axes, ndim):
+def _axes(axes):
     """None (every axis) or a list of ints, as scipy takes them (one int, or a sequence)."""
     if axes is None:
         return None
@@ -88,11 +88,8 @@ def _compute_dtype(a, b):
             return _np.dtype(_np.float32), common if common.itemsize == 4 else _np.dtype(_np.float32)
         if common.itemsize == 8:
             return common, common
-    if common.kind == "c":
-        if common.itemsize == 8:
-            return common, common
-        if common.itemsize == 16:
-            return common, common
+    if common.kind == "c" and common.itemsize in (8, 16):
+        return common, common
     raise ValueError(
         f"fftconv computes in float32, float64, complex64 or complex128; the inputs are {a.dtype} and "
         f"{b.dtype} (convert them first, e.g. with .astype(numpy.float64))"
@@ -108,7 +105,7 @@ def _prepared(x, dtype):
     return x
 
 
-def _integer_result(out, a, b, result):
+def _integer_result(out, result):
     """A float64 result of integer operands, rounded back to their integer type (scipy's rule)."""
     if result.kind == "b":
         return out != 0
@@ -150,7 +147,7 @@ def _convolve(in1, in2, mode, method, axes, correlate, name):
         return _np.array([], dtype=result)
     out = _fftconv.convolve(_prepared(a, compute), _prepared(b, compute), m, how, axes, correlate)
     if result.kind in "biu":
-        return _integer_result(out, a, b, result)
+        return _integer_result(out, result)
     return out if out.dtype == result else out.astype(result)
 
 
@@ -205,7 +202,7 @@ def _fft_along(in1, in2, mode, axes, name):
     if a.size == 0 or b.size == 0:
         return _np.array([])
     compute, _ = _compute_dtype(a, b)
-    ax = _axes(axes, a.ndim)
+    ax = _axes(axes)
     out = _fftconv.convolve(_prepared(a, compute), _prepared(b, compute), _mode(mode), _METHODS["fft"], ax, False)
     if mode == "same" and ax is not None:
         # scipy crops every axis to in1's extent, the broadcast ones too (where fftconv keeps the
@@ -298,7 +295,7 @@ def fft_error_bound(shape1, shape2, mode="full", dtype="float64", axes=None):
     """A bound on the FFT method's error, as a fraction of max|in1| * max|in2| * K (K the element
     count of the smaller operand): |fft - exact| <= bound * max|in1| * max|in2| * K."""
     return _fftconv.fft_error_bound(
-        [int(n) for n in shape1], [int(n) for n in shape2], _mode(mode), _np.dtype(dtype).name, _axes(axes, None)
+        [int(n) for n in shape1], [int(n) for n in shape2], _mode(mode), _np.dtype(dtype).name, _axes(axes)
     )
 
 
@@ -312,7 +309,7 @@ def estimate_seconds(shape1, shape2, mode="full", dtype="float64", method="fft",
         _mode(mode),
         _np.dtype(dtype).name,
         _METHODS[method],
-        _axes(axes, None),
+        _axes(axes),
     )
 
 
