@@ -127,7 +127,7 @@ TEST_CASE("a calibration file that cannot be used is refused, naming the file an
 }
 
 TEST_CASE("calibrate(quick) fits constants that predict this machine's calls") {
-    set_threads(3);  // calibrate times one core and gives the caller's count back
+    set_threads(3);  // calibrate times one core without changing the caller's count
     const Calibration c = calibrate(true);
     CHECK(c.model.machine == detail::machine_name());
     CHECK(c.model.fresh_byte > 0);
@@ -146,7 +146,7 @@ TEST_CASE("calibrate(quick) fits constants that predict this machine's calls") {
     CHECK(c.median_ratio > 0.5);
     CHECK(c.median_ratio < 2);
     CHECK(cost_model().machine == c.model.machine);  // installed
-    CHECK(threads() == 3);                           // the caller's count back
+    CHECK(threads() == 3);                           // the caller's count untouched
     set_threads(1);
     reset_cost_model();
 }

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fftconv/fftconv.hpp"
@@ -190,4 +192,29 @@ int main(int argc, char** argv) {
     if (args.size() == 6 && args[1] == "--wisdom-child")
         return wisdom_child(args[2], args[3], args[4], std::stoi(args[5]));
     return doctest::Context(argc, argv).run();
+}
+
+TEST_CASE("ScopedThreads: a count for one thread's calls, nested, restored, never seen by other threads") {
+    set_threads(3);
+    {
+        const ScopedThreads two(2);
+        CHECK(threads() == 2);
+        {
+            const ScopedThreads all(0);
+            CHECK(threads() == static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+        }
+        CHECK(threads() == 2);
+        int seen_elsewhere = 0;
+        std::thread other([&] { seen_elsewhere = threads(); });
+        other.join();
+        CHECK(seen_elsewhere == 3);
+        // A call inside the scope runs (its result does not depend on the count).
+        const std::vector<double> a{1, 2, 3}, k{1, 1};
+        CHECK(convolve(std::span<const double>(a), std::span<const double>(k)) == std::vector<double>{1, 3, 5, 3});
+        CHECK_THROWS_WITH_AS(ScopedThreads(-1), "ScopedThreads: thread count must be 0 (all cores) or more, got -1",
+                             InvalidArgument);
+        CHECK(threads() == 2);
+    }
+    CHECK(threads() == 3);
+    set_threads(1);
 }

@@ -202,22 +202,11 @@ void time_checks(bool quick, double fill, std::mt19937_64& rng, const std::vecto
     }
 }
 
-// set_threads(1) for the calibration, and the caller's count back after it.
-class OneThread {
-public:
-    OneThread() : before_(threads()) { set_threads(1); }
-    ~OneThread() { set_threads(before_); }
-    OneThread(const OneThread&) = delete;
-    OneThread& operator=(const OneThread&) = delete;
-
-private:
-    int before_;
-};
 
 }  // namespace
 
 Calibration calibrate(bool quick) {
-    const OneThread one;
+    const ScopedThreads one(1);  // timed on one core; the caller's count untouched
     const auto start = clock_type::now();
     const double fill = quick ? 0.01 : 0.08;
     std::mt19937_64 rng(20261201);

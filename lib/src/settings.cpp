@@ -15,18 +15,30 @@ namespace fftconv {
 
 namespace {
 std::atomic<int> thread_count{1};
+// A ScopedThreads on this thread: its count, or 0 for none.
+thread_local int scoped_thread_count = 0;
+
+int checked_count(int n, const char* who) {
+    if (n < 0) throw InvalidArgument(std::string(who) + ": thread count must be 0 (all cores) or more, got " + std::to_string(n));
+    return n == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : n;
+}
 std::atomic<PlannerEffort> default_effort{PlannerEffort::estimate};
 }  // namespace
 
 void set_threads(int n) {
-    if (n < 0)
-        throw InvalidArgument("set_threads: thread count must be 0 (all cores) or more, got " + std::to_string(n));
-    if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    thread_count.store(n);
+    thread_count.store(checked_count(n, "set_threads"));
+}
+
+ScopedThreads::ScopedThreads(int n) : previous_(scoped_thread_count) {
+    scoped_thread_count = checked_count(n, "ScopedThreads");
+}
+
+ScopedThreads::~ScopedThreads() {
+    scoped_thread_count = previous_;
 }
 
 int threads() {
-    return thread_count.load();
+    return scoped_thread_count > 0 ? scoped_thread_count : thread_count.load();
 }
 
 void set_planner_effort(PlannerEffort effort) {
@@ -42,7 +54,7 @@ PlannerEffort planner_effort() {
 
 detail::Context detail::Context::current() {
     Context c;
-    c.threads = thread_count.load();
+    c.threads = fftconv::threads();
     c.effort = default_effort.load();
     c.memory = MemoryBudget::current();
     return c;

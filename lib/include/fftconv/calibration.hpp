@@ -47,8 +47,8 @@ struct Calibration {
 
 /// Measures this machine's constants (about 30 s on one core; `quick`: a few seconds, a rougher
 /// fit, for tests), installs them for this process, and checks them on other calls. Writes no
-/// file: save_calibration does. Times one core: it sets set_threads(1) while it runs and puts the
-/// caller's count back (calls other threads start meanwhile run on one thread too).
+/// file: save_calibration does. Times one core: its own calls run on one thread (ScopedThreads),
+/// while set_threads' count, and calls other threads start meanwhile, are left as they are.
 [[nodiscard]] Calibration calibrate(bool quick = false);
 
 /// The per-user file calibrate's constants are kept in: $FFTCONV_CALIBRATION if set, else

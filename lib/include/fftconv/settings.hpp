@@ -19,8 +19,26 @@ namespace fftconv {
 /// by rounding (FFTW may pick another algorithm). Safe to call at any time; calls already running
 /// keep the count they started with.  @throws Error  n < 0.
 void set_threads(int n);
-/// The count set_threads chose (hardware_concurrency() already substituted for 0).
+/// The count calls started on this thread use: the innermost ScopedThreads' on this thread, else
+/// the one set_threads chose (hardware_concurrency() already substituted for 0).
 [[nodiscard]] int threads();
+
+/// A thread count for the calls one thread starts while the object lives, whatever set_threads
+/// says; calls on other threads keep set_threads' count. 0 means all cores. Scopes nest: the outer
+/// count returns when the inner scope ends. This is a per-call count without a global write
+/// (scipy.fft's workers=): a Convolver built inside the scope keeps its count afterwards.
+///     { fftconv::ScopedThreads four(4); out = fftconv::convolve(a, k); }
+/// @throws Error  n < 0.
+class ScopedThreads {
+public:
+    explicit ScopedThreads(int n);
+    ~ScopedThreads();
+    ScopedThreads(const ScopedThreads&) = delete;
+    ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+private:
+    int previous_;
+};
 
 /// The planner effort of calls that do not take one (convolve, correlate, the filters, matching),
 /// read once when a call starts; Convolver takes its own in Options. The default, estimate, plans instantly. measure
