@@ -4,11 +4,13 @@
 # Everything the build, the tests and the demo need, all from Debian 12's archive.
 FFTCONV_PACKAGES=(
     g++ meson ninja-build pkg-config   # toolchain
+    cmake                              # the CMake package files and the CMake link check
     libfftw3-dev                       # the FFT (double and float libraries)
     doctest-dev                        # unit tests
     libopencv-dev                      # reading images in the demo program
     python3-numpy python3-scipy        # the scipy.signal cross-check
     python3-dev pybind11-dev           # the Python module (import fftconv)
+    python3-mesonpy                    # its PEP 517 build backend (meson-python)
     python3-pytest                     # its tests
     valgrind                           # the end-to-end memory check of the tool
     clang libclang-rt-dev              # the libFuzzer targets (clang and its fuzzer/sanitizer runtimes)

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Proof that users can link fftconv: install it into a temporary prefix, then build
-# samples/link/consumer.cpp against the installed copy three ways and run each result:
+# samples/link/consumer.cpp against the installed copy four ways and run each result:
 #   1. g++ with `pkg-config --cflags --libs fftconv` (shared library)
 #   2. g++ with `pkg-config --static --libs fftconv`, libfftconv.a linked in
 #   3. a Meson project that says dependency('fftconv')
+#   4. a CMake project that says find_package(fftconv CONFIG REQUIRED) and links fftconv::fftconv
 set -euo pipefail
+
+# Way 4 is part of the proof, so a missing cmake fails the check instead of skipping it.
+command -v cmake >/dev/null \
+    || { echo "error: cmake is not installed (Debian: apt-get install cmake); way 4 needs it"; exit 1; }
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -40,3 +45,12 @@ meson setup "$work/consumer" "$here" >"$work/consumer-setup.log" || { cat "$work
 meson compile -C "$work/consumer" >"$work/consumer-build.log" || { cat "$work/consumer-build.log"; exit 1; }
 echo -n "meson dependency('fftconv'): "
 LD_LIBRARY_PATH="$prefix/lib" "$work/consumer/consumer"
+
+cmake -S "$here" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake-setup.log" 2>&1 \
+    || { cat "$work/cmake-setup.log"; exit 1; }
+cmake --build "$work/cmake" >"$work/cmake-build.log" 2>&1 || { cat "$work/cmake-build.log"; exit 1; }
+cmake_libs=$(ldd "$work/cmake/consumer")
+grep -q "$prefix/lib/libfftconv.so" <<<"$cmake_libs" || { echo "the CMake consumer does not use the installed libfftconv.so"; exit 1; }
+echo -n "cmake find_package(fftconv): "
+# No LD_LIBRARY_PATH: CMake writes the imported library's directory into the build's RPATH.
+"$work/cmake/consumer"

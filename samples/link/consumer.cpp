@@ -1,5 +1,6 @@
-// A program outside the fftconv tree: built against an installed fftconv through pkg-config or
-// Meson's dependency('fftconv'), it checks one known answer and exits 0 when it matches.
+// A program outside the fftconv tree: built against an installed fftconv through pkg-config,
+// Meson's dependency('fftconv') or CMake's find_package(fftconv), it checks one known answer and
+// exits 0 when it matches.
 #include <cmath>
 #include <cstdio>
 #include <fftconv/fftconv.hpp>
