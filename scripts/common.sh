@@ -10,7 +10,7 @@ FFTCONV_PACKAGES=(
     libopencv-dev                      # reading images in the demo program
     python3-numpy python3-scipy        # the scipy.signal cross-check
     python3-dev pybind11-dev           # the Python module (import fftconv)
-    python3-mesonpy                    # its PEP 517 build backend (meson-python)
+    python3-mesonpy python3-venv       # pip install . (meson-python), checked in a fresh venv
     python3-pytest                     # its tests
     valgrind                           # the end-to-end memory check of the tool
     clang libclang-rt-dev              # the libFuzzer targets (clang and its fuzzer/sanitizer runtimes)

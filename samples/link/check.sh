@@ -54,3 +54,15 @@ grep -q "$prefix/lib/libfftconv.so" <<<"$cmake_libs" || { echo "the CMake consum
 echo -n "cmake find_package(fftconv): "
 # No LD_LIBRARY_PATH: CMake writes the imported library's directory into the build's RPATH.
 "$work/cmake/consumer"
+
+# The Python package `meson install` put beside the library (when the build had the Python module).
+site=$(find "$prefix" -name _fftconv.cpython-*.so -printf '%h\n' | head -n 1)
+if [ -n "$site" ]; then
+    echo -n "python (meson install, $(dirname "${site#"$prefix"/}")): "
+    (cd "$work" && PYTHONPATH="$(dirname "$site")" "${FFTCONV_PYTHON:-python3}" -c '
+import fftconv, sys
+got = fftconv.convolve([1.0, 2.0, 3.0], [0.0, 1.0, 0.5], mode="same").tolist()
+assert fftconv.__file__.startswith(sys.argv[1]), fftconv.__file__
+assert got == [1.0, 2.5, 4.0], got
+print("convolve([1, 2, 3], [0, 1, 0.5], same) =", got, ": as expected")' "$prefix")
+fi
