@@ -202,7 +202,6 @@ void time_checks(bool quick, double fill, std::mt19937_64& rng, const std::vecto
     }
 }
 
-
 }  // namespace
 
 Calibration calibrate(bool quick) {

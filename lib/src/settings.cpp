@@ -19,7 +19,9 @@ std::atomic<int> thread_count{1};
 thread_local int scoped_thread_count = 0;
 
 int checked_count(int n, const char* who) {
-    if (n < 0) throw InvalidArgument(std::string(who) + ": thread count must be 0 (all cores) or more, got " + std::to_string(n));
+    if (n < 0)
+        throw InvalidArgument(std::string(who) + ": thread count must be 0 (all cores) or more, got " +
+                              std::to_string(n));
     return n == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : n;
 }
 std::atomic<PlannerEffort> default_effort{PlannerEffort::estimate};

@@ -48,8 +48,9 @@ py::array gaussian_filter(const py::array& a, const std::vector<double>& sigma, 
         {
             py::gil_scoped_release unlocked;
             const Workers scope(workers);
-            result = fftconv::gaussian_filter<T>(va, std::span<const double>(sigma), static_cast<fftconv::Border>(border),
-                                                 static_cast<fftconv::Method>(method), truncate, static_cast<T>(cval));
+            result =
+                fftconv::gaussian_filter<T>(va, std::span<const double>(sigma), static_cast<fftconv::Border>(border),
+                                            static_cast<fftconv::Method>(method), truncate, static_cast<T>(cval));
         }
         return to_numpy(std::move(result));
     });
@@ -60,14 +61,15 @@ py::array gaussian_filter(const py::array& a, const std::vector<double>& sigma, 
 void bind_filters(py::module_& m) {
     m.def("filter", &filter, py::arg("input"), py::arg("weights"), py::arg("border"), py::arg("cval"),
           py::arg("method"), py::arg("convolve"), py::arg("output"), py::arg("workers"));
-    m.def("gaussian_filter", &gaussian_filter, py::arg("input"), py::arg("sigma"), py::arg("border"),
-          py::arg("cval"), py::arg("truncate"), py::arg("method"), py::arg("workers"));
+    m.def("gaussian_filter", &gaussian_filter, py::arg("input"), py::arg("sigma"), py::arg("border"), py::arg("cval"),
+          py::arg("truncate"), py::arg("method"), py::arg("workers"));
     m.def(
         "choose_filter_method",
         [](const std::vector<std::ptrdiff_t>& shape, const py::array& kernel) {
             return with_type(element_type(kernel.dtype()), [&](auto zero) {
                 using T = decltype(zero);
-                return static_cast<int>(fftconv::choose_filter_method<T>(extents_of(shape), view_of<T>(kernel, "weights")));
+                return static_cast<int>(
+                    fftconv::choose_filter_method<T>(extents_of(shape), view_of<T>(kernel, "weights")));
             });
         },
         py::arg("shape"), py::arg("weights"));

@@ -82,8 +82,8 @@ py::array gaussian_blur(const py::array& image, double sigma, int border, int me
     });
 }
 
-py::array sobel(const py::array& image, int dx, int dy, int ksize, int border, int method,
-                std::optional<py::array> out, std::optional<int> workers) {
+py::array sobel(const py::array& image, int dx, int dy, int ksize, int border, int method, std::optional<py::array> out,
+                std::optional<int> workers) {
     return with_real_type(element_type(image.dtype()), "sobel", [&](auto zero) {
         using T = decltype(zero);
         const auto src = image_of<T>(image, "src");
@@ -125,31 +125,31 @@ py::array log_spectrum(const py::array& image, std::optional<int> workers) {
 py::array match_template(const std::vector<py::array>& image, const std::vector<py::array>& templ, int method,
                          int conv_method, std::optional<int> workers) {
     if (image.empty() || templ.empty()) throw fftconv::InvalidArgument("match_template: no channels");
-    return with_real_type(common_type(image.front(), templ.front(), "image and templ"), "match_template",
-                          [&](auto zero) {
-                              using T = decltype(zero);
-                              for (const py::array& c : image)
-                                  if (element_type(c.dtype()) != fftconv::element_type_v<T>)
-                                      throw fftconv::InvalidArgument("image channels of different dtypes");
-                              for (const py::array& c : templ)
-                                  if (element_type(c.dtype()) != fftconv::element_type_v<T>)
-                                      throw fftconv::InvalidArgument("templ channels of different dtypes");
-                              std::vector<fftconv::ImageView<const T>> iv, tv;
-                              for (const py::array& c : image) iv.push_back(image_of<T>(c, "image"));
-                              for (const py::array& c : templ) tv.push_back(image_of<T>(c, "templ"));
-                              const auto m = static_cast<fftconv::MatchMethod>(method);
-                              const auto how = static_cast<fftconv::Method>(conv_method);
-                              return into_or_fresh<T>(
-                                  std::nullopt, workers, [](fftconv::ImageView<T>) {}, [&] {
-                                      return fftconv::match_template<T>(std::span<const fftconv::ImageView<const T>>(iv),
-                                                                        std::span<const fftconv::ImageView<const T>>(tv),
-                                                                        m, how);
-                                  });
-                          });
+    return with_real_type(
+        common_type(image.front(), templ.front(), "image and templ"), "match_template", [&](auto zero) {
+            using T = decltype(zero);
+            for (const py::array& c : image)
+                if (element_type(c.dtype()) != fftconv::element_type_v<T>)
+                    throw fftconv::InvalidArgument("image channels of different dtypes");
+            for (const py::array& c : templ)
+                if (element_type(c.dtype()) != fftconv::element_type_v<T>)
+                    throw fftconv::InvalidArgument("templ channels of different dtypes");
+            std::vector<fftconv::ImageView<const T>> iv, tv;
+            for (const py::array& c : image) iv.push_back(image_of<T>(c, "image"));
+            for (const py::array& c : templ) tv.push_back(image_of<T>(c, "templ"));
+            const auto m = static_cast<fftconv::MatchMethod>(method);
+            const auto how = static_cast<fftconv::Method>(conv_method);
+            return into_or_fresh<T>(
+                std::nullopt, workers, [](fftconv::ImageView<T>) {},
+                [&] {
+                    return fftconv::match_template<T>(std::span<const fftconv::ImageView<const T>>(iv),
+                                                      std::span<const fftconv::ImageView<const T>>(tv), m, how);
+                });
+        });
 }
 
 std::vector<std::tuple<std::ptrdiff_t, std::ptrdiff_t, double>> find_peaks(const py::array& scores, std::size_t count,
-                                                                            std::ptrdiff_t min_distance, bool lowest) {
+                                                                           std::ptrdiff_t min_distance, bool lowest) {
     return with_real_type(element_type(scores.dtype()), "find_peaks", [&](auto zero) {
         using T = decltype(zero);
         const auto s = image_of<T>(scores, "scores");

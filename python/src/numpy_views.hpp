@@ -81,8 +81,9 @@ template <class T>
 fftconv::View<T> mutable_view_of(const py::array& a, const char* name) {
     if (!a.writeable()) throw fftconv::InvalidArgument(std::string(name) + " is read-only");
     if (element_type(a.dtype()) != fftconv::element_type_v<T>)
-        throw fftconv::InvalidArgument(std::string(name) + " has dtype " + py::cast<std::string>(a.dtype().attr("name")) +
-                                       "; the result is " + fftconv::to_string(fftconv::element_type_v<T>));
+        throw fftconv::InvalidArgument(std::string(name) + " has dtype " +
+                                       py::cast<std::string>(a.dtype().attr("name")) + "; the result is " +
+                                       fftconv::to_string(fftconv::element_type_v<T>));
     const fftconv::View<const T> v = view_of<T>(a, name);
     return {const_cast<T*>(v.data), v.shape, v.strides};
 }

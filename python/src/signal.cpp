@@ -70,7 +70,8 @@ void bind_settings(py::module_& m) {
     m.def("set_memory_limit", &fftconv::set_memory_limit, py::arg("bytes"));
     m.def("memory_limit", &fftconv::memory_limit);
     m.def(
-        "set_planner_effort", [](int effort) { fftconv::set_planner_effort(static_cast<fftconv::PlannerEffort>(effort)); },
+        "set_planner_effort",
+        [](int effort) { fftconv::set_planner_effort(static_cast<fftconv::PlannerEffort>(effort)); },
         py::arg("effort"));
     m.def("planner_effort", [] { return static_cast<int>(fftconv::planner_effort()); });
     m.def("load_wisdom", &fftconv::load_wisdom, py::arg("path"), py::call_guard<py::gil_scoped_release>());
