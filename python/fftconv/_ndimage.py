@@ -51,11 +51,32 @@ def _filter(input, weights, output, mode, cval, origin, method, workers, convolv
     how = _a.method(method)
     x, w = _a.prepared(a, compute), _a.prepared(k, compute)
     n = _a.workers(workers)
+    if result.kind in "biu":
+        return _deliver(_integer_filter(a, x, w, border, cval, how, convolve, n, name), output, result)
     into = isinstance(output, _np.ndarray) and output.dtype == compute and output.shape == a.shape
     if into and not _np.shares_memory(output, a):
         return _fftconv.filter(x, w, border, complex(cval), how, convolve, output, n)
     out = _fftconv.filter(x, w, border, complex(cval), how, convolve, None, n)
     return _deliver(out, output, result)
+
+
+def _integer_filter(a, x, w, border, cval, how, convolve, n, name):
+    """An integer input filtered in float64, to be cast back as ndimage casts (truncating). With
+    integer weights the exact result is an integer, so rounding, not truncation, recovers it from
+    a sum that came out a hair below (an FFT's 6.999999999999999 for 7), and 'auto' takes the
+    direct sum where the FFT's error bound could reach half a unit. Other weights: the computed
+    value is truncated as ndimage truncates its own."""
+    out = None
+    if _np.all(_np.isfinite(w)) and _np.all(w == _np.round(w)) and _np.isfinite(cval) and cval == round(cval.real if isinstance(cval, complex) else cval):
+        largest = _a.check_exact(_np.append(_np.abs(a).ravel(), abs(cval)), w, name)
+        if how == _a.METHODS["auto"] and _fftconv.choose_filter_method(list(a.shape), w) == _a.METHODS["fft"]:
+            bound = _fftconv.fft_error_bound(list(a.shape), list(w.shape), _a.MODES["full"], "float64", None)
+            if bound * largest >= 0.5:
+                how = _a.METHODS["direct"]
+        out = _np.round(_fftconv.filter(x, w, border, complex(cval), how, convolve, None, n))
+    else:
+        out = _fftconv.filter(x, w, border, complex(cval), how, convolve, None, n)
+    return out
 
 
 def correlate_nd(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *, method="auto", workers=None):
@@ -87,9 +108,19 @@ def correlate_nd(input, weights, output=None, mode="reflect", cval=0.0, origin=0
     Returns
     -------
     numpy.ndarray
-        The input's shape and dtype, as ndimage returns (complex when the weights are; integers
-        computed in float64 and truncated back, as ndimage casts). float32 is computed in float32
-        where ndimage computes in float64: equal within float32 rounding.
+        The input's shape and dtype, as ndimage returns (complex when the weights are). Integers
+        are computed in float64 and cast back as ndimage casts (truncating): with integer weights
+        the result is exact, as ndimage's; with others, where the FFT runs its rounding may move a
+        value lying within ~1e-12 of an integer to the other side of it (method='direct' sums as
+        ndimage does). float32 is computed in float32 where ndimage computes in float64: equal
+        within float32 rounding.
+
+    Raises
+    ------
+    RuntimeError
+        weights of another rank than the input (ndimage's error).
+    ValueError
+        a mode, method or origin fftconv does not take.
     """
     return _filter(input, weights, output, mode, cval, origin, method, workers, False, "correlate_nd")
 
@@ -124,7 +155,8 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     Returns
     -------
     numpy.ndarray
-        The input's shape and dtype (complex input: real and imaginary parts filtered apart).
+        The input's shape and dtype (complex input: real and imaginary parts filtered apart;
+        integers truncated back after each axis's pass, as ndimage does).
     """
     a = _np.asarray(input)
     if _np.any(_np.asarray(order) != 0):
@@ -140,6 +172,15 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     compute = _np.dtype(_np.float32) if a.dtype.kind == "f" and a.dtype.itemsize <= 4 else _np.dtype(_np.float64)
     if a.size == 0:
         return _deliver(a.copy(), output, result_dtype)
+    if a.dtype.kind in "biu" and sum(1 for s in _np.broadcast_to(sigmas, (a.ndim,)) if s > 0) > 1:
+        # ndimage keeps each axis' pass in the integer type, truncating between passes (its docs
+        # warn of it); the same here, so that integer images give ndimage's values.
+        for axis, s in enumerate(_np.broadcast_to(sigmas, (a.ndim,))):
+            if s > 0:
+                one = [0.0] * a.ndim
+                one[axis] = float(s)
+                a = gaussian_filter(a, one, 0, None, mode, cval, truncate, method=method, workers=workers)
+        return _deliver(a, output, result_dtype)
     out = _fftconv.gaussian_filter(_a.prepared(a, compute), sigmas, _a.ndimage_border(mode), float(_np.real(cval)),
                                    float(truncate), _a.method(method), _a.workers(workers))
     return _deliver(out, output, result_dtype)

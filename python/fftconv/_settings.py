@@ -43,7 +43,7 @@ def planner_effort():
 
 def load_wisdom(path):
     """Load FFTW wisdom (the plans measure/patient planning learned) from a file save_wisdom
-    wrote; False when the file does not exist, ValueError when it cannot be read or parsed."""
+    wrote; False when the file does not exist, OSError when it cannot be read or parsed."""
     return _fftconv.load_wisdom(str(path))
 
 
