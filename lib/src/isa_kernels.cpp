@@ -1,6 +1,7 @@
 // The inner loops of the direct core and the separable filters. Built once per instruction set
 // with FFTCONV_ISA naming the namespace (see isa.hpp): everything here has internal linkage
 // except table<T>(), and nothing from the standard library is instantiated.
+#include <algorithm>
 #include <complex>
 #include <type_traits>
 
@@ -77,7 +78,12 @@ void direct(const DirectJob<T>& j, std::ptrdiff_t first_row, std::ptrdiff_t last
                     }
                 }
             T* o = j.out + r * j.out_row_stride + c0 * j.out_col_stride;
-            for (std::ptrdiff_t i = 0; i < len; ++i) o[i * j.out_col_stride] = acc[i];
+            // A unit stride apart: the strided loop does not vectorize, and for a short kernel
+            // this copy was a sixth to a third of the work (100,000 ⊛ 3: 105 -> 87 µs; ⊛ 16: 328 -> 231 µs).
+            if (j.out_col_stride == 1)
+                std::copy(acc, acc + len, o);
+            else
+                for (std::ptrdiff_t i = 0; i < len; ++i) o[i * j.out_col_stride] = acc[i];
         }
     }
 }

@@ -8,7 +8,29 @@ import numpy as _np
 from . import _arrays as _a
 from . import _fftconv
 
+# The element types the core takes as they are (native byte order).
+_COMPUTED = frozenset(_np.dtype(t) for t in (_np.float32, _np.float64, _np.complex64, _np.complex128))
+
+
 def _convolve(in1, in2, mode, method, axes, correlate, name, workers):
+    # The common case first, in as few steps as possible: for small operands the checks below cost
+    # more than the convolution (100 ⊛ 3: 1.2 µs in the core, 3.5 µs more in the general path).
+    # Two non-empty contiguous arrays of one computed type go to the core as they are.
+    if (
+        type(in1) is _np.ndarray
+        and type(in2) is _np.ndarray
+        and in1.dtype == in2.dtype
+        and in1.dtype in _COMPUTED
+        and in1.ndim == in2.ndim
+        and in1.size
+        and in2.size
+        and (in1.flags.c_contiguous or in1.flags.f_contiguous)
+        and (in2.flags.c_contiguous or in2.flags.f_contiguous)
+        and mode in _a.MODES
+        and method in _a.METHODS
+        and workers is None
+    ):
+        return _fftconv.convolve(in1, in2, _a.MODES[mode], _a.METHODS[method], axes, correlate, None)
     a, b = _np.asarray(in1), _np.asarray(in2)
     if a.ndim == b.ndim == 0:  # scipy: the product of two scalars
         return a * (_np.conj(b) if correlate else b)
