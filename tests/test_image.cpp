@@ -57,6 +57,18 @@ TEST_CASE("Array::image copies from an lvalue and hands its buffer over from an 
     CHECK(cube.size() == 8);  // kept when refused
 }
 
+TEST_CASE("Array::uninitialized: the shape's storage, aligned, with the limit's checks, and no values set") {
+    auto a = Array<double>::uninitialized(Extents{3, 5, 7});
+    CHECK(a.shape() == Extents{3, 5, 7});
+    CHECK(a.size() == 105);
+    CHECK(reinterpret_cast<std::uintptr_t>(a.data()) % Array<double>::alignment == 0);
+    for (std::ptrdiff_t i = 0; i < a.size(); ++i) a.values()[static_cast<std::size_t>(i)] = static_cast<double>(i);
+    CHECK(a.values()[104] == 104.0);
+    CHECK(Array<float>::uninitialized(Extents{0, 4}).empty());
+    CHECK_THROWS_AS((void)Array<float>::uninitialized(Extents{std::ptrdiff_t{1} << 40, std::ptrdiff_t{1} << 20}),
+                    Error);
+}
+
 TEST_CASE("views: flipped, transposed and subview address the right elements") {
     Image<int> img(3, 4);
     for (int r = 0; r < 3; ++r)

@@ -34,7 +34,7 @@ Out one_shot(const detail::Names& names, View<const T> a, View<const T> b, Mode 
         out = Image<T>(g.out.shape2d());
         out_view = View<T>(out.view());
     } else {
-        out = Array<T>(g.out);
+        out = Array<T>::uninitialized(g.out);  // every path writes every output
         out_view = out.view();
     }
     detail::EngineOptions<T> options;

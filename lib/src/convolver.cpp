@@ -171,7 +171,7 @@ void Convolver<T>::apply(View<const T> input, View<T> out) {
 
 template <class T>
 Array<T> Convolver<T>::apply(View<const T> input) {
-    Array<T> out(output_extents());
+    auto out = Array<T>::uninitialized(output_extents());  // every output is written
     apply(input, out.view());
     return out;
 }

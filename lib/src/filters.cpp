@@ -452,7 +452,7 @@ void filter(View<const T> a, View<T> out, View<const T> kernel, Border border, T
 template <Scalar T>
 Array<T> filter(View<const T> a, View<const T> kernel, Border border, T cval, Method method) {
     detail::check_array("filter", "a", a.data, a.shape);
-    Array<T> out(a.shape);
+    auto out = Array<T>::uninitialized(a.shape);  // every output is written
     filter(a, out.view(), kernel, border, cval, method);
     return out;
 }
@@ -465,7 +465,7 @@ void filter_convolve(View<const T> a, View<T> out, View<const T> kernel, Border 
 template <Scalar T>
 Array<T> filter_convolve(View<const T> a, View<const T> kernel, Border border, T cval, Method method) {
     detail::check_array("filter_convolve", "a", a.data, a.shape);
-    Array<T> out(a.shape);
+    auto out = Array<T>::uninitialized(a.shape);  // every output is written
     filter_convolve(a, out.view(), kernel, border, cval, method);
     return out;
 }

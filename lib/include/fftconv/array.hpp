@@ -219,6 +219,14 @@ public:
         allocate();
         std::uninitialized_fill_n(data_.get(), size(), value);
     }
+    /// Storage of `shape` whose values are left unset (numpy.empty): for a result every element
+    /// of which is written next, without a pass that zeroes it first.  @throws Error  as Array(shape).
+    [[nodiscard]] static Array uninitialized(Extents shape) {
+        Array a;
+        a.shape_ = shape;
+        a.allocate();
+        return a;
+    }
     /// A deep copy of any view (any strides) in row-major order.
     explicit Array(View<const T> src) : shape_(src.shape) {
         allocate();
