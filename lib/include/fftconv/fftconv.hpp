@@ -26,4 +26,5 @@
 #include "fftconv/image.hpp"
 #include "fftconv/match.hpp"
 #include "fftconv/settings.hpp"
+#include "fftconv/stream.hpp"
 #include "fftconv/types.hpp"
