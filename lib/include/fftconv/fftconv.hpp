@@ -22,6 +22,7 @@
 #include "fftconv/calibration.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/convolver.hpp"
+#include "fftconv/delay.hpp"
 #include "fftconv/filters.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/match.hpp"
