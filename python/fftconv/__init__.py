@@ -18,6 +18,9 @@ OpenCV (2D images, each channel of a (rows, cols, channels) image filtered on it
     lowpass, highpass, log_spectrum                 frequency-domain filters
 Planned once, applied many times
     Convolver(shape, kernel, mode, axes).apply(x, out=None)
+1D signals
+    StreamConvolver(responses).process(block), .flush()   a stream, block by block
+    find_delay (MATLAB's finddelay; xcorr or GCC-PHAT), find_snippet
 fftconv's own
     fft_error_bound, estimate_seconds, set_threads, threads, set_memory_limit, memory_limit,
     set_planner_effort, planner_effort, load_wisdom, save_wisdom
@@ -56,6 +59,7 @@ from ._settings import (
     set_threads,
     threads,
 )
+from ._stream import Delay, StreamConvolver, find_delay, find_snippet
 from ._signal import (
     choose_conv_method,
     convolve,
@@ -87,6 +91,10 @@ __all__ = [
     "match_template",
     "find_peaks",
     "Convolver",
+    "StreamConvolver",
+    "find_delay",
+    "find_snippet",
+    "Delay",
     "fft_error_bound",
     "estimate_seconds",
     "set_threads",

@@ -4,10 +4,11 @@
 // in. The module reads them where they lie (any strides that are whole elements), computes with
 // the GIL released, and returns the library's result arrays themselves, without a copy.
 //
-//     signal.cpp     convolve / correlate at any rank, the cost model's answers
+//     signal.cpp     convolve / correlate at any rank, the cost model's answers; delays and snippets
 //     filters.cpp    same-size filters at any rank, with borders (scipy.ndimage)
 //     images.cpp     the 2D image filters and template matching (OpenCV)
 //     convolver.cpp  the Convolver class: planned once, applied many times
+//     stream.cpp     the StreamConvolver class: a stream convolved block by block
 #include "numpy_views.hpp"
 
 PYBIND11_MODULE(_fftconv, m) {
@@ -29,5 +30,6 @@ PYBIND11_MODULE(_fftconv, m) {
     fftconv_python::bind_filters(m);
     fftconv_python::bind_images(m);
     fftconv_python::bind_convolver(m);
+    fftconv_python::bind_stream(m);
     fftconv_python::bind_settings(m);
 }

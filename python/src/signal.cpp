@@ -1,6 +1,9 @@
 // scipy.signal's calls: convolve and correlate at any rank, and the cost model's answers.
 #include <pybind11/stl.h>
 
+#include <span>
+#include <utility>
+
 #include "numpy_views.hpp"
 
 namespace fftconv_python {
@@ -33,9 +36,49 @@ fftconv::ElementType type_named(const std::string& name) {
     throw fftconv::InvalidArgument("dtype " + name + ": fftconv computes in float32, float64, complex64 or complex128");
 }
 
+// A 1D float32 or float64 array as the span the signal calls take (the package made it contiguous).
+template <class T>
+std::span<const T> signal_of(const py::array& a, const char* name) {
+    if (a.ndim() != 1 || (a.shape(0) > 1 && a.strides(0) != static_cast<py::ssize_t>(sizeof(T))))
+        throw fftconv::InvalidArgument(std::string(name) + " must be a contiguous 1D array");
+    return {static_cast<const T*>(a.data()), static_cast<std::size_t>(a.shape(0))};
+}
+
+py::tuple find_delay(const py::array& x, const py::array& y, std::ptrdiff_t max_lag, int method) {
+    return with_real_type(common_type(x, y, "x and y"), "find_delay", [&](auto zero) {
+        using T = decltype(zero);
+        const auto sx = signal_of<T>(x, "x"), sy = signal_of<T>(y, "y");
+        fftconv::Delay d;
+        {
+            py::gil_scoped_release unlocked;
+            d = fftconv::find_delay<T>(sx, sy, max_lag, static_cast<fftconv::DelayMethod>(method));
+        }
+        return py::make_tuple(d.lag, d.samples, d.score);
+    });
+}
+
+std::vector<std::pair<std::ptrdiff_t, double>> find_snippet(const py::array& recording, const py::array& snippet,
+                                                            std::size_t count, std::ptrdiff_t min_distance) {
+    return with_real_type(common_type(recording, snippet, "recording and snippet"), "find_snippet", [&](auto zero) {
+        using T = decltype(zero);
+        const auto r = signal_of<T>(recording, "recording"), s = signal_of<T>(snippet, "snippet");
+        std::vector<fftconv::SnippetMatch> found;
+        {
+            py::gil_scoped_release unlocked;
+            found = fftconv::find_snippet<T>(r, s, count, min_distance);
+        }
+        std::vector<std::pair<std::ptrdiff_t, double>> out;
+        for (const auto& f : found) out.emplace_back(f.position, f.score);
+        return out;
+    });
+}
+
 }  // namespace
 
 void bind_signal(py::module_& m) {
+    m.def("find_delay", &find_delay, py::arg("x"), py::arg("y"), py::arg("max_lag"), py::arg("method"));
+    m.def("find_snippet", &find_snippet, py::arg("recording"), py::arg("snippet"), py::arg("count"),
+          py::arg("min_distance"));
     m.def("convolve", &convolve, py::arg("in1"), py::arg("in2"), py::arg("mode"), py::arg("method"), py::arg("axes"),
           py::arg("correlate"), py::arg("workers"));
     m.def(
