@@ -8,6 +8,7 @@ FFTCONV_PACKAGES=(
     libfftw3-dev                       # the FFT (double and float libraries)
     doctest-dev                        # unit tests
     libopencv-dev                      # reading images in the demo program
+    libsndfile1-dev                    # audio files in the tool (delay, find)
     python3-numpy python3-scipy        # the scipy.signal cross-check
     python3-dev pybind11-dev           # the Python module (import fftconv)
     python3-mesonpy python3-venv       # pip install . (meson-python), checked in a fresh venv
