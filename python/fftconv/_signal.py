@@ -22,6 +22,7 @@ def _convolve(in1, in2, mode, method, axes, correlate, name, workers):
         and in1.dtype == in2.dtype
         and in1.dtype in _COMPUTED
         and in1.ndim == in2.ndim
+        and in1.ndim  # two 0-d arrays: scipy's product, below
         and in1.size
         and in2.size
         and (in1.flags.c_contiguous or in1.flags.f_contiguous)

@@ -167,6 +167,9 @@ def test_scalars_and_empty_operands_as_scipy():
     )
     assert fftconv.fftconvolve(np.zeros(0), np.ones(3)).size == 0
     assert fftconv.convolve(np.zeros(0), np.ones(3)).size == 0
+    # 0-d arrays (not numpy scalars) and empty arrays of a computed dtype, past the fast path.
+    assert fftconv.convolve(np.array(2.0), np.array(3.0)) == scipy.signal.convolve(np.array(2.0), np.array(3.0))
+    assert fftconv.correlate(np.array(2.0, np.float32), np.array(3.0, np.float32)) == 6
 
 
 def test_nan_and_inf_land_where_the_direct_sum_puts_them():
