@@ -25,7 +25,8 @@ NDIMAGE_BORDERS = {
 }
 # OpenCV's border names and its cv2.BORDER_* values (BORDER_DEFAULT is BORDER_REFLECT_101).
 CV_BORDERS = {"constant": 0, "replicate": 1, "reflect": 2, "reflect101": 3, "reflect_101": 3, "wrap": 4}
-CV_BORDER_VALUES = {0: 0, 1: 1, 2: 2, 4: 3, 3: 4}  # cv2.BORDER_CONSTANT=0, REPLICATE=1, REFLECT=2, WRAP=3, REFLECT_101=4
+# cv2.BORDER_CONSTANT = 0, REPLICATE = 1, REFLECT = 2, WRAP = 3, REFLECT_101 = 4, as fftconv's positions.
+CV_BORDER_VALUES = {0: 0, 1: 1, 2: 2, 4: 3, 3: 4}
 
 
 def mode(name):

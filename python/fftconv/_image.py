@@ -25,7 +25,9 @@ def _image_dtype(a, name):
 def _image(src, name):
     a = _np.asarray(src)
     if a.ndim not in (2, 3) or 0 in a.shape:
-        raise ValueError(f"{name} must be a non-empty 2D (rows, cols) or 3D (rows, cols, channels) array, not shape {a.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 2D (rows, cols) or 3D (rows, cols, channels) array, not shape {a.shape}"
+        )
     return _a.prepared(a, _image_dtype(a, name))
 
 

@@ -67,7 +67,12 @@ def _integer_filter(a, x, w, border, cval, how, convolve, n, name):
     direct sum where the FFT's error bound could reach half a unit. Other weights: the computed
     value is truncated as ndimage truncates its own."""
     out = None
-    if _np.all(_np.isfinite(w)) and _np.all(w == _np.round(w)) and _np.isfinite(cval) and cval == round(cval.real if isinstance(cval, complex) else cval):
+    c = complex(cval)
+    integers = (
+        _np.all(_np.isfinite(w)) and _np.all(w == _np.round(w)) and _np.isfinite(c.real) and c.imag == 0
+        and c.real == round(c.real)
+    )
+    if integers:
         largest = _a.check_exact(_np.append(_np.abs(a).ravel(), abs(cval)), w, name)
         if how == _a.METHODS["auto"] and _fftconv.choose_filter_method(list(a.shape), w) == _a.METHODS["fft"]:
             bound = _fftconv.fft_error_bound(list(a.shape), list(w.shape), _a.MODES["full"], "float64", None)

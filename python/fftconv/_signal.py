@@ -49,7 +49,8 @@ def _convolve(in1, in2, mode, method, axes, correlate, name, workers):
         if a.ndim != b.ndim:
             raise ValueError(f"{name}: in1 has {a.ndim} dimensions and in2 {b.ndim}; they must be equal")
         return _np.array([], dtype=result)
-    out = _fftconv.convolve(_a.prepared(a, compute), _a.prepared(b, compute), m, how, axes, correlate, _a.workers(workers))
+    x, y = _a.prepared(a, compute), _a.prepared(b, compute)
+    out = _fftconv.convolve(x, y, m, how, axes, correlate, _a.workers(workers))
     if result.kind in "biu":
         return _a.integer_result(out, result)
     return out if out.dtype == result else out.astype(result)
@@ -110,7 +111,8 @@ def _fft_along(in1, in2, mode, axes, name, workers):
     compute, _ = _a.compute_dtype(a, b)
     ax = _a.axes(axes)
     out = _fftconv.convolve(
-        _a.prepared(a, compute), _a.prepared(b, compute), _a.mode(mode), _a.METHODS["fft"], ax, False, _a.workers(workers)
+        _a.prepared(a, compute), _a.prepared(b, compute), _a.mode(mode), _a.METHODS["fft"], ax, False,
+        _a.workers(workers),
     )
     if mode == "same" and ax is not None:
         # scipy crops every axis to in1's extent, the broadcast ones too (where fftconv keeps the
