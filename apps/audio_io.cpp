@@ -2,12 +2,16 @@
 
 #include <sndfile.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <memory>
 
 #include "cli.hpp"
+#include "image_io.hpp"
 
 namespace app {
 
@@ -60,6 +64,7 @@ Audio read_audio(const std::string& path) {
     a.rate = info.samplerate;
     a.frames = static_cast<std::ptrdiff_t>(info.frames);
     a.format = describe(info);
+    a.sf_format = info.format;
     a.channels.assign(static_cast<std::size_t>(info.channels),
                       std::vector<double>(static_cast<std::size_t>(info.frames)));
     // Float files: libsndfile returns the samples as stored, not clipped to ±1.
@@ -79,6 +84,92 @@ Audio read_audio(const std::string& path) {
         done += got;
     }
     return a;
+}
+
+namespace {
+
+struct Kind {
+    const char* ext;
+    int major;
+    int subtype;  // when the input is of another kind
+};
+constexpr Kind kinds[] = {
+    {".wav", SF_FORMAT_WAV, SF_FORMAT_PCM_16},   {".flac", SF_FORMAT_FLAC, SF_FORMAT_PCM_24},
+    {".ogg", SF_FORMAT_OGG, SF_FORMAT_VORBIS},   {".oga", SF_FORMAT_OGG, SF_FORMAT_VORBIS},
+    {".aif", SF_FORMAT_AIFF, SF_FORMAT_PCM_24},  {".aiff", SF_FORMAT_AIFF, SF_FORMAT_PCM_24},
+    {".aifc", SF_FORMAT_AIFF, SF_FORMAT_PCM_24}, {".au", SF_FORMAT_AU, SF_FORMAT_PCM_16},
+    {".caf", SF_FORMAT_CAF, SF_FORMAT_PCM_24},   {".w64", SF_FORMAT_W64, SF_FORMAT_PCM_24},
+    {".rf64", SF_FORMAT_RF64, SF_FORMAT_PCM_24},
+};
+
+std::string lower_ext(const std::string& path) {
+    const std::size_t slash = path.find_last_of('/'), dot = path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+    std::string e = path.substr(dot);
+    for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return e;
+}
+
+}  // namespace
+
+bool is_audio_path(const std::string& path) {
+    const std::string e = lower_ext(path);
+    return std::any_of(std::begin(kinds), std::end(kinds), [&](const Kind& k) { return e == k.ext; });
+}
+
+int output_format(const std::string& path, const Audio& like) {
+    const std::string e = lower_ext(path);
+    for (const Kind& k : kinds) {
+        if (e != k.ext) continue;
+        SF_INFO probe{};
+        probe.samplerate = like.rate;
+        probe.channels = static_cast<int>(like.channels.size());
+        probe.format = k.major | (like.sf_format & SF_FORMAT_SUBMASK);
+        if (sf_format_check(&probe)) return probe.format;  // the input's sample format, if this kind holds it
+        return k.major | k.subtype;
+    }
+    throw UsageError("output '" + path +
+                     "': not an audio format fftconv writes (.wav, .flac, .ogg, .aiff, .au, .caf, "
+                     ".w64, .rf64)");
+}
+
+std::size_t write_audio(const std::string& path, const Audio& a, int format) {
+    const int subtype = format & SF_FORMAT_SUBMASK;
+    const bool holds_more = subtype == SF_FORMAT_FLOAT || subtype == SF_FORMAT_DOUBLE;
+    std::size_t clipped = 0;
+    if (!holds_more)
+        for (const auto& c : a.channels)
+            for (double v : c) clipped += std::abs(v) > 1.0;
+    write_atomically(
+        path,
+        [&](const std::string& tmp) {
+            SF_INFO info{};
+            info.samplerate = a.rate;
+            info.channels = static_cast<int>(a.channels.size());
+            info.format = format;
+            SNDFILE* f = sf_open(tmp.c_str(), SFM_WRITE, &info);
+            if (!f) throw ProcessError(sf_strerror(nullptr));
+            sf_command(f, SFC_SET_CLIPPING, nullptr, SF_TRUE);  // saturate, never wrap around
+            std::vector<double> chunk;
+            const std::size_t ch = a.channels.size();
+            bool ok = true;
+            for (std::ptrdiff_t done = 0; done < a.frames && ok;) {
+                const std::ptrdiff_t n = std::min<std::ptrdiff_t>(65536, a.frames - done);
+                chunk.resize(static_cast<std::size_t>(n) * ch);
+                for (std::ptrdiff_t f2 = 0; f2 < n; ++f2)
+                    for (std::size_t c = 0; c < ch; ++c)
+                        chunk[static_cast<std::size_t>(f2) * ch + c] =
+                            a.channels[c][static_cast<std::size_t>(done + f2)];
+                ok = sf_writef_double(f, chunk.data(), n) == n;
+                done += n;
+            }
+            const std::string why = ok ? "" : sf_strerror(f);
+            ok = sf_close(f) == 0 && ok;
+            if (!ok) throw ProcessError(why.empty() ? "the write failed" : why);
+            return true;
+        },
+        lower_ext(path));
+    return clipped;
 }
 
 std::string seconds_text(double samples, int rate) {

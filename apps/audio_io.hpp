@@ -12,7 +12,8 @@ struct Audio {
     int rate = 0;  ///< samples per second
     std::ptrdiff_t frames = 0;
     std::vector<std::vector<double>> channels;  ///< channels[c][frame], full scale ±1
-    std::string format;                         ///< "WAV 16-bit PCM", for messages
+    std::string format;                         ///< "WAV (Microsoft), Signed 16 bit PCM", for messages
+    int sf_format = 0;                          ///< libsndfile's format code (major | subtype)
 
     /// The channels' mean, for the commands that compare one signal.
     std::vector<double> mono() const;
@@ -21,6 +22,19 @@ struct Audio {
 /// @throws ProcessError  "PATH: ..." for a file that cannot be opened or is not audio libsndfile
 ///                       reads, has no channels or no frames, or ends before its header says.
 Audio read_audio(const std::string& path);
+
+/// Whether `path` names an audio file by its extension (.wav, .flac, .ogg, .aiff, ...).
+bool is_audio_path(const std::string& path);
+
+/// The format to write `path` in: the input's own when the extension is its kind (a 24-bit WAV
+/// stays 24-bit), else the extension's (FLAC and AIFF 24-bit, WAV 16-bit, OGG Vorbis).
+/// @throws UsageError  an extension libsndfile does not write.
+int output_format(const std::string& path, const Audio& like);
+
+/// Writes `a` to `path` in `format` through a temporary file renamed into place, so a failure
+/// leaves no partial file and never an overwritten one. Returns the samples clipped to ±1 (an
+/// integer format holds no more).  @throws ProcessError  naming the file.
+std::size_t write_audio(const std::string& path, const Audio& a, int format);
 
 /// "0.000839 s" style: seconds with enough digits for one sample at `rate`.
 std::string seconds_text(double samples, int rate);

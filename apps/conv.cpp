@@ -5,6 +5,10 @@
 #include <string>
 
 #include "commands.hpp"
+#ifdef FFTCONV_HAVE_AUDIO
+#include "audio_io.hpp"
+#include "conv_audio.hpp"
+#endif
 #include "fftconv/filters.hpp"
 #include "jobs.hpp"
 #include "kernels.hpp"
@@ -97,6 +101,13 @@ int run_arrays(const Args& args, const std::vector<Job>& jobs, const std::string
 }
 
 int run(const Args& args) {
+#ifdef FFTCONV_HAVE_AUDIO
+    if (!args.positional().empty() && is_audio_path(args.positional().front())) return run_audio_conv(args);
+#endif
+    for (const char* audio_only : {"wet", "dry", "normalize"})
+        if (args.has(audio_only))
+            throw UsageError(std::string("--") + audio_only +
+                             " applies to audio files (.wav, .flac, ...), not to images");
     std::vector<std::string> extra;
     const auto jobs = jobs_of(args, 1, "IN KERNEL OUT", extra);
     Conv c{};
@@ -174,7 +185,14 @@ Command conv_command() {
         "\n\nArrays: an .npy input (any rank up to 8; bool, integer, float or complex) or a multi-page TIFF\n"
         "with --volume is processed at its own rank, in double precision for float64, complex128 and 32-\n"
         "and 64-bit integers, else in single (float32, complex64),\n"
-        "written as .npy, or for rank 2 and 3 as an image or a TIFF stack.",
+        "written as .npy, or for rank 2 and 3 as an image or a TIFF stack."
+        "\n\nAudio (convolution reverb): IN and KERNEL audio files of one sample rate (WAV, FLAC, OGG, AIFF, ...;\n"
+        "any format libsndfile reads), OUT an audio file in IN's sample format when the kind allows it. A mono\n"
+        "response applies to every channel, a mono input goes through every response channel, equal counts\n"
+        "pair up, and 2 channels with a 4-channel response are true stereo (LL, LR, RL, RR). --mode full\n"
+        "(default: the reverb's tail kept) or same (the input's length and timing: the first samples of full,\n"
+        "not scipy's centring). Samples past full scale are clipped in integer formats and\n"
+        "counted in a warning; --normalize peak scales the result to -0.09 dBFS.",
         {{"mode", "M", "full (default), same or valid"},
          {"correlate", "", "cross-correlate instead of convolve"},
          border_option("none: scipy.signal's zeros outside; with a border the result has the input's size, as "
@@ -182,10 +200,14 @@ Command conv_command() {
          {"cval", "V", "with --border constant: the value outside the input; default 0"},
          {"volume", "", "read a multi-page TIFF as one 3D array (pages along the first axis), not page by page"},
          method_option(),
-         kernel_normalize_option()},
+         kernel_normalize_option(),
+         {"wet", "W", "audio: the reverb's gain; default 1"},
+         {"dry", "D", "audio: the input's gain, added to the reverb; default 0"},
+         {"normalize", "N", "audio: none (default), peak (the result's peak at -0.09 dBFS) or rms (the input's RMS)"}},
         std::string(kernel_help) + "\nSeveral inputs: fftconv conv IN... KERNEL --outdir DIR.",
         "  fftconv conv samples/camera.png gaussian:3 blurred.png --mode same\n"
-        "  fftconv conv samples/camera.png \"1,2,1;0,0,0;-1,-2,-1\" edges.png --mode same --correlate",
+        "  fftconv conv samples/camera.png \"1,2,1;0,0,0;-1,-2,-1\" edges.png --mode same --correlate\n"
+        "  fftconv conv voice.wav hall.wav wet.wav --wet 0.5 --dry 1 --normalize peak",
     };
     for (const OptionSpec& o : output_options()) spec.options.push_back(o);
     return {spec, run};

@@ -127,3 +127,131 @@ TEST_CASE("audio the tool refuses: one line naming the file, exit status 1") {
     CHECK(method.status == 2);
     CHECK(method.err.find("--method must be one of xcorr, normalized, phat") != std::string::npos);
 }
+
+namespace {
+
+struct Read {
+    int rate = 0, format = 0;
+    std::vector<std::vector<double>> channels;
+};
+
+Read read_back(const std::string& path) {
+    SF_INFO info{};
+    SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
+    REQUIRE_MESSAGE(f != nullptr, path << ": " << sf_strerror(nullptr));
+    std::vector<double> all(static_cast<std::size_t>(info.frames * info.channels));
+    REQUIRE(sf_readf_double(f, all.data(), info.frames) == info.frames);
+    sf_close(f);
+    Read r{info.samplerate, info.format, {}};
+    r.channels.assign(static_cast<std::size_t>(info.channels), {});
+    for (std::size_t i = 0; i < all.size(); ++i)
+        r.channels[i % static_cast<std::size_t>(info.channels)].push_back(all[i]);
+    return r;
+}
+
+double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
+    REQUIRE(a.size() == b.size());
+    double m = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(a[i] - b[i]));
+    return m;
+}
+
+std::vector<double> conv_full(const std::vector<double>& x, const std::vector<double>& h) {
+    return convolve(std::span<const double>(x), std::span<const double>(h), Mode::full);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "fftconv conv on audio: reverb equal to convolve, the channel rules, mode same keeps the timing, "
+    "the input's format, wet/dry and normalisation") {
+    const Scratch s;
+    std::mt19937_64 rng(1411);
+    const std::vector<double> x = noise(20000, rng, 0.1), x2 = noise(20000, rng, 0.1);
+    std::vector<double> ir = noise(3000, rng, 0.05);
+    ir[0] = 1;
+    const std::vector<double> ir2 = noise(3000, rng, 0.05);
+    write_audio(s / "x.wav", {x}, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    write_audio(s / "st.wav", {x, x2}, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    write_audio(s / "ir.wav", {ir}, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    write_audio(s / "ir2.wav", {ir, ir2}, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    write_audio(s / "ir4.wav", {ir, ir2, ir2, ir}, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+
+    // Mono, full: the tail kept; a float input gives a float output, equal to convolve.
+    Result r = run({"conv", s / "x.wav", s / "ir.wav", s / "out.wav"}, s);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    Read y = read_back(s / "out.wav");
+    CHECK((y.format & SF_FORMAT_SUBMASK) == SF_FORMAT_FLOAT);
+    CHECK(max_diff(y.channels[0], conv_full(x, ir)) < 1e-6);
+
+    // A mono input through a stereo response: two outputs.
+    r = run({"conv", s / "x.wav", s / "ir2.wav", s / "out2.wav"}, s);
+    REQUIRE(r.status == 0);
+    y = read_back(s / "out2.wav");
+    REQUIRE(y.channels.size() == 2);
+    CHECK(max_diff(y.channels[1], conv_full(x, ir2)) < 1e-6);
+
+    // True stereo, mode same: the first 20,000 samples of full, not scipy's centred part.
+    r = run({"conv", s / "st.wav", s / "ir4.wav", s / "ts.wav", "--mode", "same"}, s);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("true stereo") != std::string::npos);
+    y = read_back(s / "ts.wav");
+    std::vector<double> right = conv_full(x, ir2), from_right = conv_full(x2, ir);
+    for (std::size_t k = 0; k < right.size(); ++k) right[k] += from_right[k];
+    right.resize(20000);
+    CHECK(max_diff(y.channels[1], right) < 1e-6);
+
+    // Wet and dry, then peak normalisation to -0.09 dBFS; FLAC out (24-bit: FLAC holds no float).
+    r = run({"conv", s / "x.wav", s / "ir.wav", s / "mix.flac", "--wet", "0.5", "--dry", "2", "--normalize", "peak"},
+            s);
+    REQUIRE(r.status == 0);
+    y = read_back(s / "mix.flac");
+    CHECK((y.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC);
+    std::vector<double> mix = conv_full(x, ir);
+    double peak = 0;
+    for (std::size_t k = 0; k < mix.size(); ++k) {
+        mix[k] = 0.5 * mix[k] + (k < x.size() ? 2 * x[k] : 0.0);
+        peak = std::max(peak, std::abs(mix[k]));
+    }
+    for (double& v : mix) v *= 0.99 / peak;
+    CHECK(max_diff(y.channels[0], mix) < 2.0 / (1 << 23));  // 24-bit FLAC: a unit or two of rounding
+
+    // Past full scale into 16-bit: clipped, and a warning counts them.
+    write_audio(s / "loud.wav", {std::vector<double>(5000, 0.9)}, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    r = run({"conv", s / "loud.wav", s / "ir.wav", s / "loud_out.wav"}, s);
+    CHECK(r.status == 0);
+    CHECK(r.err.find("samples beyond full scale were clipped") != std::string::npos);
+    CHECK((read_back(s / "loud_out.wav").format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_16);
+}
+
+TEST_CASE("fftconv conv on audio refuses with one line and leaves files as they were") {
+    const Scratch s;
+    std::mt19937_64 rng(1412);
+    const std::vector<double> x = noise(4000, rng, 0.1);
+    write_audio(s / "x.wav", {x}, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    write_audio(s / "ir44.wav", {x}, 44100, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    write_audio(s / "three.wav", {x, x, x}, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    write_audio(s / "two.wav", {x, x}, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+    {
+        std::ofstream keep(s / "keep.wav", std::ios::binary);
+        keep << "an existing file";
+    }
+    const auto refused = [&](const std::vector<std::string>& args, int status, const std::string& says) {
+        const Result r = run(args, s);
+        CAPTURE(r.err);
+        CHECK(r.status == status);
+        CHECK(r.err.find(says) != std::string::npos);
+        CHECK(slurp(s / "keep.wav") == "an existing file");
+    };
+    refused({"conv", s / "x.wav", s / "ir44.wav", s / "keep.wav"}, 1, "the sample rates differ");
+    refused({"conv", s / "three.wav", s / "two.wav", s / "keep.wav"}, 1, "has 3 and the response");
+    refused({"conv", s / "x.wav", s / "x.wav", s / "x.wav"}, 2, "refusing to write over the input");
+    refused({"conv", s / "x.wav", s / "x.wav", s / "out.mp3"}, 2, "not an audio format fftconv writes");
+    refused({"conv", s / "x.wav", s / "x.wav", s / "keep.wav", "--mode", "valid"}, 2,
+            "--mode must be one of full, same");
+    refused({"conv", s / "x.wav", s / "x.wav", s / "keep.wav", "--border", "reflect"}, 2,
+            "--border applies to images and arrays");
+    refused({"conv", s / "x.wav", "box:3", s / "keep.wav"}, 2, "the response must be an audio file too");
+    refused({"conv", camera, "box:3", s / "keep.png", "--wet", "0.5"}, 2, "--wet applies to audio files");
+    CHECK(!fs::exists(s / "out.mp3"));
+}
