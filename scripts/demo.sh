@@ -32,6 +32,9 @@ step match match samples/camera.png samples/camera_face.png --top 3 --annotate o
 step conv conv samples/camera.png laplacian out/camera_laplacian.png --mode same
 step compare compare samples/camera.png gaussian:4 --mode same --diff out/camera_diff.png
 step volume conv samples/phantom.npy gaussian:2 out/phantom_smooth.npy --mode same --border reflect
+step reverb conv samples/voice.wav samples/room.wav out/voice_room.wav --normalize peak
+step delay delay samples/voice.wav samples/voice_far.wav --method phat
+step find find samples/voice.wav samples/word.wav --top 1
 
 echo
 echo "fftconv on samples/ (full output in $log):"
@@ -40,3 +43,5 @@ best=$(grep -A1 '^rank' "$log" | tail -1 | awk '{print "x=" $2 " y=" $3 " score 
 echo "  match: samples/camera_face.png found in samples/camera.png at $best (top-left corner)"
 echo "  compare (gaussian:4, 33x33, same mode):"
 sed -n 's/^\(max |fft - direct|\|max error \/ max |out|\|direct      median\|fft         median\|speed-up\|automatic \)/    &/p' "$log"
+echo "  delay: samples/voice_far.wav lags samples/voice.wav by $(grep -A1 '^delay of' "$log" | tail -1 | sed 's/;.*//') (GCC-PHAT)"
+echo "  find: samples/word.wav occurs in samples/voice.wav at $(grep '^1\. ' "$log" | sed 's/^1\. //')"
