@@ -51,7 +51,8 @@ Audio read_audio(const std::string& path) {
         long long declared = 0, actual = 0;
         char chunk[8] = "";
         if (std::sscanf(text.c_str(), "%7s : %lld (should be %lld)", chunk, &declared, &actual) == 3 &&
-            (std::string(chunk) == "data" || std::string(chunk) == "SSND") && declared > actual)
+            (std::string(chunk) == "data" || std::string(chunk) == "SSND") && declared > actual &&
+            declared < 0xFFFFFFF0LL)  // 0xFFFFFFFF: a streamed file whose length was not known
             throw ProcessError(path + ": the file is cut short: its " + chunk + " chunk declares " +
                                std::to_string(declared) + " bytes and " + std::to_string(actual) + " are there");
         if (!end) break;

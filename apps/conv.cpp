@@ -102,7 +102,8 @@ int run_arrays(const Args& args, const std::vector<Job>& jobs, const std::string
 
 int run(const Args& args) {
 #ifdef FFTCONV_HAVE_AUDIO
-    if (!args.positional().empty() && is_audio_path(args.positional().front())) return run_audio_conv(args);
+    if (args.has("stream") || (!args.positional().empty() && is_audio_path(args.positional().front())))
+        return run_audio_conv(args);
 #endif
     for (const char* audio_only : {"wet", "dry", "normalize"})
         if (args.has(audio_only))
@@ -203,7 +204,8 @@ Command conv_command() {
          kernel_normalize_option(),
          {"wet", "W", "audio: the reverb's gain; default 1"},
          {"dry", "D", "audio: the input's gain, added to the reverb; default 0"},
-         {"normalize", "N", "audio: none (default), peak (the result's peak at -0.09 dBFS) or rms (the input's RMS)"}},
+         {"normalize", "N", "audio: none (default), peak (the result's peak at -0.09 dBFS) or rms (the input's RMS)"},
+         {"stream", "", "audio: read, convolve and write block by block in bounded memory (IN and OUT may be -)"}},
         std::string(kernel_help) + "\nSeveral inputs: fftconv conv IN... KERNEL --outdir DIR.",
         "  fftconv conv samples/camera.png gaussian:3 blurred.png --mode same\n"
         "  fftconv conv samples/camera.png \"1,2,1;0,0,0;-1,-2,-1\" edges.png --mode same --correlate\n"
