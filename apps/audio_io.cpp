@@ -36,15 +36,12 @@ std::vector<double> Audio::mono() const {
     return m;
 }
 
-Audio read_audio(const std::string& path) {
-    SF_INFO info{};
-    const std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> file(sf_open(path.c_str(), SFM_READ, &info), sf_close);
-    if (!file) throw ProcessError(path + ": cannot read it as audio (" + sf_strerror(nullptr) + ")");
+void check_complete(SNDFILE* file, const std::string& path) {
     // A file cut short: libsndfile reads what is there and notes the difference in its log
     // ("data : 96000 (should be 56)" for WAV, SSND for AIFF); refused, not read as a shorter
     // signal. A chunk longer than its header says (a writer that did not know the length) is read.
     char log[8192] = "";
-    sf_command(file.get(), SFC_GET_LOG_INFO, log, sizeof log);
+    sf_command(file, SFC_GET_LOG_INFO, log, sizeof log);
     for (const char* line = log; *line;) {
         const char* end = std::strchr(line, '\n');
         const std::string text(line, end ? end : line + std::strlen(line));
@@ -58,6 +55,13 @@ Audio read_audio(const std::string& path) {
         if (!end) break;
         line = end + 1;
     }
+}
+
+Audio read_audio(const std::string& path) {
+    SF_INFO info{};
+    const std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> file(sf_open(path.c_str(), SFM_READ, &info), sf_close);
+    if (!file) throw ProcessError(path + ": cannot read it as audio (" + sf_strerror(nullptr) + ")");
+    check_complete(file.get(), path);
     if (info.channels <= 0) throw ProcessError(path + ": the file has no channels");
     if (info.frames <= 0) throw ProcessError(path + ": the file holds no samples");
     if (info.samplerate <= 0) throw ProcessError(path + ": the sample rate is " + std::to_string(info.samplerate));

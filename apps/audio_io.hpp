@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+struct sf_private_tag;  // libsndfile's SNDFILE
+
 namespace app {
 
 struct Audio {
@@ -22,6 +24,10 @@ struct Audio {
 /// @throws ProcessError  "PATH: ..." for a file that cannot be opened or is not audio libsndfile
 ///                       reads, has no channels or no frames, or ends before its header says.
 Audio read_audio(const std::string& path);
+
+/// @throws ProcessError  when libsndfile found `file`'s data chunk shorter than its header says
+///                       (a file cut short; a length left unknown, 0xFFFFFFFF, is accepted).
+void check_complete(sf_private_tag* file, const std::string& path);
 
 /// Whether `path` names an audio file by its extension (.wav, .flac, .ogg, .aiff, ...).
 bool is_audio_path(const std::string& path);

@@ -127,6 +127,7 @@ int run_stream(const std::string& in_path, const Audio& h, const std::string& ir
                                                          sf_close);
     const std::string in_name = from_stdin ? "standard input" : in_path;
     if (!in) throw ProcessError(in_name + ": cannot read it as audio (" + sf_strerror(nullptr) + ")");
+    check_complete(in.get(), in_name);
     if (in_info.channels <= 0) throw ProcessError(in_name + ": the stream has no channels");
     if (in_info.samplerate != h.rate)
         throw ProcessError("the sample rates differ: " + in_name + " is " + std::to_string(in_info.samplerate) +

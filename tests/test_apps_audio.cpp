@@ -298,4 +298,12 @@ TEST_CASE(
     CHECK(n.status == 2);
     CHECK(n.err.find("--normalize needs the whole result") != std::string::npos);
     CHECK(!fs::exists(s / "n.wav"));
+    {
+        std::ofstream cut(s / "cut.wav", std::ios::binary);
+        cut << slurp(s / "st.wav").substr(0, 30000);
+    }
+    const Result c = run({"conv", s / "cut.wav", s / "ir.wav", s / "c.wav", "--stream"}, s);
+    CHECK(c.status == 1);
+    CHECK(c.err.find("cut.wav: the file is cut short") != std::string::npos);
+    CHECK(!fs::exists(s / "c.wav"));
 }
