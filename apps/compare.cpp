@@ -237,7 +237,7 @@ int run(const Args& args) {
         cost.bytes = n * (static_cast<double>(file.file_bytes) + element * 6);
         cost.what = "with one run of each method";
         check_array_budget("compare", input, describe(file), n, cost, limits);
-        return with_type(type, [&](auto tag) {
+        return fftconv::visit_element_type(type, [&](auto tag) {
             using T = decltype(tag);
             Inputs<T> in;
             in.channels.push_back(read_volume<T>(file, gray));

@@ -59,19 +59,6 @@ Written write_volume(const std::string& path, const fftconv::Array<T>& a, const 
 /// it (float64, 32- and 64-bit integers) or when asked, float otherwise.
 fftconv::ElementType array_type(const VolumeFile& file, bool double_asked);
 
-/// Calls f with a value of the C++ type for `type` (float, double, std::complex<...>), so one
-/// generic lambda serves all four.
-template <class F>
-auto with_type(fftconv::ElementType type, F&& f) {
-    switch (type) {
-        case fftconv::ElementType::float32: return f(float{});
-        case fftconv::ElementType::float64: return f(double{});
-        case fftconv::ElementType::complex64: return f(std::complex<float>{});
-        case fftconv::ElementType::complex128: break;
-    }
-    return f(std::complex<double>{});
-}
-
 /// The bytes of one element of `type`.
 double element_bytes(fftconv::ElementType type);
 
@@ -107,7 +94,7 @@ int run_array_jobs(const Args& args, const std::vector<Job>& jobs, const std::st
             const ArrayPlan p = plan(file);
             check_array_budget(command, job.input, describe(file), static_cast<double>(file.shape.size()), p.cost,
                                limits);
-            const Written w = with_type(p.type, [&](auto tag) {
+            const Written w = fftconv::visit_element_type(p.type, [&](auto tag) {
                 using T = decltype(tag);
                 const fftconv::Array<T> result = compute(read_volume<T>(file, gray), file);
                 WriteOptions o;

@@ -145,3 +145,14 @@ TEST_CASE("an unsupported element type is one compile error saying which types f
     std::error_code ignored;
     std::filesystem::remove_all(dir, ignored);
 }
+
+TEST_CASE("visit_element_type calls f with the C++ type of each ElementType") {
+    const auto name = [](ElementType t) {
+        return visit_element_type(t, [](auto zero) { return std::string(to_string(element_type_v<decltype(zero)>)); });
+    };
+    CHECK(name(ElementType::float32) == "float32");
+    CHECK(name(ElementType::float64) == "float64");
+    CHECK(name(ElementType::complex64) == "complex64");
+    CHECK(name(ElementType::complex128) == "complex128");
+    CHECK(visit_element_type(ElementType::complex64, [](auto zero) { return sizeof(zero); }) == 8);
+}

@@ -82,7 +82,7 @@ private:
     static Any make(const std::vector<std::ptrdiff_t>& shape, const py::array& kernel, int mode, int method,
                     const std::optional<std::vector<int>>& axes, bool correlate, std::optional<int> border,
                     std::complex<double> cval, int effort, std::optional<int> workers) {
-        return with_type(element_type(kernel.dtype()), [&](auto zero) -> Any {
+        return fftconv::visit_element_type(element_type(kernel.dtype()), [&](auto zero) -> Any {
             using T = decltype(zero);
             const fftconv::View<const T> k = view_of<T>(kernel, "kernel");
             typename fftconv::Convolver<T>::Options options;

@@ -11,7 +11,7 @@ namespace {
 // filter (correlate) or filter_convolve (convolve) of `a` with `kernel`; into `out` when given.
 py::array filter(const py::array& a, const py::array& kernel, int border, std::complex<double> cval, int method,
                  bool convolve, std::optional<py::array> out, std::optional<int> workers) {
-    return with_type(common_type(a, kernel, "input and weights"), [&](auto zero) -> py::array {
+    return fftconv::visit_element_type(common_type(a, kernel, "input and weights"), [&](auto zero) -> py::array {
         using T = decltype(zero);
         const fftconv::View<const T> va = view_of<T>(a, "input"), vk = view_of<T>(kernel, "weights");
         const auto b = static_cast<fftconv::Border>(border);
@@ -66,7 +66,7 @@ void bind_filters(py::module_& m) {
     m.def(
         "choose_filter_method",
         [](const std::vector<std::ptrdiff_t>& shape, const py::array& kernel) {
-            return with_type(element_type(kernel.dtype()), [&](auto zero) {
+            return fftconv::visit_element_type(element_type(kernel.dtype()), [&](auto zero) {
                 using T = decltype(zero);
                 return static_cast<int>(
                     fftconv::choose_filter_method<T>(extents_of(shape), view_of<T>(kernel, "weights")));

@@ -33,18 +33,6 @@ inline fftconv::ElementType common_type(const py::array& a, const py::array& b, 
     return type;
 }
 
-// f(T{}) for the element type `type`.
-template <class F>
-auto with_type(fftconv::ElementType type, F&& f) {
-    switch (type) {
-        case fftconv::ElementType::float32: return f(float{});
-        case fftconv::ElementType::float64: return f(double{});
-        case fftconv::ElementType::complex64: return f(std::complex<float>{});
-        case fftconv::ElementType::complex128: break;
-    }
-    return f(std::complex<double>{});
-}
-
 // The same for the real types only (the image filters): complex is refused by name.
 template <class F>
 auto with_real_type(fftconv::ElementType type, const char* what, F&& f) {

@@ -13,7 +13,7 @@ namespace {
 py::array convolve(const py::array& a, const py::array& b, int mode, int method, std::optional<std::vector<int>> axes,
                    bool correlate, std::optional<int> workers) {
     const fftconv::Axes ax = axes_of(axes);
-    return with_type(common_type(a, b, "in1 and in2"), [&](auto zero) -> py::array {
+    return fftconv::visit_element_type(common_type(a, b, "in1 and in2"), [&](auto zero) -> py::array {
         using T = decltype(zero);
         const fftconv::View<const T> va = view_of<T>(a, "in1"), vb = view_of<T>(b, "in2");
         fftconv::Array<T> out;

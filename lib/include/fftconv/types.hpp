@@ -60,6 +60,20 @@ inline constexpr ElementType element_type_v = std::same_as<T, float>            
                                               : std::same_as<T, std::complex<float>> ? ElementType::complex64
                                                                                      : ElementType::complex128;
 
+/// f(T{}) for the C++ type of `type` (float, double, std::complex<float>, std::complex<double>),
+/// so that one generic lambda serves an element type known only at run time:
+///     fftconv::visit_element_type(type, [&](auto zero) { using T = decltype(zero); ... });
+template <class F>
+decltype(auto) visit_element_type(ElementType type, F&& f) {
+    switch (type) {
+        case ElementType::float32: return f(float{});
+        case ElementType::float64: return f(double{});
+        case ElementType::complex64: return f(std::complex<float>{});
+        case ElementType::complex128: break;
+    }
+    return f(std::complex<double>{});
+}
+
 /// Which part of the full convolution is returned; exactly scipy.signal.convolve's `mode`.
 /// With `a` of length n and `b` of length k along one dimension (each dimension on its own):
 ///   full   n+k-1 values: every shift where the inputs overlap at all.
