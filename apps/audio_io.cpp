@@ -3,7 +3,6 @@
 #include <sndfile.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -107,23 +106,21 @@ constexpr Kind kinds[] = {
     {".rf64", SF_FORMAT_RF64, SF_FORMAT_PCM_24},
 };
 
-std::string lower_ext(const std::string& path) {
-    const std::size_t slash = path.find_last_of('/'), dot = path.find_last_of('.');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-    std::string e = path.substr(dot);
-    for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return e;
-}
-
 }  // namespace
 
+void check_same_rate(const std::string& a, int a_rate, const std::string& b, int b_rate) {
+    if (a_rate != b_rate)
+        throw ProcessError("the sample rates differ: " + a + " is " + std::to_string(a_rate) + " Hz, " + b + " " +
+                           std::to_string(b_rate) + " Hz (resample one of them first)");
+}
+
 bool is_audio_path(const std::string& path) {
-    const std::string e = lower_ext(path);
+    const std::string e = lower_extension(path);
     return std::any_of(std::begin(kinds), std::end(kinds), [&](const Kind& k) { return e == k.ext; });
 }
 
 int output_format(const std::string& path, const Audio& like) {
-    const std::string e = lower_ext(path);
+    const std::string e = lower_extension(path);
     for (const Kind& k : kinds) {
         if (e != k.ext) continue;
         SF_INFO probe{};
@@ -173,7 +170,7 @@ std::size_t write_audio(const std::string& path, const Audio& a, int format) {
             if (!ok) throw ProcessError(why.empty() ? "the write failed" : why);
             return true;
         },
-        lower_ext(path));
+        lower_extension(path));
     return clipped;
 }
 

@@ -29,6 +29,9 @@ Audio read_audio(const std::string& path);
 ///                       (a file cut short; a length left unknown, 0xFFFFFFFF, is accepted).
 void check_complete(sf_private_tag* file, const std::string& path);
 
+/// @throws ProcessError  "the sample rates differ: A is 48000 Hz, B 44100 Hz ..." unless equal.
+void check_same_rate(const std::string& a, int a_rate, const std::string& b, int b_rate);
+
 /// Whether `path` names an audio file by its extension (.wav, .flac, .ogg, .aiff, ...).
 bool is_audio_path(const std::string& path);
 

@@ -129,9 +129,7 @@ int run_stream(const std::string& in_path, const Audio& h, const std::string& ir
     if (!in) throw ProcessError(in_name + ": cannot read it as audio (" + sf_strerror(nullptr) + ")");
     check_complete(in.get(), in_name);
     if (in_info.channels <= 0) throw ProcessError(in_name + ": the stream has no channels");
-    if (in_info.samplerate != h.rate)
-        throw ProcessError("the sample rates differ: " + in_name + " is " + std::to_string(in_info.samplerate) +
-                           " Hz, " + ir_path + " " + std::to_string(h.rate) + " Hz (resample one of them first)");
+    check_same_rate(in_name, in_info.samplerate, ir_path, h.rate);
     sf_command(in.get(), SFC_SET_NORM_DOUBLE, nullptr, SF_TRUE);
     const auto ci = static_cast<std::size_t>(in_info.channels), cr = h.channels.size();
     const Routing routing = route(ci, cr, in_name, ir_path);
@@ -300,9 +298,7 @@ int run_audio_conv(const Args& args) {
 
     const Audio x = read_audio(in_path), h = read_audio(ir_path);
     const int format = output_format(out_path, x);  // before the work: an unknown extension fails now
-    if (x.rate != h.rate)
-        throw ProcessError("the sample rates differ: " + in_path + " is " + std::to_string(x.rate) + " Hz, " + ir_path +
-                           " " + std::to_string(h.rate) + " Hz (resample one of them first)");
+    check_same_rate(in_path, x.rate, ir_path, h.rate);
     const std::size_t ci = x.channels.size(), cr = h.channels.size();
     const Routing routing = route(ci, cr, in_path, ir_path);
     const std::size_t co = routing.outputs;

@@ -30,9 +30,7 @@ int run(const Args& args) {
     const std::string& pa = args.positional()[0];
     const std::string& pb = args.positional()[1];
     const Audio a = read_audio(pa), b = read_audio(pb);
-    if (a.rate != b.rate)
-        throw ProcessError("the sample rates differ: " + pa + " is " + std::to_string(a.rate) + " Hz, " + pb + " " +
-                           std::to_string(b.rate) + " Hz");
+    check_same_rate(pa, a.rate, pb, b.rate);
     const long max_lag =
         args.has("max-lag") ? args.integer("max-lag", -1, 0, static_cast<long>(std::max(a.frames, b.frames))) : -1;
     const auto delay = [&](const std::vector<double>& x, const std::vector<double>& y) {

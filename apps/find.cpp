@@ -15,9 +15,7 @@ int run(const Args& args) {
     const std::string& pr = args.positional()[0];
     const std::string& ps = args.positional()[1];
     const Audio r = read_audio(pr), s = read_audio(ps);
-    if (r.rate != s.rate)
-        throw ProcessError("the sample rates differ: " + pr + " is " + std::to_string(r.rate) + " Hz, " + ps + " " +
-                           std::to_string(s.rate) + " Hz");
+    check_same_rate(pr, r.rate, ps, s.rate);
     if (s.frames > r.frames)
         throw ProcessError("the snippet " + ps + " (" + std::to_string(s.frames) + " samples) is longer than " + pr +
                            " (" + std::to_string(r.frames) + ")");
