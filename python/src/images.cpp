@@ -32,14 +32,6 @@ py::array into_or_fresh(const std::optional<py::array>& out, std::optional<int> 
     return to_numpy(std::move(result));
 }
 
-// A 1D kernel as the contiguous span the separable filter takes.
-template <class T>
-std::span<const T> taps_of(const py::array& a, const char* name) {
-    if (a.ndim() != 1 || (a.shape(0) > 1 && a.strides(0) != static_cast<py::ssize_t>(sizeof(T))))
-        throw fftconv::InvalidArgument(std::string(name) + " must be a contiguous 1D array");
-    return {static_cast<const T*>(a.data()), static_cast<std::size_t>(a.shape(0))};
-}
-
 py::array filter2d(const py::array& image, const py::array& kernel, int border, int method,
                    std::optional<py::array> out, std::optional<int> workers) {
     return with_real_type(common_type(image, kernel, "src and kernel"), "filter2d", [&](auto zero) {
@@ -60,7 +52,7 @@ py::array sep_filter2d(const py::array& image, const py::array& kx, const py::ar
         if (element_type(ky.dtype()) != fftconv::element_type_v<T>)
             throw fftconv::InvalidArgument("src and kernelY have different dtypes");
         const auto src = image_of<T>(image, "src");
-        const auto x = taps_of<T>(kx, "kernelX"), y = taps_of<T>(ky, "kernelY");
+        const auto x = span_of<T>(kx, "kernelX"), y = span_of<T>(ky, "kernelY");
         const auto b = static_cast<fftconv::Border>(border);
         const auto how = static_cast<fftconv::Method>(method);
         return into_or_fresh<T>(

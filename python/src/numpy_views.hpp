@@ -7,6 +7,7 @@
 
 #include <complex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,14 @@ fftconv::View<T> mutable_view_of(const py::array& a, const char* name) {
                                        fftconv::to_string(fftconv::element_type_v<T>));
     const fftconv::View<const T> v = view_of<T>(a, name);
     return {const_cast<T*>(v.data), v.shape, v.strides};
+}
+
+// A contiguous 1D array as a span (the 1D calls: separable taps, signals); the package makes it so.
+template <class T>
+std::span<const T> span_of(const py::array& a, const char* name) {
+    if (a.ndim() != 1 || (a.shape(0) > 1 && a.strides(0) != static_cast<py::ssize_t>(sizeof(T))))
+        throw fftconv::InvalidArgument(std::string(name) + " must be a contiguous 1D array");
+    return {static_cast<const T*>(a.data()), static_cast<std::size_t>(a.shape(0))};
 }
 
 // A 2D array as an image view (rows down axis 0).

@@ -36,18 +36,10 @@ fftconv::ElementType type_named(const std::string& name) {
     throw fftconv::InvalidArgument("dtype " + name + ": fftconv computes in float32, float64, complex64 or complex128");
 }
 
-// A 1D float32 or float64 array as the span the signal calls take (the package made it contiguous).
-template <class T>
-std::span<const T> signal_of(const py::array& a, const char* name) {
-    if (a.ndim() != 1 || (a.shape(0) > 1 && a.strides(0) != static_cast<py::ssize_t>(sizeof(T))))
-        throw fftconv::InvalidArgument(std::string(name) + " must be a contiguous 1D array");
-    return {static_cast<const T*>(a.data()), static_cast<std::size_t>(a.shape(0))};
-}
-
 py::tuple find_delay(const py::array& x, const py::array& y, std::ptrdiff_t max_lag, int method) {
     return with_real_type(common_type(x, y, "x and y"), "find_delay", [&](auto zero) {
         using T = decltype(zero);
-        const auto sx = signal_of<T>(x, "x"), sy = signal_of<T>(y, "y");
+        const auto sx = span_of<T>(x, "x"), sy = span_of<T>(y, "y");
         fftconv::Delay d;
         {
             py::gil_scoped_release unlocked;
@@ -61,7 +53,7 @@ std::vector<std::pair<std::ptrdiff_t, double>> find_snippet(const py::array& rec
                                                             std::size_t count, std::ptrdiff_t min_distance) {
     return with_real_type(common_type(recording, snippet, "recording and snippet"), "find_snippet", [&](auto zero) {
         using T = decltype(zero);
-        const auto r = signal_of<T>(recording, "recording"), s = signal_of<T>(snippet, "snippet");
+        const auto r = span_of<T>(recording, "recording"), s = span_of<T>(snippet, "snippet");
         std::vector<fftconv::SnippetMatch> found;
         {
             py::gil_scoped_release unlocked;
