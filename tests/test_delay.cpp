@@ -147,6 +147,68 @@ TEST_CASE("find_snippet: three planted copies (scaled, offset, in noise) found b
                          InvalidArgument);
 }
 
+TEST_CASE("delay_scores: every lag's score by brute force, lags as correlation_lags(y, x), peak where find_delay is") {
+    std::mt19937_64 rng(1408);
+    const std::vector<double> x = white(37, rng), y = white(53, rng);
+    const std::span<const double> sx(x), sy(y);
+    const auto lags = correlation_lags(y.size(), x.size(), Mode::full);
+    double ex = 0, ey = 0;
+    for (double v : x) ex += v * v;
+    for (double v : y) ey += v * v;
+    for (DelayMethod m : {DelayMethod::xcorr, DelayMethod::normalized}) {
+        const std::vector<double> s = delay_scores(sx, sy, m);
+        REQUIRE(s.size() == lags.size());
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            // Σ_n y(n + lag) x(n)
+            double c = 0;
+            for (std::ptrdiff_t n = 0; n < static_cast<std::ptrdiff_t>(x.size()); ++n) {
+                const std::ptrdiff_t j = n + lags[i];
+                if (j >= 0 && j < static_cast<std::ptrdiff_t>(y.size()))
+                    c += y[static_cast<std::size_t>(j)] * x[static_cast<std::size_t>(n)];
+            }
+            if (m == DelayMethod::normalized) c /= std::sqrt(ex * ey);
+            CHECK(s[i] == doctest::Approx(c).epsilon(1e-9).scale(1));
+        }
+    }
+    for (DelayMethod m : {DelayMethod::xcorr, DelayMethod::normalized, DelayMethod::phat}) {
+        const std::vector<double> s = delay_scores(sx, sy, m);
+        REQUIRE(s.size() == lags.size());
+        const auto peak =
+            std::max_element(s.begin(), s.end(), [](double a, double b) { return std::abs(a) < std::abs(b); });
+        const Delay d = find_delay(sx, sy, -1, m);
+        CHECK(lags[static_cast<std::size_t>(peak - s.begin())] == d.lag);
+        CHECK(*peak == d.score);
+    }
+    CHECK_THROWS_WITH_AS(delay_scores(std::span<const double>(), sy), "delay_scores: argument 'x' is empty",
+                         InvalidArgument);
+}
+
+TEST_CASE("snippet_scores: the normalised correlation at every position, by brute force") {
+    std::mt19937_64 rng(1409);
+    const std::vector<double> r = white(300, rng), s = white(17, rng);
+    const std::vector<double> got = snippet_scores(std::span<const double>(r), std::span<const double>(s));
+    REQUIRE(got.size() == r.size() - s.size() + 1);
+    const auto mean = [](const double* p, std::size_t n) {
+        double m = 0;
+        for (std::size_t i = 0; i < n; ++i) m += p[i];
+        return m / static_cast<double>(n);
+    };
+    const double ms = mean(s.data(), s.size());
+    for (std::size_t p = 0; p < got.size(); ++p) {
+        const double mr = mean(r.data() + p, s.size());
+        double num = 0, er = 0, es = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            num += (r[p + i] - mr) * (s[i] - ms);
+            er += (r[p + i] - mr) * (r[p + i] - mr);
+            es += (s[i] - ms) * (s[i] - ms);
+        }
+        CHECK(got[p] == doctest::Approx(num / std::sqrt(er * es)).epsilon(1e-6).scale(1));
+    }
+    CHECK_THROWS_WITH_AS(snippet_scores(std::span<const double>(s), std::span<const double>(r)),
+                         "snippet_scores: the snippet (300 samples) is longer than the recording (17)",
+                         InvalidArgument);
+}
+
 TEST_CASE("correlation_lags: scipy.signal.correlation_lags's answers") {
     using V = std::vector<std::ptrdiff_t>;
     CHECK(correlation_lags(3, 5) == V{-4, -3, -2, -1, 0, 1, 2});

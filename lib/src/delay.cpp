@@ -110,29 +110,35 @@ double refine(const std::vector<double>& score, std::ptrdiff_t peak, std::ptrdif
 }  // namespace
 
 template <Real T>
-Delay find_delay(std::span<const T> x, std::span<const T> y, std::ptrdiff_t max_lag, DelayMethod method) {
-    const char* fn = "find_delay";
+std::vector<double> scores_of(const char* fn, std::span<const T> x, std::span<const T> y, DelayMethod method) {
     check_signal(fn, "x", x);
     check_signal(fn, "y", y);
     if (method != DelayMethod::xcorr && method != DelayMethod::normalized && method != DelayMethod::phat)
         throw InvalidArgument(std::string(fn) + ": method " + std::to_string(static_cast<int>(method)) +
                               " is not one of xcorr, normalized, phat");
     const std::vector<double> xd(x.begin(), x.end()), yd(y.begin(), y.end());
-    const auto nx = static_cast<std::ptrdiff_t>(x.size()), ny = static_cast<std::ptrdiff_t>(y.size());
-    std::vector<double> score;
-    if (method == DelayMethod::phat) {
-        score = phat(xd, yd);
-    } else {
-        score = correlate(std::span<const double>(yd), std::span<const double>(xd), Mode::full);
-        // score[i] = Σ_n y(n + lag) x(n) with lag = i − (nx − 1): y's copy of x(n) at n + lag.
-        if (method == DelayMethod::normalized) {
-            double ex = 0, ey = 0;
-            for (double v : xd) ex += v * v;
-            for (double v : yd) ey += v * v;
-            const double norm = std::sqrt(ex) * std::sqrt(ey);
-            for (double& v : score) v = norm > 0 ? v / norm : 0.0;
-        }
+    if (method == DelayMethod::phat) return phat(xd, yd);
+    // score[i] = Σ_n y(n + lag) x(n) with lag = i − (nx − 1): y's copy of x(n) at n + lag.
+    std::vector<double> score = correlate(std::span<const double>(yd), std::span<const double>(xd), Mode::full);
+    if (method == DelayMethod::normalized) {
+        double ex = 0, ey = 0;
+        for (double v : xd) ex += v * v;
+        for (double v : yd) ey += v * v;
+        const double norm = std::sqrt(ex) * std::sqrt(ey);
+        for (double& v : score) v = norm > 0 ? v / norm : 0.0;
     }
+    return score;
+}
+
+template <Real T>
+std::vector<double> delay_scores(std::span<const T> x, std::span<const T> y, DelayMethod method) {
+    return scores_of("delay_scores", x, y, method);
+}
+
+template <Real T>
+Delay find_delay(std::span<const T> x, std::span<const T> y, std::ptrdiff_t max_lag, DelayMethod method) {
+    const std::vector<double> score = scores_of("find_delay", x, y, method);
+    const auto nx = static_cast<std::ptrdiff_t>(x.size()), ny = static_cast<std::ptrdiff_t>(y.size());
     std::ptrdiff_t lo = -(nx - 1), hi = ny - 1;
     if (max_lag >= 0) {
         lo = std::max(lo, -max_lag);
@@ -154,22 +160,34 @@ Delay find_delay(std::span<const T> x, std::span<const T> y, std::ptrdiff_t max_
 }
 
 template <Real T>
-std::vector<SnippetMatch> find_snippet(std::span<const T> recording, std::span<const T> snippet, std::size_t count,
-                                       std::ptrdiff_t min_distance) {
-    const char* fn = "find_snippet";
+Image<T> snippet_image(const char* fn, std::span<const T> recording, std::span<const T> snippet) {
     check_signal(fn, "recording", recording);
     check_signal(fn, "snippet", snippet);
     if (snippet.size() > recording.size())
         throw InvalidArgument(std::string(fn) + ": the snippet (" + std::to_string(snippet.size()) +
                               " samples) is longer than the recording (" + std::to_string(recording.size()) + ")");
-    if (min_distance < 0)
-        throw InvalidArgument(std::string(fn) + ": min_distance must be 0 or more, got " +
-                              std::to_string(min_distance));
     const ImageView<const T> r(recording.data(), 1, static_cast<std::ptrdiff_t>(recording.size()));
     const ImageView<const T> s(snippet.data(), 1, static_cast<std::ptrdiff_t>(snippet.size()));
-    const Image<T> scores = match_template<T>(r, s, MatchMethod::ccoeff_normed);
+    return match_template<T>(r, s, MatchMethod::ccoeff_normed);
+}
+
+template <Real T>
+std::vector<SnippetMatch> find_snippet(std::span<const T> recording, std::span<const T> snippet, std::size_t count,
+                                       std::ptrdiff_t min_distance) {
+    if (min_distance < 0)
+        throw InvalidArgument("find_snippet: min_distance must be 0 or more, got " + std::to_string(min_distance));
+    const Image<T> scores = snippet_image("find_snippet", recording, snippet);
     std::vector<SnippetMatch> out;
     for (const Peak& p : find_peaks<T>(scores.view(), count, min_distance)) out.push_back({p.col, p.score});
+    return out;
+}
+
+template <Real T>
+std::vector<double> snippet_scores(std::span<const T> recording, std::span<const T> snippet) {
+    const Image<T> scores = snippet_image("snippet_scores", recording, snippet);
+    const ImageView<const T> v = scores.view();
+    std::vector<double> out(static_cast<std::size_t>(v.cols));
+    for (std::ptrdiff_t c = 0; c < v.cols; ++c) out[static_cast<std::size_t>(c)] = v(0, c);
     return out;
 }
 
@@ -202,6 +220,10 @@ std::vector<std::ptrdiff_t> correlation_lags(std::size_t n_a, std::size_t n_b, M
     return lags;
 }
 
+template std::vector<double> delay_scores<float>(std::span<const float>, std::span<const float>, DelayMethod);
+template std::vector<double> delay_scores<double>(std::span<const double>, std::span<const double>, DelayMethod);
+template std::vector<double> snippet_scores<float>(std::span<const float>, std::span<const float>);
+template std::vector<double> snippet_scores<double>(std::span<const double>, std::span<const double>);
 template Delay find_delay<float>(std::span<const float>, std::span<const float>, std::ptrdiff_t, DelayMethod);
 template Delay find_delay<double>(std::span<const double>, std::span<const double>, std::ptrdiff_t, DelayMethod);
 template std::vector<SnippetMatch> find_snippet<float>(std::span<const float>, std::span<const float>, std::size_t,

@@ -35,6 +35,14 @@ template <Real T>
 [[nodiscard]] Delay find_delay(std::span<const T> x, std::span<const T> y, std::ptrdiff_t max_lag = -1,
                                DelayMethod method = DelayMethod::xcorr);
 
+/// The score find_delay maximises, at every lag: element i is the score of lag
+/// i − (x.size() − 1), from −(x.size() − 1) to y.size() − 1 (correlation_lags(y.size(), x.size()));
+/// for plotting the correlation curve, or a search of one's own (several peaks, a weighting).
+/// @throws InvalidArgument  as find_delay.
+template <Real T>
+[[nodiscard]] std::vector<double> delay_scores(std::span<const T> x, std::span<const T> y,
+                                               DelayMethod method = DelayMethod::xcorr);
+
 /// Where `snippet` occurs in `recording`: up to `count` starting positions, best first, by
 /// normalised correlation (match_template's ccoeff_normed on 1 x N signals: 1 is an exact copy up
 /// to gain and offset), none within `min_distance` samples of a better one (find_peaks).
@@ -46,6 +54,12 @@ struct SnippetMatch {
 template <Real T>
 [[nodiscard]] std::vector<SnippetMatch> find_snippet(std::span<const T> recording, std::span<const T> snippet,
                                                      std::size_t count = 1, std::ptrdiff_t min_distance = 0);
+
+/// The score find_snippet ranks, at every position: element p is the normalised correlation of
+/// the snippet with recording[p, p + snippet.size()), recording.size() − snippet.size() + 1 of them.
+/// @throws InvalidArgument  as find_snippet.
+template <Real T>
+[[nodiscard]] std::vector<double> snippet_scores(std::span<const T> recording, std::span<const T> snippet);
 
 /// The lag of each output of correlate(a, b, mode) for 1D a of n_a and b of n_b samples:
 /// scipy.signal.correlation_lags(n_a, n_b, mode). Output k of Mode::full has lag k − (n_b − 1).
