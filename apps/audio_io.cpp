@@ -27,14 +27,6 @@ std::string describe(const SF_INFO& info) {
 
 }  // namespace
 
-std::vector<double> Audio::mono() const {
-    std::vector<double> m(static_cast<std::size_t>(frames), 0.0);
-    for (const auto& c : channels)
-        for (std::size_t i = 0; i < m.size(); ++i) m[i] += c[i];
-    for (double& v : m) v /= static_cast<double>(channels.size());
-    return m;
-}
-
 void check_complete(SNDFILE* file, const std::string& path) {
     // A file cut short: libsndfile reads what is there and notes the difference in its log
     // ("data : 96000 (should be 56)" for WAV, SSND for AIFF); refused, not read as a shorter
@@ -56,7 +48,7 @@ void check_complete(SNDFILE* file, const std::string& path) {
     }
 }
 
-Audio read_audio(const std::string& path) {
+Signal read_audio(const std::string& path) {
     SF_INFO info{};
     const std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> file(sf_open(path.c_str(), SFM_READ, &info), sf_close);
     if (!file) throw ProcessError(path + ": cannot read it as audio (" + sf_strerror(nullptr) + ")");
@@ -64,7 +56,7 @@ Audio read_audio(const std::string& path) {
     if (info.channels <= 0) throw ProcessError(path + ": the file has no channels");
     if (info.frames <= 0) throw ProcessError(path + ": the file holds no samples");
     if (info.samplerate <= 0) throw ProcessError(path + ": the sample rate is " + std::to_string(info.samplerate));
-    Audio a;
+    Signal a;
     a.rate = info.samplerate;
     a.frames = static_cast<std::ptrdiff_t>(info.frames);
     a.format = describe(info);
@@ -108,18 +100,12 @@ constexpr Kind kinds[] = {
 
 }  // namespace
 
-void check_same_rate(const std::string& a, int a_rate, const std::string& b, int b_rate) {
-    if (a_rate != b_rate)
-        throw ProcessError("the sample rates differ: " + a + " is " + std::to_string(a_rate) + " Hz, " + b + " " +
-                           std::to_string(b_rate) + " Hz (resample one of them first)");
-}
-
 bool is_audio_path(const std::string& path) {
     const std::string e = lower_extension(path);
     return std::any_of(std::begin(kinds), std::end(kinds), [&](const Kind& k) { return e == k.ext; });
 }
 
-int output_format(const std::string& path, const Audio& like) {
+int output_format(const std::string& path, const Signal& like) {
     const std::string e = lower_extension(path);
     for (const Kind& k : kinds) {
         if (e != k.ext) continue;
@@ -135,7 +121,7 @@ int output_format(const std::string& path, const Audio& like) {
                      ".w64, .rf64)");
 }
 
-std::size_t write_audio(const std::string& path, const Audio& a, int format) {
+std::size_t write_audio(const std::string& path, const Signal& a, int format) {
     const int subtype = format & SF_FORMAT_SUBMASK;
     const bool holds_more = subtype == SF_FORMAT_FLOAT || subtype == SF_FORMAT_DOUBLE;
     std::size_t clipped = 0;
@@ -172,13 +158,6 @@ std::size_t write_audio(const std::string& path, const Audio& a, int format) {
         },
         lower_extension(path));
     return clipped;
-}
-
-std::string seconds_text(double samples, int rate) {
-    const int digits = static_cast<int>(std::ceil(std::log10(static_cast<double>(rate)))) + 1;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f s", digits, samples / rate);
-    return buf;
 }
 
 }  // namespace app

@@ -17,9 +17,7 @@ Command match_command();
 Command conv_command();
 Command compare_command();
 Command calibrate_command();
-#ifdef FFTCONV_HAVE_AUDIO
 Command delay_command();
 Command find_command();
-#endif
 
 }  // namespace app

@@ -14,6 +14,8 @@
 #include "jobs.hpp"
 #include "kernels.hpp"
 #include "npy.hpp"
+#include "plot.hpp"
+#include "signal_io.hpp"
 #include "volume.hpp"
 
 namespace app {
@@ -49,6 +51,8 @@ struct Inputs {
     std::string kernel_text;  // "gaussian:4 (33x33)"
     std::string output_size;  // "512x512" (an image), "(20, 30, 40)" (an array)
     bool image = true;        // the --diff heat map needs an image
+    bool signal = false;      // 1D: --diff draws the result and |fft - direct| instead
+    int rate = 0;             // a signal's samples per second; 0: not known
 };
 
 template <class T>
@@ -164,7 +168,38 @@ int compare(const Options& o, const Inputs<T>& in) {
 
     if (!o.diff_path.empty()) {
         const std::string ext = o.diff_path == "-" ? ".png" : lower_extension(o.diff_path);
-        if (ext == ".npy") {
+        if (in.signal && ext != ".npy") {
+            // A picture of the result (direct) and of |fft - direct| on a log scale, per channel.
+            // Complex results are drawn as their magnitude.
+            constexpr bool complex = fftconv::is_complex_v<T>;
+            std::vector<std::vector<double>> results, errors;
+            for (std::size_t c = 0; c < direct.size(); ++c) {
+                const auto d = direct[c].values(), f = fft[c].values();
+                results.emplace_back(d.size());
+                errors.emplace_back(d.size());
+                for (std::size_t i = 0; i < d.size(); ++i) {
+                    if constexpr (complex)
+                        results.back()[i] = std::abs(d[i]);
+                    else
+                        results.back()[i] = static_cast<double>(d[i]);
+                    errors.back()[i] = static_cast<double>(std::abs(f[i] - d[i]));
+                }
+            }
+            Plot plot;
+            set_time_axis(plot, in.rate);
+            Panel result{"the result (direct), " + in.output_size, complex ? "|output|" : "output", {}, {}};
+            char most[32];
+            std::snprintf(most, sizeof most, "%.3g", max_abs);
+            Panel error{std::string("|fft - direct|, at most ") + most, "|fft - direct|", {}, {}, true};
+            for (std::size_t c = 0; c < direct.size(); ++c) {
+                const std::string label = direct.size() > 1 ? "channel " + std::to_string(c + 1) : "";
+                result.traces.push_back({label, results[c], 0});
+                error.traces.push_back({label, errors[c], 0});
+            }
+            plot.panels = {result, error};
+            write_plot(o.diff_path, plot);
+            std::fprintf(info, "wrote %s (the result and |fft - direct| on a log scale)\n", o.diff_path.c_str());
+        } else if (ext == ".npy") {
             const std::vector<std::int64_t> shape(diff.shape().begin(), diff.shape().end());
             npy::write<float>(o.diff_path, shape, diff.data());
             std::fprintf(info, "wrote %s (|fft - direct|, max over channels, float32)\n", o.diff_path.c_str());
@@ -192,6 +227,56 @@ fftconv::Array<T> cast_array(const fftconv::View<const double>& v) {
     return a;
 }
 
+// A signal file (audio, text) with one 1D kernel: a signal file of one channel or taps.
+int compare_signals(const Args& args, const Options& o, const Limits& limits, const std::string& input,
+                    const std::string& kernel_spec, bool dbl) {
+    for (const char* image_only : {"volume", "gray"})
+        if (args.has(image_only))
+            throw UsageError(std::string("--") + image_only + " applies to images, not to signals");
+    const Signal x = read_signal(input, rate_of(args)), h = read_response(kernel_spec, rate_of(args), args);
+    if (h.channels.size() != 1)
+        throw UsageError("compare takes a kernel of one channel; " + kernel_spec + " has " +
+                         std::to_string(h.channels.size()));
+    const int rate = common_rate(input, x.rate, kernel_spec, h.rate);
+    const fftconv::Mode mode = o.border ? fftconv::Mode::same : o.mode;
+    const fftconv::ElementType type = dbl ? fftconv::ElementType::float64 : fftconv::ElementType::float32;
+    const fftconv::Extents is{x.frames}, ks{h.frames};
+    const double channels = static_cast<double>(x.channels.size());
+    Cost cost;
+    cost.seconds = (fftconv::estimate_seconds(is, ks, mode, type, fftconv::Method::direct) +
+                    fftconv::estimate_seconds(is, ks, mode, type, fftconv::Method::fft)) *
+                   channels;
+    cost.bytes = static_cast<double>(x.frames) * channels * (8 + element_bytes(type) * 6);
+    cost.what = "with one run of each method";
+    const std::string size = std::to_string(x.frames) + " samples x " + std::to_string(x.channels.size()) + " ch";
+    check_array_budget("compare", input, size, static_cast<double>(x.frames) * channels, cost, limits);
+    const auto rank1 = [](auto tag, const std::vector<double>& v) {
+        using T = decltype(tag);
+        fftconv::Array<T> a(fftconv::Extents{static_cast<std::ptrdiff_t>(v.size())});
+        std::copy(v.begin(), v.end(), a.values().begin());
+        return a;
+    };
+    const auto inputs = [&](auto tag) {
+        using T = decltype(tag);
+        Inputs<T> in;
+        for (const auto& c : x.channels) in.channels.push_back(rank1(tag, c));
+        in.kernel = rank1(tag, h.channels.front());
+        in.input_text =
+            input + " (" + x.format + ", " + size + (rate > 0 ? ", " + std::to_string(rate) + " Hz" : "") + ")";
+        in.kernel_text = kernel_spec + " (" + std::to_string(h.frames) + " samples)";
+        const std::ptrdiff_t n = x.frames, k = h.frames;
+        const std::ptrdiff_t out = o.border || mode == fftconv::Mode::same ? n
+                                   : mode == fftconv::Mode::full           ? n + k - 1
+                                                                           : std::abs(n - k) + 1;
+        in.output_size = std::to_string(out) + " samples";
+        in.image = false;
+        in.signal = true;
+        in.rate = rate;
+        return in;
+    };
+    return dbl ? compare<double>(o, inputs(double{})) : compare<float>(o, inputs(float{}));
+}
+
 int run(const Args& args) {
     args.expect_positional(2, 2, "IN KERNEL");
     // Every option is read, and a bad one refused, before any work.
@@ -217,9 +302,11 @@ int run(const Args& args) {
     const std::string& input = args.positional()[0];
     const std::string& kernel_spec = args.positional()[1];
     if (args.has("diff")) check_output(o.diff_path, {input, kernel_spec}, false, o.diff_path == "-" ? ".png" : "");
-    const bool dbl = args.choice<bool>("precision", {{"single", false}, {"double", true}}, false);
+    // Signals (read as double) and arrays keep double precision unless asked otherwise.
+    const bool dbl = args.choice<bool>("precision", {{"single", false}, {"double", true}}, is_signal_path(input));
     const bool gray = args.has("gray");
 
+    if (is_signal_path(input)) return compare_signals(args, o, limits, input, kernel_spec, dbl);
     if (args.has("volume") || is_npy_input(input)) {
         // An array of any rank: compared in its own precision (or double when asked).
         const VolumeFile file = open_volume(input, gray);
@@ -252,7 +339,9 @@ int run(const Args& args) {
                                                            : std::abs(file.shape[i] - ks[i]) + 1;
             in.output_size = shape_text(out);
             in.image = false;
-            if (!o.diff_path.empty() && file.shape.rank() != 2 && lower_extension(o.diff_path) != ".npy")
+            in.signal = file.shape.rank() == 1;
+            in.rate = rate_of(args);
+            if (!o.diff_path.empty() && file.shape.rank() > 2 && lower_extension(o.diff_path) != ".npy")
                 throw UsageError("--diff of a rank-" + std::to_string(file.shape.rank()) +
                                  " array goes to an .npy file");
             return compare<T>(o, in);
@@ -314,25 +403,35 @@ Command compare_command() {
          "Colour images are compared per colour channel (alpha is not)."
          "\n\nArrays: an .npy input (any rank up to 8; bool, integer, float or complex) or a multi-page TIFF\n"
          "with --volume is compared at its own rank, in double precision for float64, complex128 and 32-\n"
-         "and 64-bit integers, else in single (float32, complex64); --diff of an array is written as .npy.",
+         "and 64-bit integers, else in single (float32, complex64); --diff of an array is written as .npy."
+         "\n\nSignals: an audio file (WAV, FLAC, ...), a text signal (.csv, .tsv, .txt: a column per channel) or a\n"
+         "1D .npy with a 1D kernel (a one-channel signal file of the same rate, or taps \"0.25,0.5,0.25\",\n"
+         "gaussian:S, box:N), compared per channel in double precision unless --precision single; --diff to an\n"
+         "image draws the result and |fft - direct| on a log scale over time (seconds when the rate is known).",
          {{"mode", "M", "full (default), same or valid"},
           {"correlate", "", "cross-correlate instead of convolve"},
-          {"diff", "DIFF", "write |fft - direct| as a heat map (inferno colour map, black = 0)"},
+          {"diff", "DIFF",
+           "write |fft - direct|: images as a heat map (inferno colour map, black = 0), signals as a plot, "
+           "either to .npy as numbers"},
           {"repeat", "N",
            "time each method over up to N runs (fewer when --max-seconds would be passed) and report the "
            "median; default 5"},
-          {"precision", "P", "single (default, float32) or double (float64); arrays: their own, or double"},
+          {"precision", "P",
+           "single (default for images, float32) or double (float64); arrays: their own, or double; signals: "
+           "double (default) or single"},
           border_option("none: scipy.signal's zeros outside; with a border, the same-size filter "
                         "(scipy.ndimage.convolve, or correlate with --correlate)"),
           {"cval", "V", "with --border constant: the value outside the input; default 0"},
           {"volume", "", "read a multi-page TIFF as one 3D array (pages along the first axis)"},
           {"gray", "", "convert colour input to gray first (0.299 R + 0.587 G + 0.114 B)"},
           kernel_normalize_option(),
+          rate_option(),
           limit_options()[0],
           limit_options()[1]},
          kernel_help,
          "  fftconv compare samples/camera.png gaussian:4 --mode same --diff diff.png\n"
-         "  fftconv compare samples/camera.png random:15x15 --repeat 20 --precision double"},
+         "  fftconv compare samples/camera.png random:15x15 --repeat 20 --precision double\n"
+         "  fftconv compare samples/voice.wav samples/room.wav --diff voice_room_diff.png"},
         run};
 }
 

@@ -5,13 +5,12 @@
 #include <string>
 
 #include "commands.hpp"
-#ifdef FFTCONV_HAVE_AUDIO
-#include "audio_io.hpp"
-#include "conv_audio.hpp"
-#endif
+#include "conv_signal.hpp"
 #include "fftconv/filters.hpp"
 #include "jobs.hpp"
 #include "kernels.hpp"
+#include "plot.hpp"
+#include "signal_io.hpp"
 #include "volume.hpp"
 
 namespace app {
@@ -101,14 +100,15 @@ int run_arrays(const Args& args, const std::vector<Job>& jobs, const std::string
 }
 
 int run(const Args& args) {
-#ifdef FFTCONV_HAVE_AUDIO
-    if (args.has("stream") || (!args.positional().empty() && is_audio_path(args.positional().front())))
-        return run_audio_conv(args);
-#endif
-    for (const char* audio_only : {"wet", "dry", "normalize"})
-        if (args.has(audio_only))
-            throw UsageError(std::string("--") + audio_only +
-                             " applies to audio files (.wav, .flac, ...), not to images");
+    // Signals: a signal file in, or out (a 1D .npy convolved into a .csv).
+    const auto& p = args.positional();
+    if (args.has("stream") || args.has("pcm") || (!p.empty() && is_signal_path(p.front())) ||
+        (p.size() == 3 && is_signal_path(p.back())))
+        return run_signal_conv(args);
+    for (const char* signal_only : {"wet", "dry", "normalize", "rate", "plot"})
+        if (args.has(signal_only))
+            throw UsageError(std::string("--") + signal_only +
+                             " applies to signals (audio, .csv, .txt ...), not to images and arrays");
     std::vector<std::string> extra;
     const auto jobs = jobs_of(args, 1, "IN KERNEL OUT", extra);
     Conv c{};
@@ -187,13 +187,17 @@ Command conv_command() {
         "with --volume is processed at its own rank, in double precision for float64, complex128 and 32-\n"
         "and 64-bit integers, else in single (float32, complex64),\n"
         "written as .npy, or for rank 2 and 3 as an image or a TIFF stack."
-        "\n\nAudio (convolution reverb): IN and KERNEL audio files of one sample rate (WAV, FLAC, OGG, AIFF, ...;\n"
-        "any format libsndfile reads), OUT an audio file in IN's sample format when the kind allows it. A mono\n"
-        "response applies to every channel, a mono input goes through every response channel, equal counts\n"
-        "pair up, and 2 channels with a 4-channel response are true stereo (LL, LR, RL, RR). --mode full\n"
+        "\n\nSignals (convolution reverb, filtering): IN an audio file (WAV, FLAC, OGG, AIFF, ...; any format\n"
+        "libsndfile reads), '-' or raw samples (--pcm), or a text (.csv, .tsv, .txt: a column per channel) or\n"
+        ".npy signal; KERNEL a signal file of IN's sample rate or 1D taps (\"0.25,0.5,0.25\", gaussian:S,\n"
+        "box:N); OUT audio in IN's sample format when the kind allows it, text or .npy. A mono response\n"
+        "applies to every channel, a mono input goes through every response channel, equal counts pair up,\n"
+        "and 2 channels with a 4-channel response are true stereo (LL, LR, RL, RR). Audio: --mode full\n"
         "(default: the reverb's tail kept) or same (the input's length and timing: the first samples of full,\n"
-        "not scipy's centring). Samples past full scale are clipped in integer formats and\n"
-        "counted in a warning; --normalize peak scales the result to -0.09 dBFS.",
+        "not scipy's centring); audio in and out is streamed block by block in memory bounded by the response\n"
+        "unless --normalize or --plot needs the whole result. Text and .npy: scipy.signal's full, same\n"
+        "(centred) and valid. Samples past full scale are clipped in integer formats and counted in a\n"
+        "warning; --normalize peak scales the result to -0.09 dBFS.",
         {{"mode", "M", "full (default), same or valid"},
          {"correlate", "", "cross-correlate instead of convolve"},
          border_option("none: scipy.signal's zeros outside; with a border the result has the input's size, as "
@@ -205,11 +209,19 @@ Command conv_command() {
          {"wet", "W", "audio: the reverb's gain; default 1"},
          {"dry", "D", "audio: the input's gain, added to the reverb; default 0"},
          {"normalize", "N", "audio: none (default), peak (the result's peak at -0.09 dBFS) or rms (the input's RMS)"},
-         {"stream", "", "audio: read, convolve and write block by block in bounded memory (IN and OUT may be -)"}},
+         {"stream", "",
+          "audio: read, convolve and write block by block in bounded memory (IN and OUT may be -); the default "
+          "for audio in and out without --normalize"},
+         {"pcm", "F:R:C",
+          "audio: IN is headerless samples of format F (s16le, s24le, f32le, ...), rate R, C channels; OUT '-' "
+          "gets the same format"},
+         rate_option(),
+         plot_option("signals: the input and the result, one above the other on one time axis")},
         std::string(kernel_help) + "\nSeveral inputs: fftconv conv IN... KERNEL --outdir DIR.",
         "  fftconv conv samples/camera.png gaussian:3 blurred.png --mode same\n"
         "  fftconv conv samples/camera.png \"1,2,1;0,0,0;-1,-2,-1\" edges.png --mode same --correlate\n"
-        "  fftconv conv voice.wav hall.wav wet.wav --wet 0.5 --dry 1 --normalize peak",
+        "  fftconv conv voice.wav hall.wav wet.wav --wet 0.5 --dry 1 --normalize peak\n"
+        "  fftconv conv sensor.csv gaussian:4 smooth.csv --mode same --plot smooth.png",
     };
     for (const OptionSpec& o : output_options()) spec.options.push_back(o);
     return {spec, run};

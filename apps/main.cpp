@@ -15,12 +15,9 @@
 namespace {
 
 const std::vector<app::Command>& commands() {
-    static const std::vector<app::Command> all = {app::sobel_command(),    app::blur_command(), app::lowpass_command(),
-                                                  app::match_command(),    app::conv_command(), app::compare_command(),
-#ifdef FFTCONV_HAVE_AUDIO
-                                                  app::delay_command(),    app::find_command(),
-#endif
-                                                  app::calibrate_command()};
+    static const std::vector<app::Command> all = {app::sobel_command(), app::blur_command(), app::lowpass_command(),
+                                                  app::match_command(), app::conv_command(), app::compare_command(),
+                                                  app::delay_command(), app::find_command(), app::calibrate_command()};
     return all;
 }
 

@@ -118,7 +118,7 @@ TEST_CASE("audio the tool refuses: one line naming the file, exit status 1") {
     refused({"delay", s / "a.wav", s / "cut.wav"},
             "cut.wav: the file is cut short: its data chunk declares 9600 bytes");
     refused({"delay", s / "a.wav", s / "text.wav"}, "text.wav: cannot read it as audio");
-    refused({"delay", s / "a.wav", s / "missing.wav"}, "missing.wav: cannot read it as audio");
+    refused({"delay", s / "a.wav", s / "missing.wav"}, "missing.wav: no such file");
     refused({"delay", s / "a.wav", s / "b44.wav"}, "the sample rates differ: " + (s / "a.wav") + " is 48000 Hz");
     refused({"find", s / "a.wav", s / "b44.wav"}, "the sample rates differ");
     const Result usage = run({"delay", s / "a.wav"}, s);
@@ -251,35 +251,85 @@ TEST_CASE("fftconv conv on audio refuses with one line and leaves files as they 
             "--mode must be one of full, same");
     refused({"conv", s / "x.wav", s / "x.wav", s / "keep.wav", "--border", "reflect"}, 2,
             "--border applies to images and arrays");
-    refused({"conv", s / "x.wav", "box:3", s / "keep.wav"}, 2, "the response must be an audio file too");
-    refused({"conv", camera, "box:3", s / "keep.png", "--wet", "0.5"}, 2, "--wet applies to audio files");
+    refused({"conv", s / "x.wav", "box:3", s / "keep.wav", "--rate", "44100"}, 2,
+            "--rate 44100 differs from " + (s / "x.wav") + "'s own rate, 48000 Hz");
+    refused({"conv", s / "x.wav", "box:3", s / "keep.wav", "--rate", "44100", "--normalize", "peak"}, 2,
+            "--rate 44100 differs from " + (s / "x.wav") + "'s own rate, 48000 Hz");
+    refused({"conv", s / "x.wav", "box:0", s / "keep.wav"}, 2, "box:0");
+    refused({"conv", s / "x.wav", s / "x.wav", s / "keep.wav", "--plot", s / "keep.wav"}, 2,
+            "OpenCV cannot write '.wav' files");
+    refused({"conv", s / "x.wav", s / "x.wav", s / "keep.wav", "--plot", s / "p.png", "--stream"}, 2,
+            "--plot draws the whole input and result; not with --stream");
+    refused({"conv", camera, "box:3", s / "keep.png", "--wet", "0.5"}, 2, "--wet applies to signals");
+    refused({"conv", camera, "box:3", s / "keep.png", "--plot", s / "p.png"}, 2, "--plot applies to signals");
+    CHECK(!fs::exists(s / "p.png"));
     CHECK(!fs::exists(s / "out.mp3"));
 }
 
 TEST_CASE(
-    "fftconv conv --stream: block by block equals the whole-file result, from files, standard input and "
-    "through pipes") {
+    "fftconv conv streams audio by default: equal to the whole-file result (--plot reads whole), to convolve within "
+    "a 16-bit step, from files, standard input, raw PCM and through pipes") {
     const Scratch s;
     std::mt19937_64 rng(1413);
     const std::vector<double> x = noise(30000, rng, 0.1), x2 = noise(30000, rng, 0.1);
     std::vector<double> ir = noise(5000, rng, 0.03);
     ir[0] = 1;
+    const std::vector<double> ir_right = noise(5000, rng, 0.03);
     write_audio(s / "st.wav", {x, x2}, 48000, SF_FORMAT_WAV | SF_FORMAT_PCM_16);
-    write_audio(s / "ir.wav", {ir, noise(5000, rng, 0.03)}, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    write_audio(s / "ir.wav", {ir, ir_right}, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
     for (const std::vector<std::string>& extra :
          {std::vector<std::string>{}, {"--mode", "same"}, {"--dry", "0.7", "--wet", "0.4"}}) {
-        std::vector<std::string> whole{"conv", s / "st.wav", s / "ir.wav", s / "whole.wav"};
-        std::vector<std::string> streamed{"conv", s / "st.wav", s / "ir.wav", s / "streamed.wav", "--stream"};
+        std::vector<std::string> whole{"conv", s / "st.wav", s / "ir.wav", s / "whole.wav", "--plot", s / "w.png"};
+        std::vector<std::string> streamed{"conv", s / "st.wav", s / "ir.wav", s / "streamed.wav"};
         whole.insert(whole.end(), extra.begin(), extra.end());
         streamed.insert(streamed.end(), extra.begin(), extra.end());
-        REQUIRE(run(whole, s).status == 0);
+        const Result w = run(whole, s);
+        REQUIRE_MESSAGE(w.status == 0, w.err);
+        CHECK(w.out.find("streamed") == std::string::npos);
         const Result r = run(streamed, s);
         REQUIRE_MESSAGE(r.status == 0, r.err);
+        CHECK(r.out.find("streamed (partition") != std::string::npos);
         const Read a = read_back(s / "whole.wav"), b = read_back(s / "streamed.wav");
         REQUIRE(b.channels.size() == 2);
         CHECK(max_diff(a.channels[0], b.channels[0]) == 0);  // the same 16-bit samples
         CHECK(max_diff(a.channels[1], b.channels[1]) == 0);
     }
+    // Against convolve of the 16-bit samples as read: the output rounded to 16 bits, by libsndfile,
+    // which writes v as v · 32767 and reads a sample s back as s / 32768 (so |v| / 32768 more).
+    const Read in = read_back(s / "st.wav");
+    REQUIRE(run({"conv", s / "st.wav", s / "ir.wav", s / "streamed.wav"}, s).status == 0);
+    const Read b = read_back(s / "streamed.wav");
+    CHECK(max_diff(b.channels[0], conv_full(in.channels[0], ir)) <= 1.5 / 32768);
+    CHECK(max_diff(b.channels[1], conv_full(in.channels[1], ir_right)) <= 1.5 / 32768);
+
+    // Raw PCM: the same samples without a header, in and out (s16le, 48 kHz, stereo).
+    {
+        const std::string wav = slurp(s / "st.wav");
+        const std::size_t data = wav.find("data");
+        REQUIRE(data != std::string::npos);
+        write_bytes(s / "st.raw", wav.substr(data + 8));
+    }
+    const Result raw = run({"conv", "-", s / "ir.wav", "-", "--pcm", "s16le:48000:2"}, s, s / "st.raw", s / "out.raw");
+    REQUIRE_MESSAGE(raw.status == 0, raw.err);
+    const std::string raw_out = slurp(s / "out.raw");
+    REQUIRE(raw_out.size() == (30000 + 5000 - 1) * 2 * 2);
+    for (std::size_t i = 0; i < 200; ++i) {
+        const std::size_t frame = i * 171;
+        const auto sample = [&](std::size_t c) {
+            const auto lo = static_cast<unsigned char>(raw_out[(frame * 2 + c) * 2]);
+            const auto hi = static_cast<unsigned char>(raw_out[(frame * 2 + c) * 2 + 1]);
+            return static_cast<std::int16_t>(lo | (hi << 8)) / 32768.0;
+        };
+        CHECK(sample(0) == b.channels[0][frame]);
+        CHECK(sample(1) == b.channels[1][frame]);
+    }
+    const Result bad_pcm = run({"conv", "-", s / "ir.wav", "-", "--pcm", "s17le:48000:2"}, s, s / "st.raw");
+    CHECK(bad_pcm.status == 2);
+    CHECK(bad_pcm.err.find("--pcm s17le:48000:2: unknown sample format 's17le'") != std::string::npos);
+    const Result pcm_rate = run({"conv", "-", s / "ir.wav", "-", "--pcm", "s16le:44100:2"}, s, s / "st.raw");
+    CHECK(pcm_rate.status == 1);
+    CHECK(pcm_rate.err.find("the sample rates differ") != std::string::npos);
+
     // Standard input to standard output (a file), then through real pipes: a WAV streamed with
     // its lengths unknown, which fftconv reads back.
     REQUIRE(run({"conv", s / "st.wav", s / "ir.wav", s / "full.wav"}, s).status == 0);

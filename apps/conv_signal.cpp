@@ -1,20 +1,28 @@
-#include "conv_audio.hpp"
+#include "conv_signal.hpp"
 
+#ifdef FFTCONV_HAVE_AUDIO
 #include <sndfile.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <filesystem>
 #include <memory>
 #include <span>
 
+#ifdef FFTCONV_HAVE_AUDIO
 #include "audio_io.hpp"
+#endif
 #include "fftconv/convolve.hpp"
 #include "fftconv/stream.hpp"
 #include "image_io.hpp"
+#include "kernels.hpp"
+#include "plot.hpp"
+#include "signal_io.hpp"
 
 namespace app {
 
@@ -78,6 +86,67 @@ Routing route(std::size_t ci, std::size_t cr, const std::string& in_path, const 
     return r;
 }
 
+// Whether IN is read as audio (by libsndfile): an audio file by its extension, or '-' (a stream).
+bool is_audio_path_or_stdin(const std::string& path) {
+#ifdef FFTCONV_HAVE_AUDIO
+    return path == "-" || is_audio_path(path);
+#else
+    return path == "-";
+#endif
+}
+
+#ifdef FFTCONV_HAVE_AUDIO
+// --pcm FORMAT:RATE:CHANNELS: headerless samples, as ffmpeg's -f s16le -ar 48000 -ac 2 states them.
+struct Pcm {
+    int format = 0;  // libsndfile's SF_FORMAT_RAW | subtype | endianness; 0: not raw
+    int rate = 0, channels = 0;
+};
+
+Pcm pcm_of(const Args& args) {
+    if (!args.has("pcm")) return {};
+    static const std::pair<const char*, int> formats[] = {
+        {"u8", SF_FORMAT_PCM_U8},
+        {"s8", SF_FORMAT_PCM_S8},
+        {"s16le", SF_FORMAT_PCM_16 | SF_ENDIAN_LITTLE},
+        {"s16be", SF_FORMAT_PCM_16 | SF_ENDIAN_BIG},
+        {"s24le", SF_FORMAT_PCM_24 | SF_ENDIAN_LITTLE},
+        {"s24be", SF_FORMAT_PCM_24 | SF_ENDIAN_BIG},
+        {"s32le", SF_FORMAT_PCM_32 | SF_ENDIAN_LITTLE},
+        {"s32be", SF_FORMAT_PCM_32 | SF_ENDIAN_BIG},
+        {"f32le", SF_FORMAT_FLOAT | SF_ENDIAN_LITTLE},
+        {"f32be", SF_FORMAT_FLOAT | SF_ENDIAN_BIG},
+        {"f64le", SF_FORMAT_DOUBLE | SF_ENDIAN_LITTLE},
+        {"f64be", SF_FORMAT_DOUBLE | SF_ENDIAN_BIG},
+    };
+    const std::string v = args.text("pcm");
+    const auto bad = [&](const std::string& why) {
+        return UsageError("--pcm " + v + ": " + why +
+                          "; expected FORMAT:RATE:CHANNELS, e.g. s16le:48000:2 (formats u8, s8, s16le, s16be, s24le, "
+                          "s24be, s32le, s32be, f32le, f32be, f64le, f64be)");
+    };
+    const std::size_t a = v.find(':'), b = a == std::string::npos ? a : v.find(':', a + 1);
+    if (b == std::string::npos) throw bad("three fields separated by ':' needed");
+    Pcm p;
+    const std::string name = v.substr(0, a);
+    for (const auto& [word, code] : formats)
+        if (name == word) p.format = SF_FORMAT_RAW | code;
+    if (!p.format) throw bad("unknown sample format '" + name + "'");
+    try {
+        std::size_t used = 0;
+        p.rate = std::stoi(v.substr(a + 1, b - a - 1), &used);
+        if (used != b - a - 1) throw std::invalid_argument("rate");
+        p.channels = std::stoi(v.substr(b + 1), &used);
+        if (used != v.size() - b - 1) throw std::invalid_argument("channels");
+    } catch (const std::exception&) {
+        throw bad("the rate and channel count must be whole numbers");
+    }
+    if (p.rate < 1 || p.rate > 100000000) throw bad("the rate must lie in [1, 100000000] Hz");
+    if (p.channels < 1 || p.channels > 1024) throw bad("the channel count must lie in [1, 1024]");
+    return p;
+}
+#endif
+
+#ifdef FFTCONV_HAVE_AUDIO
 // --stream: the input read, convolved and written block by block (StreamConvolver, zero latency),
 // in memory bounded by the response, whatever the input's length; '-' reads standard input and
 // writes standard output.
@@ -116,10 +185,15 @@ void write_streamed_wav_header(int fd, int rate, int channels, int format) {
         throw ProcessError("cannot write to standard output");
 }
 
-int run_stream(const std::string& in_path, const Audio& h, const std::string& ir_path, const std::string& out_path,
-               fftconv::Mode mode, double wet_gain, double dry) {
+int run_stream(const std::string& in_path, const Signal& h, const std::string& ir_path, const std::string& out_path,
+               fftconv::Mode mode, double wet_gain, double dry, const Pcm& pcm, int rate) {
     std::FILE* info = out_path == "-" ? stderr : info_stream();
     SF_INFO in_info{};
+    if (pcm.format) {  // headerless: libsndfile reads what the info says
+        in_info.samplerate = pcm.rate;
+        in_info.channels = pcm.channels;
+        in_info.format = pcm.format;
+    }
     const bool from_stdin = in_path == "-";
     const std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> in(from_stdin
                                                              ? sf_open_fd(STDIN_FILENO, SFM_READ, &in_info, SF_FALSE)
@@ -127,9 +201,10 @@ int run_stream(const std::string& in_path, const Audio& h, const std::string& ir
                                                          sf_close);
     const std::string in_name = from_stdin ? "standard input" : in_path;
     if (!in) throw ProcessError(in_name + ": cannot read it as audio (" + sf_strerror(nullptr) + ")");
-    check_complete(in.get(), in_name);
+    if (!pcm.format) check_complete(in.get(), in_name);
     if (in_info.channels <= 0) throw ProcessError(in_name + ": the stream has no channels");
-    check_same_rate(in_name, in_info.samplerate, ir_path, h.rate);
+    check_rate_option(rate, in_name, in_info.samplerate);
+    (void)common_rate(in_name, in_info.samplerate, ir_path, h.rate);
     sf_command(in.get(), SFC_SET_NORM_DOUBLE, nullptr, SF_TRUE);
     const auto ci = static_cast<std::size_t>(in_info.channels), cr = h.channels.size();
     const Routing routing = route(ci, cr, in_name, ir_path);
@@ -139,7 +214,7 @@ int run_stream(const std::string& in_path, const Audio& h, const std::string& ir
     // and the dry signal is delayed to match, so the file comes out aligned, as offline.
     std::vector<fftconv::StreamConvolver<double>> terms;
     for (const Routing::Term& t : routing.terms) terms.emplace_back(std::span<const double>(h.channels[t.response]));
-    Audio like;
+    Signal like;
     like.rate = in_info.samplerate;
     like.channels.assign(co, {});
     like.sf_format = in_info.format;
@@ -224,7 +299,19 @@ int run_stream(const std::string& in_path, const Audio& h, const std::string& ir
         sf_command(f, SFC_SET_CLIPPING, nullptr, SF_TRUE);
         return f;
     };
-    if (out_path == "-" && ::lseek(STDOUT_FILENO, 0, SEEK_CUR) < 0 && (format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV) {
+    if (out_path == "-" && pcm.format) {
+        // Raw samples in, raw samples out, in the same format.
+        SF_INFO raw{};
+        raw.samplerate = in_info.samplerate;
+        raw.channels = static_cast<int>(co);
+        raw.format = pcm.format;
+        SNDFILE* out = sf_open_fd(STDOUT_FILENO, SFM_WRITE, &raw, SF_FALSE);
+        if (!out) throw ProcessError(std::string("cannot write the result (") + sf_strerror(nullptr) + ")");
+        sf_command(out, SFC_SET_CLIPPING, nullptr, SF_TRUE);
+        pump(out);
+        sf_close(out);
+    } else if (out_path == "-" && ::lseek(STDOUT_FILENO, 0, SEEK_CUR) < 0 &&
+               (format & SF_FORMAT_TYPEMASK) == SF_FORMAT_WAV) {
         // A pipe: libsndfile cannot go back to write a WAV header's lengths, so the header is
         // written first with the lengths unknown (0xFFFFFFFF, as streaming tools write them) and
         // the samples follow as raw little-endian data.
@@ -263,64 +350,99 @@ int run_stream(const std::string& in_path, const Audio& h, const std::string& ir
     return 0;
 }
 
+#endif  // FFTCONV_HAVE_AUDIO
+
 }  // namespace
 
-int run_audio_conv(const Args& args) {
+int run_signal_conv(const Args& args) {
     args.expect_positional(3, 3, "IN IR OUT");
-    for (const char* image_only :
-         {"border", "cval", "correlate", "volume", "gray", "raw", "scale", "outdir", "ext", "no-normalize"})
+    for (const char* image_only : {"border", "cval", "correlate", "volume", "gray", "raw", "scale", "outdir", "ext"})
         if (args.has(image_only))
-            throw UsageError(std::string("--") + image_only + " applies to images and arrays, not to audio files");
+            throw UsageError(std::string("--") + image_only + " applies to images and arrays, not to signals");
     const std::string& in_path = args.positional()[0];
     const std::string& ir_path = args.positional()[1];
     const std::string& out_path = args.positional()[2];
-    if (!is_audio_path(ir_path))
-        throw UsageError("the input is audio, so the response must be an audio file too; got '" + ir_path + "'");
-    const fftconv::Mode mode = args.choice<fftconv::Mode>(
-        "mode", {{"full", fftconv::Mode::full}, {"same", fftconv::Mode::same}}, fftconv::Mode::full);
-    const double wet = args.number("wet", 1.0, -1e6, 1e6), dry = args.number("dry", 0.0, -1e6, 1e6);
     const Normalize normalize = args.choice<Normalize>(
         "normalize", {{"none", Normalize::none}, {"peak", Normalize::peak}, {"rms", Normalize::rms}}, Normalize::none);
-    if (args.has("stream")) {
+    const double wet = args.number("wet", 1.0, -1e6, 1e6), dry = args.number("dry", 0.0, -1e6, 1e6);
+    const int rate = rate_of(args);
+    const bool text_in = in_path != "-" && !args.has("pcm") && !is_audio_path_or_stdin(in_path);
+    // Audio keeps its timing: full, or same as the first IN-length samples of full (scipy's
+    // centring would move the audio earlier by half the response). Text and .npy signals follow
+    // scipy.signal: full, same (centred) or valid.
+    const fftconv::Mode mode =
+        text_in ? mode_of(args, fftconv::Mode::full)
+                : args.choice<fftconv::Mode>("mode", {{"full", fftconv::Mode::full}, {"same", fftconv::Mode::same}},
+                                             fftconv::Mode::full);
+    for (const std::string& in : {in_path, ir_path})
+        if (in != "-" && out_path != "-" && same_file(out_path, in))
+            throw UsageError("refusing to write over the input '" + in + "' (output '" + out_path + "')");
+    if (out_path != "-") check_signal_output(out_path);  // before the work: an unknown extension fails now
+    // An image: never the output, a signal file.
+    const std::string plot_file = plot_path(args, {in_path, ir_path});
+
+#ifdef FFTCONV_HAVE_AUDIO
+    const bool audio_out = out_path == "-" || (!is_text_signal_path(out_path) && lower_extension(out_path) != ".npy");
+    // Audio to audio streams block by block unless the whole result must be seen first
+    // (--normalize, --plot): the same samples (up to rounding), in memory bounded by the response.
+    const bool stream =
+        args.has("stream") || (!text_in && audio_out && normalize == Normalize::none && plot_file.empty());
+    if (stream) {
+        if (text_in)
+            throw UsageError("--stream reads audio (a file libsndfile reads, '-', or raw samples with --pcm); '" +
+                             in_path + "' is a text or .npy signal");
         if (normalize != Normalize::none)
             throw UsageError(
                 "--normalize needs the whole result before the first sample is written; not with --stream");
-        if (out_path != "-" && in_path != "-" && same_file(out_path, in_path))
-            throw UsageError("refusing to write over the input '" + in_path + "' (output '" + out_path + "')");
-        if (out_path != "-" && same_file(out_path, ir_path))
-            throw UsageError("refusing to write over the input '" + ir_path + "' (output '" + out_path + "')");
-        if (out_path != "-") (void)output_format(out_path, Audio{});
-        return run_stream(in_path, read_audio(ir_path), ir_path, out_path, mode, wet, dry);
+        if (!plot_file.empty()) throw UsageError("--plot draws the whole input and result; not with --stream");
+        if (!audio_out)
+            throw UsageError("--stream writes audio (a file by its extension, or '-'); got '" + out_path + "'");
+        return run_stream(in_path, read_response(ir_path, rate, args), ir_path, out_path, mode, wet, dry, pcm_of(args),
+                          rate);
     }
-    for (const std::string& in : {in_path, ir_path})
-        if (same_file(out_path, in))
-            throw UsageError("refusing to write over the input '" + in + "' (output '" + out_path + "')");
+#else
+    if (args.has("stream") || args.has("pcm") || in_path == "-" || out_path == "-")
+        throw UsageError(
+            "streaming (--stream, --pcm, '-') reads and writes audio; this fftconv is built without "
+            "libsndfile (-Daudio)");
+#endif
+    if (in_path == "-" || args.has("pcm"))
+        throw UsageError(
+            "standard input and --pcm are read as a stream: not with --normalize, --plot or a text output");
 
-    const Audio x = read_audio(in_path), h = read_audio(ir_path);
-    const int format = output_format(out_path, x);  // before the work: an unknown extension fails now
-    check_same_rate(in_path, x.rate, ir_path, h.rate);
+    const Signal x = read_signal(in_path, rate), h = read_response(ir_path, rate, args);
+    Signal out;
+    out.rate = common_rate(in_path, x.rate, ir_path, h.rate);
     const std::size_t ci = x.channels.size(), cr = h.channels.size();
     const Routing routing = route(ci, cr, in_path, ir_path);
     const std::size_t co = routing.outputs;
-    const char* rule = routing.rule;
-    const auto length = mode == fftconv::Mode::full ? x.frames + h.frames - 1 : x.frames;
-    Audio out;
-    out.rate = x.rate;
+    // Which samples of the full convolution are kept: [first, first + length).
+    const std::ptrdiff_t n = x.frames, k = h.frames;
+    std::ptrdiff_t first = 0, length = n + k - 1;
+    if (mode == fftconv::Mode::same) {
+        first = text_in ? (k - 1) / 2 : 0;
+        length = n;
+    } else if (mode == fftconv::Mode::valid) {
+        first = std::min(n, k) - 1;
+        length = std::max(n, k) - std::min(n, k) + 1;
+    }
     out.frames = length;
     out.channels.assign(co, std::vector<double>(static_cast<std::size_t>(length), 0.0));
-    const auto add = [&](std::size_t o, std::size_t i, std::size_t r) {
-        // Full, cut to the output's length: "same" keeps the input's timing (the first IN-length
-        // samples, the tail dropped), not scipy's centring, which would move the audio earlier by
-        // half the response.
-        const std::vector<double> y = fftconv::convolve(std::span<const double>(x.channels[i]),
-                                                        std::span<const double>(h.channels[r]), fftconv::Mode::full);
-        for (std::size_t k = 0; k < static_cast<std::size_t>(length); ++k) out.channels[o][k] += wet * y[k];
-    };
-    for (const Routing::Term& t : routing.terms) add(t.output, t.input, t.response);
+    for (const Routing::Term& t : routing.terms) {
+        const std::vector<double> y =
+            fftconv::convolve(std::span<const double>(x.channels[t.input]),
+                              std::span<const double>(h.channels[t.response]), fftconv::Mode::full);
+        for (std::ptrdiff_t i = 0; i < length; ++i)
+            out.channels[t.output][static_cast<std::size_t>(i)] += wet * y[static_cast<std::size_t>(first + i)];
+    }
     if (dry != 0)
         for (std::size_t o = 0; o < co; ++o) {
+            // The dry input where it lies in the output: sample j of the input is output sample j - first.
             const auto& d = x.channels[routing.dry_source[o]];
-            for (std::size_t k = 0; k < d.size(); ++k) out.channels[o][k] += dry * d[k];
+            for (std::ptrdiff_t i = 0; i < length; ++i) {
+                const std::ptrdiff_t j = first + i;
+                if (j < n) out.channels[o][static_cast<std::size_t>(i)] += dry * d[static_cast<std::size_t>(j)];
+            }
         }
     double gain = 1;
     if (normalize == Normalize::peak) {
@@ -335,10 +457,11 @@ int run_audio_conv(const Args& args) {
     if (gain != 1)
         for (auto& c : out.channels)
             for (double& v : c) v *= gain;
-    std::fprintf(info_stream(), "%s (%d Hz, %zu ch) ⊛ %s (%lld samples, %zu ch): %s, mode %s%s\n", in_path.c_str(),
-                 x.rate, ci, ir_path.c_str(), static_cast<long long>(h.frames), cr, rule, fftconv::to_string(mode),
+    std::fprintf(info_stream(), "%s (%s, %zu ch) ⊛ %s (%lld samples, %zu ch): %s, mode %s%s\n", in_path.c_str(),
+                 out.rate > 0 ? (std::to_string(out.rate) + " Hz").c_str() : x.format.c_str(), ci, ir_path.c_str(),
+                 static_cast<long long>(h.frames), cr, routing.rule, fftconv::to_string(mode),
                  gain != 1 ? (", gain " + std::to_string(20 * std::log10(gain)) + " dB").c_str() : "");
-    const std::size_t clipped = write_audio(out_path, out, format);
+    const std::size_t clipped = write_signal(out_path, out, x);
     std::fprintf(info_stream(), "wrote %s (%lld frames, %zu channels)\n", out_path.c_str(),
                  static_cast<long long>(out.frames), co);
     if (clipped)
@@ -346,6 +469,24 @@ int run_audio_conv(const Args& args) {
                      "fftconv conv: warning: %zu samples beyond full scale were clipped (--normalize peak keeps them "
                      "in range)\n",
                      clipped);
+    if (!plot_file.empty()) {
+        // Input above, result below, on one time axis: output sample i is input time first + i.
+        Plot plot;
+        set_time_axis(plot, out.rate);
+        const auto traces = [](const Signal& s, double at) {
+            std::vector<Trace> t;
+            for (std::size_t c = 0; c < s.channels.size(); ++c)
+                t.push_back({s.channels.size() > 1 ? "channel " + std::to_string(c + 1) : "", s.channels[c], at});
+            return t;
+        };
+        plot.panels.push_back({"input " + in_path, "amplitude", traces(x, 0), {}});
+        plot.panels.push_back({"result " + out_path + " (" + fftconv::to_string(mode) + ")",
+                               "amplitude",
+                               traces(out, static_cast<double>(first)),
+                               {}});
+        write_plot(plot_file, plot);
+        std::fprintf(info_stream(), "wrote %s\n", plot_file.c_str());
+    }
     return 0;
 }
 
