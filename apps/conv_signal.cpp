@@ -147,7 +147,7 @@ Pcm pcm_of(const Args& args) {
 #endif
 
 #ifdef FFTCONV_HAVE_AUDIO
-// --stream: the input read, convolved and written block by block (StreamConvolver, zero latency),
+// --stream: the input read, convolved and written block by block (StreamConvolver, its latency dropped),
 // in memory bounded by the response, whatever the input's length; '-' reads standard input and
 // writes standard output.
 // A WAV header for samples whose count is not known yet: RIFF and data lengths 0xFFFFFFFF.

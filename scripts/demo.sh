@@ -33,8 +33,9 @@ step conv conv samples/camera.png laplacian out/camera_laplacian.png --mode same
 step compare compare samples/camera.png gaussian:4 --mode same --diff out/camera_diff.png
 step volume conv samples/phantom.npy gaussian:2 out/phantom_smooth.npy --mode same --border reflect
 step reverb conv samples/voice.wav samples/room.wav out/voice_room.wav --normalize peak
-step delay delay samples/voice.wav samples/voice_far.wav --method phat
-step find find samples/voice.wav samples/word.wav --top 1
+step delay delay samples/voice.wav samples/voice_far.wav --method phat --plot out/voice_delay.png
+step find find samples/voice.wav samples/word.wav --top 1 --plot out/voice_find.png
+step signal conv samples/voice.wav gaussian:2 out/voice_smooth.csv --mode same --plot out/voice_smooth.png
 
 echo
 echo "fftconv on samples/ (full output in $log):"
@@ -45,3 +46,5 @@ echo "  compare (gaussian:4, 33x33, same mode):"
 sed -n 's/^\(max |fft - direct|\|max error \/ max |out|\|direct      median\|fft         median\|speed-up\|automatic \)/    &/p' "$log"
 echo "  delay: samples/voice_far.wav lags samples/voice.wav by $(grep -A1 '^delay of' "$log" | tail -1 | sed 's/;.*//') (GCC-PHAT)"
 echo "  find: samples/word.wav occurs in samples/voice.wav at $(grep '^1\. ' "$log" | sed 's/^1\. //')"
+echo "  pictures of the signals: out/voice_delay.png (the delay), out/voice_find.png (the word found),"
+echo "    out/voice_smooth.png (voice.wav smoothed into out/voice_smooth.csv)"

@@ -58,6 +58,10 @@ PY
 "$fftconv" conv samples/camera.png laplacian "$tmp/conv.png" --mode same
 "$fftconv" compare samples/camera.png gaussian:4 --mode same --diff "$tmp/diff.png" --repeat 1
 "$fftconv" conv samples/phantom.npy gaussian:2 "$tmp/phantom_smooth.npy" --mode same --border reflect
+# The signal commands draw their own pictures (--plot).
+mkdir -p docs/images
+"$fftconv" delay samples/voice.wav samples/voice_far.wav --method phat --plot docs/images/delay.png
+"$fftconv" find samples/voice.wav samples/word.wav --top 3 --plot docs/images/find.png
 
 mkdir -p docs/images
 TMP="$tmp" "$py" - <<'PY'
