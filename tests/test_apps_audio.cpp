@@ -1,7 +1,9 @@
-// The audio commands end to end: fftconv delay and fftconv find on WAV and FLAC files written
-// here with libsndfile, and audio files the tool must refuse (truncated, not audio, missing,
+// The signal commands on audio end to end: delay, find and conv (reverb, streamed by default,
+// raw PCM, five minutes through a pipe in bounded memory) on WAV and FLAC files written here with
+// libsndfile, and audio files the tool must refuse (truncated, not audio, missing, zero channels,
 // mismatched rates) with one line and exit status 1.
 #include <sndfile.h>
+#include <sys/resource.h>
 
 #include <random>
 
@@ -356,4 +358,81 @@ TEST_CASE(
     CHECK(c.status == 1);
     CHECK(c.err.find("cut.wav: the file is cut short") != std::string::npos);
     CHECK(!fs::exists(s / "c.wav"));
+}
+
+TEST_CASE("a WAV header stating zero channels is refused with one line naming the file") {
+    const Scratch s;
+    // RIFF/WAVE, a PCM fmt chunk of 0 channels at 48 kHz, 16-bit, and a data chunk of 4 bytes.
+    const auto le = [](std::uint32_t v, int bytes) {
+        std::string out;
+        for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+        return out;
+    };
+    const std::string wav = "RIFF" + le(40, 4) + "WAVEfmt " + le(16, 4) + le(1, 2) + le(0, 2) + le(48000, 4) +
+                            le(0, 4) + le(0, 2) + le(16, 2) + "data" + le(4, 4) + std::string(4, '\0');
+    write_bytes(s / "none.wav", wav);
+    write_bytes(s / "keep.wav", "an existing file");
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"delay", s / "none.wav", s / "none.wav"},
+                                                 {"conv", s / "none.wav", "0.5,0.5", s / "keep.wav"}}) {
+        CAPTURE(args);
+        const Result r = run(args, s);
+        CHECK(r.status == 1);
+        CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+        CHECK(r.err.find(s / "none.wav") != std::string::npos);
+    }
+    CHECK(slurp(s / "keep.wav") == "an existing file");
+}
+
+TEST_CASE("five minutes of raw stereo PCM streamed through a pipe: every sample out, peak memory bounded") {
+    const Scratch s;
+    std::mt19937_64 rng(1414);
+    std::vector<double> ir = noise(48000, rng, 0.01);  // 1 s
+    ir[0] = 0.5;
+    write_audio(s / "ir.wav", {ir}, 48000, SF_FORMAT_WAV | SF_FORMAT_FLOAT);
+    const std::size_t frames = 5 * 60 * 48000;  // 230 MB as doubles, were the input held whole
+    int in[2];
+    REQUIRE(pipe(in) == 0);
+    const char* bin = std::getenv("FFTCONV_BIN");
+    REQUIRE(bin != nullptr);
+    std::vector<std::string> all{bin, "conv", "-", s / "ir.wav", "-", "--pcm", "s16le:48000:2"};
+    std::vector<char*> argv;
+    for (std::string& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_addclose(&actions, in[1]);
+    posix_spawn_file_actions_addopen(&actions, 1, (s / "out.raw").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, (s / "err.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    REQUIRE(posix_spawn(&pid, bin, &actions, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    // Quiet noise, written in chunks as a recorder would deliver it.
+    std::vector<std::int16_t> chunk(2 * 4800);
+    std::uniform_int_distribution<int> u(-3000, 3000);
+    for (std::size_t done = 0; done < frames; done += 4800) {
+        for (auto& v : chunk) v = static_cast<std::int16_t>(u(rng));
+        const char* p = reinterpret_cast<const char*>(chunk.data());
+        std::size_t left = chunk.size() * sizeof(std::int16_t);
+        while (left > 0) {
+            const ssize_t n = write(in[1], p, left);
+            if (n <= 0) FAIL("writing to fftconv's standard input failed");
+            p += n;
+            left -= static_cast<std::size_t>(n);
+        }
+    }
+    close(in[1]);
+    int status = 0;
+    rusage usage{};
+    REQUIRE(wait4(pid, &status, 0, &usage) == pid);
+    CAPTURE(slurp(s / "err.txt"));
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    // The full convolution: frames + 47,999 frames of 2 channels, 2 bytes each.
+    CHECK(fs::file_size(s / "out.raw") == (frames + 48000 - 1) * 2 * 2);
+    // ru_maxrss is in KiB: the process with its libraries and the response's partitions, far below
+    // the 115 MB that half the input alone would take as doubles.
+    MESSAGE("peak RSS of five minutes streamed: " << usage.ru_maxrss / 1024 << " MiB");
+    CHECK(usage.ru_maxrss < 115 * 1024);
 }
