@@ -28,9 +28,24 @@ bool is_audio_path(const std::string& path);
 /// @throws UsageError  an extension libsndfile does not write.
 int output_format(const std::string& path, const Signal& like);
 
+/// Reads up to `frames` frames of `format` (the file's SF_INFO::format) from `file` as
+/// interleaved doubles at full scale ±1 (normalised reading must be on): 16-bit PCM as s / 32768
+/// by fftconv's own loop, other formats by libsndfile's conversion. Returns the frames read.
+long long read_frames(sf_private_tag* file, int format, int channels, double* out, long long frames);
+
+/// Writes `frames` interleaved frames of doubles (full scale ±1) to `file` in `format` and
+/// returns false when the write fails. 16-bit PCM by fftconv's own rounding, v · 32768 to the
+/// nearest integer saturated to −32768..32767, the inverse of read_frames (a sample read and
+/// written unchanged keeps its value; libsndfile's writer scales by 32767); other formats
+/// through libsndfile (clipping turned on). Adds to `clipped` the samples beyond what an integer
+/// format holds.
+bool write_frames(sf_private_tag* file, int format, int channels, const double* in, long long frames,
+                  std::size_t& clipped);
+
 /// Writes `a` to `path` in `format` through a temporary file renamed into place, so a failure
-/// leaves no partial file and never an overwritten one. Returns the samples clipped to ±1 (an
-/// integer format holds no more).  @throws ProcessError  naming the file.
+/// leaves no partial file and never an overwritten one (samples as write_frames writes them).
+/// Returns the samples clipped (an integer format holds no more than full scale).  @throws ProcessError  naming the
+/// file.
 std::size_t write_audio(const std::string& path, const Signal& a, int format);
 
 }  // namespace app

@@ -195,7 +195,8 @@ Command conv_command() {
         "and 2 channels with a 4-channel response are true stereo (LL, LR, RL, RR). Audio: --mode full\n"
         "(default: the reverb's tail kept) or same (the input's length and timing: the first samples of full,\n"
         "not scipy's centring); audio in and out is streamed block by block in memory bounded by the response\n"
-        "unless --normalize or --plot needs the whole result. Text and .npy: scipy.signal's full, same\n"
+        "unless --normalize or --plot needs the whole result (--threads N: N channel pairs at once; outputs of\n"
+        "16 bits or fewer in float32, within a 16-bit step of float64). Text and .npy: scipy.signal's full, same\n"
         "(centred) and valid. Samples past full scale are clipped in integer formats and counted in a\n"
         "warning; --normalize peak scales the result to -0.09 dBFS.",
         {{"mode", "M", "full (default), same or valid"},

@@ -10,9 +10,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <exception>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
+#include <thread>
 
 #ifdef FFTCONV_HAVE_AUDIO
 #include "audio_io.hpp"
@@ -185,8 +189,68 @@ void write_streamed_wav_header(int fd, int rate, int channels, int format) {
         throw ProcessError("cannot write to standard output");
 }
 
+// work(0) .. work(count - 1) on up to `threads` threads (--threads: the routing terms of a stereo or
+// true-stereo reverb are independent streams); the first exception is rethrown.
+void in_parallel(std::size_t count, int threads, const std::function<void(std::size_t)>& work) {
+    const std::size_t workers = std::min<std::size_t>(count, static_cast<std::size_t>(std::max(1, threads)));
+    if (workers <= 1) {
+        for (std::size_t i = 0; i < count; ++i) work(i);
+        return;
+    }
+    std::vector<std::exception_ptr> failed(workers);
+    const auto share = [&](std::size_t w) {
+        try {
+            for (std::size_t i = w; i < count; i += workers) work(i);
+        } catch (...) {
+            failed[w] = std::current_exception();
+        }
+    };
+    std::vector<std::thread> helpers;
+    for (std::size_t w = 1; w < workers; ++w) helpers.emplace_back(share, w);
+    share(0);
+    for (std::thread& t : helpers) t.join();
+    for (const std::exception_ptr& e : failed)
+        if (e) std::rethrow_exception(e);
+}
+
+// One routing term's StreamConvolver, in single precision when the output holds 16 bits or
+// fewer: float's rounding (about 1e-6 of the result's scale over a long response) stays far
+// below a 16-bit step (3e-5 of full scale), and float transforms and products take about half
+// the time. Deeper and float outputs are computed in double.
+class TermConvolver {
+public:
+    TermConvolver(std::span<const double> response, bool single) {
+        if (single) {
+            const std::vector<float> r(response.begin(), response.end());
+            single_.emplace(std::span<const float>(r));
+        } else {
+            double_.emplace(response);
+        }
+    }
+    void process(const double* in, double* out, std::size_t n) {
+        if (double_) return double_->process(std::span<const double>(in, n), std::span<double>(out, n));
+        in_.assign(in, in + n);
+        out_.resize(n);
+        single_->process(std::span<const float>(in_), std::span<float>(out_));
+        std::copy(out_.begin(), out_.end(), out);
+    }
+    std::vector<double> flush() {
+        if (double_) return double_->flush();
+        const std::vector<float> tail = single_->flush();
+        return {tail.begin(), tail.end()};
+    }
+    std::size_t latency() const { return double_ ? double_->latency() : single_->latency(); }
+    std::size_t partition() const { return double_ ? double_->partition() : single_->partition(); }
+    bool single() const { return single_.has_value(); }
+
+private:
+    std::optional<fftconv::StreamConvolver<float>> single_;
+    std::optional<fftconv::StreamConvolver<double>> double_;
+    std::vector<float> in_, out_;
+};
+
 int run_stream(const std::string& in_path, const Signal& h, const std::string& ir_path, const std::string& out_path,
-               fftconv::Mode mode, double wet_gain, double dry, const Pcm& pcm, int rate) {
+               fftconv::Mode mode, double wet_gain, double dry, const Pcm& pcm, int rate, int threads) {
     std::FILE* info = out_path == "-" ? stderr : info_stream();
     SF_INFO in_info{};
     if (pcm.format) {  // headerless: libsndfile reads what the info says
@@ -212,27 +276,31 @@ int run_stream(const std::string& in_path, const Signal& h, const std::string& i
     // One StreamConvolver per routing term (no work on the zero responses a full input × output
     // matrix would hold). Each answers latency() samples late: those first samples are dropped
     // and the dry signal is delayed to match, so the file comes out aligned, as offline.
-    std::vector<fftconv::StreamConvolver<double>> terms;
-    for (const Routing::Term& t : routing.terms) terms.emplace_back(std::span<const double>(h.channels[t.response]));
     Signal like;
     like.rate = in_info.samplerate;
     like.channels.assign(co, {});
     like.sf_format = in_info.format;
     const int format = out_path == "-" ? in_info.format : output_format(out_path, like);
-    std::fprintf(info, "%s (%d Hz, %zu ch) ⊛ %s (%lld samples, %zu ch): %s, mode %s, streamed (partition %zu)\n",
+    const int out_subtype = format & SF_FORMAT_SUBMASK;
+    const bool single =
+        out_subtype == SF_FORMAT_PCM_16 || out_subtype == SF_FORMAT_PCM_S8 || out_subtype == SF_FORMAT_PCM_U8;
+    std::vector<TermConvolver> terms;
+    for (const Routing::Term& t : routing.terms)
+        terms.emplace_back(std::span<const double>(h.channels[t.response]), single);
+    std::fprintf(info, "%s (%d Hz, %zu ch) ⊛ %s (%lld samples, %zu ch): %s, mode %s, streamed (partition %zu, %s)\n",
                  in_name.c_str(), in_info.samplerate, ci, ir_path.c_str(), static_cast<long long>(h.frames), cr,
-                 routing.rule, fftconv::to_string(mode), terms.front().partition());
-    const bool integer_out =
-        (format & SF_FORMAT_SUBMASK) != SF_FORMAT_FLOAT && (format & SF_FORMAT_SUBMASK) != SF_FORMAT_DOUBLE;
+                 routing.rule, fftconv::to_string(mode), terms.front().partition(),
+                 single ? "float32 for a 16-bit or smaller output" : "float64");
     std::size_t clipped = 0;
     long long written = 0, taken = 0;
     const auto pump = [&](SNDFILE* out) {
-        constexpr std::size_t block = 4096;
+        // Blocks of a partition or more: each term's work on a block is worth a thread.
+        const std::size_t block = std::max<std::size_t>(4096, terms.front().partition());
         const std::size_t tail_length = terms.front().latency() + static_cast<std::size_t>(h.frames) - 1;
         const std::size_t most = std::max(block, tail_length);
         std::vector<double> inter(block * ci), result;
         std::vector<std::vector<double>> planar(ci, std::vector<double>(block)), wet(co, std::vector<double>(most));
-        std::vector<double> one(block);
+        std::vector<std::vector<double>> term_out(terms.size(), std::vector<double>(block));
         std::vector<std::deque<double>> dry_line(co);
         std::size_t skip = terms.front().latency();
         // n wet samples per output in `wet`: the first `skip` of the stream dropped, the rest
@@ -252,28 +320,27 @@ int run_stream(const std::string& in_path, const Signal& h, const std::string& i
                         v += dry * dry_line[o].front();
                         dry_line[o].pop_front();
                     }
-                    clipped += integer_out && std::abs(v) > 1.0;
                     result[f * co + o] = v;
                 }
             const auto c = static_cast<sf_count_t>(count);
-            if (c && sf_writef_double(out, result.data(), c) != c)
+            if (c && !write_frames(out, format, static_cast<int>(co), result.data(), c, clipped))
                 throw ProcessError(std::string("writing the result failed (") + sf_strerror(out) + ")");
             written += static_cast<long long>(count);
         };
         for (;;) {
-            const sf_count_t got = sf_readf_double(in.get(), inter.data(), static_cast<sf_count_t>(block));
+            const sf_count_t got =
+                read_frames(in.get(), in_info.format, in_info.channels, inter.data(), static_cast<sf_count_t>(block));
             if (got <= 0) break;
             const auto n = static_cast<std::size_t>(got);
             taken += got;
             for (std::size_t f = 0; f < n; ++f)
                 for (std::size_t c = 0; c < ci; ++c) planar[c][f] = inter[f * ci + c];
             for (auto& w : wet) std::fill_n(w.begin(), n, 0.0);
-            for (std::size_t t = 0; t < terms.size(); ++t) {
-                const Routing::Term& term = routing.terms[t];
-                terms[t].process(std::span<const double>(planar[term.input].data(), n),
-                                 std::span<double>(one.data(), n));
-                for (std::size_t f = 0; f < n; ++f) wet[term.output][f] += wet_gain * one[f];
-            }
+            in_parallel(terms.size(), threads, [&](std::size_t t) {
+                terms[t].process(planar[routing.terms[t].input].data(), term_out[t].data(), n);
+            });
+            for (std::size_t t = 0; t < terms.size(); ++t)
+                for (std::size_t f = 0; f < n; ++f) wet[routing.terms[t].output][f] += wet_gain * term_out[t][f];
             if (dry != 0)
                 for (std::size_t o = 0; o < co; ++o)
                     dry_line[o].insert(dry_line[o].end(), planar[routing.dry_source[o]].begin(),
@@ -398,7 +465,7 @@ int run_signal_conv(const Args& args) {
         if (!audio_out)
             throw UsageError("--stream writes audio (a file by its extension, or '-'); got '" + out_path + "'");
         return run_stream(in_path, read_response(ir_path, rate, args), ir_path, out_path, mode, wet, dry, pcm_of(args),
-                          rate);
+                          rate, threads_of(args));
     }
 #else
     if (args.has("stream") || args.has("pcm") || in_path == "-" || out_path == "-")
