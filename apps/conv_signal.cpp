@@ -151,9 +151,6 @@ Pcm pcm_of(const Args& args) {
 #endif
 
 #ifdef FFTCONV_HAVE_AUDIO
-// --stream: the input read, convolved and written block by block (StreamConvolver, its latency dropped),
-// in memory bounded by the response, whatever the input's length; '-' reads standard input and
-// writes standard output.
 // A WAV header for samples whose count is not known yet: RIFF and data lengths 0xFFFFFFFF.
 void write_streamed_wav_header(int fd, int rate, int channels, int format) {
     const int sub = format & SF_FORMAT_SUBMASK;
@@ -241,7 +238,6 @@ public:
     }
     std::size_t latency() const { return double_ ? double_->latency() : single_->latency(); }
     std::size_t partition() const { return double_ ? double_->partition() : single_->partition(); }
-    bool single() const { return single_.has_value(); }
 
 private:
     std::optional<fftconv::StreamConvolver<float>> single_;
@@ -249,6 +245,9 @@ private:
     std::vector<float> in_, out_;
 };
 
+// Streaming: the input read, convolved and written block by block (StreamConvolver, its latency
+// dropped), in memory bounded by the response, whatever the input's length; '-' reads standard
+// input and writes standard output.
 int run_stream(const std::string& in_path, const Signal& h, const std::string& ir_path, const std::string& out_path,
                fftconv::Mode mode, double wet_gain, double dry, const Pcm& pcm, int rate, int threads) {
     std::FILE* info = out_path == "-" ? stderr : info_stream();
