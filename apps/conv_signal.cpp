@@ -479,6 +479,8 @@ int run_signal_conv(const Args& args) {
     const Signal x = read_signal(in_path, rate), h = read_response(ir_path, rate, args);
     Signal out;
     out.rate = common_rate(in_path, x.rate, ir_path, h.rate);
+    if (out.rate <= 0 && !is_text_signal_path(out_path) && lower_extension(out_path) != ".npy")
+        throw UsageError("output '" + out_path + "': an audio file needs a sample rate; give the input's with --rate");
     const std::size_t ci = x.channels.size(), cr = h.channels.size();
     const Routing routing = route(ci, cr, in_path, ir_path);
     const std::size_t co = routing.outputs;

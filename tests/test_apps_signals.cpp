@@ -259,6 +259,9 @@ TEST_CASE("signal files and options the tool refuses: one line naming the file, 
         {{"conv", s / "ok.csv", "0.5,0.5", s / "keep.csv", "--plot", "-"}, 2, "--plot needs a file name"},
         {{"delay", s / "ok.csv", s / "ok.csv", "--plot", s / "keep.xyz"}, 2, "keep.xyz"},
         {{"conv", s / "ok.csv", "0.5,0.5", s / "keep.mp3"}, 2, "keep.mp3"},
+#ifdef FFTCONV_TEST_AUDIO
+        {{"conv", s / "ok.csv", "0.5,0.5", s / "keep.wav"}, 2, "an audio file needs a sample rate"},
+#endif
         {{"conv", s / "ok.csv", "0.5,0.5", s / "keep.csv", "--mode", "middle"}, 2, "--mode must be one of"},
         {{"find", s / "ok.csv", s / "ragged.csv"}, 1, "ragged.csv"},
         {{"compare", s / "ok.csv", "0.5,0.5", "--gray"}, 2, "--gray applies to images, not to signals"},
