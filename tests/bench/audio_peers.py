@@ -9,26 +9,18 @@ normalisation, channel by channel. Without ffmpeg on the PATH the tool's rows ar
 """
 import argparse
 import os
-import re
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import wave
 
+from whole_process import time_v
+
 
 def timed(cmd):
-    """(wall seconds, cpu seconds, peak RSS MiB) of one run under /usr/bin/time -v."""
-    r = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-2000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", r.stderr)
-    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    cpu = float(re.search(r"User time \(seconds\): ([\d.]+)", r.stderr).group(1)) + float(
-        re.search(r"System time \(seconds\): ([\d.]+)", r.stderr).group(1))
-    peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) / 1024
-    return seconds, cpu, peak
+    """(wall seconds, cpu seconds, peak RSS MiB) of one run."""
+    t = time_v(cmd)
+    return t["seconds"], t["cpu"], t["rss_mib"]
 
 
 def write_wav(path, rate, width, data):

@@ -9,23 +9,16 @@ The input is made here: samples/chelsea.png resized to SIZE x SIZE (colour, 8-bi
 import argparse
 import json
 import os
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
+
+from whole_process import time_v
 
 
 def timed(cmd):
-    """(wall seconds, peak RSS MiB, minor faults) of one run under /usr/bin/time -v."""
-    r = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed ({r.returncode}): {' '.join(cmd)}\n{r.stderr[-2000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", r.stderr)
-    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    peak = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) / 1024
-    faults = int(re.search(r"Minor \(reclaiming a frame\) page faults: (\d+)", r.stderr).group(1))
-    return seconds, peak, faults
+    """(wall seconds, peak RSS MiB, minor faults) of one run."""
+    t = time_v(cmd)
+    return t["seconds"], t["rss_mib"], t["minflt"]
 
 
 def main():

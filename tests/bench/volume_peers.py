@@ -30,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 
+from whole_process import time_v
+
 SIZE, KSIZE = 256, 31
 # fftconv pads each axis to 280 (its best_fast_length from 256 + 31 - 1 - 15 = 271, the shortest
 # cyclic length that leaves the same-mode window unwrapped); the bound runs at that size.
@@ -100,17 +102,8 @@ def call_volume_once(argv):
 
 
 def timed_process(argv):
-    """Wall seconds and maximum RSS (MiB) of a whole process, from /usr/bin/time -v."""
-    r = subprocess.run(["/usr/bin/time", "-v"] + argv, env=run_env(), capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError("%s failed (%d): %s" % (" ".join(argv), r.returncode, r.stderr[-2000:]))
-    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", r.stderr).group(1)
-    seconds = 0.0
-    for part in wall.split(":"):
-        seconds = seconds * 60 + float(part)
-    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
-    minflt = int(re.search(r"Minor \(reclaiming a frame\) page faults: (\d+)", r.stderr).group(1))
-    return {"seconds": seconds, "rss_mib": rss_kb / 1024, "minflt": minflt}
+    """Wall seconds, maximum RSS (MiB) and minor faults of a whole process."""
+    return time_v(argv, env=run_env())
 
 
 SCIPY_PROCESS = (
