@@ -62,6 +62,7 @@ PY
 mkdir -p docs/images
 "$fftconv" delay samples/voice.wav samples/voice_far.wav --method phat --plot docs/images/delay.png
 "$fftconv" find samples/voice.wav samples/word.wav --top 3 --plot docs/images/find.png
+"$fftconv" compare samples/voice.wav samples/room.wav --diff docs/images/compare_signal.png --repeat 1
 
 mkdir -p docs/images
 TMP="$tmp" "$py" - <<'PY'
