@@ -189,10 +189,11 @@ Command conv_command() {
         "written as .npy, or for rank 2 and 3 as an image or a TIFF stack."
         "\n\nSignals (convolution reverb, filtering): IN an audio file (WAV, FLAC, OGG, AIFF, ...; any format\n"
         "libsndfile reads), '-' or raw samples (--pcm), or a text (.csv, .tsv, .txt: a column per channel) or\n"
-        ".npy signal; KERNEL a signal file of IN's sample rate or 1D taps (\"0.25,0.5,0.25\", gaussian:S,\n"
-        "box:N); OUT audio in IN's sample format when the kind allows it, text or .npy. A mono response\n"
-        "applies to every channel, a mono input goes through every response channel, equal counts pair up,\n"
-        "and 2 channels with a 4-channel response are true stereo (LL, LR, RL, RR). Audio: --mode full\n"
+        ".npy signal (a 1D .npy with a text or audio OUT; with an .npy OUT it is an array); KERNEL a signal\n"
+        "file of IN's sample rate or 1D taps (\"0.25,0.5,0.25\", gaussian:S, box:N); OUT audio in IN's sample\n"
+        "format when the kind allows it, text or .npy. A mono response applies to every channel, a mono input\n"
+        "goes through every response channel, equal counts pair up, and 2 channels with a 4-channel\n"
+        "response are true stereo (LL, LR, RL, RR). Audio: --mode full\n"
         "(default: the reverb's tail kept) or same (the input's length and timing: the first samples of full,\n"
         "not scipy's centring); audio in and out is streamed block by block in memory bounded by the response\n"
         "unless --normalize or --plot needs the whole result (--threads N: N channel pairs at once; outputs of\n"
@@ -207,9 +208,9 @@ Command conv_command() {
          {"volume", "", "read a multi-page TIFF as one 3D array (pages along the first axis), not page by page"},
          method_option(),
          kernel_normalize_option(),
-         {"wet", "W", "audio: the reverb's gain; default 1"},
-         {"dry", "D", "audio: the input's gain, added to the reverb; default 0"},
-         {"normalize", "N", "audio: none (default), peak (the result's peak at -0.09 dBFS) or rms (the input's RMS)"},
+         {"wet", "W", "signals: the convolution's gain; default 1"},
+         {"dry", "D", "signals: the input's gain, added to the convolution; default 0"},
+         {"normalize", "N", "signals: none (default), peak (the result's peak at -0.09 dBFS) or rms (the input's RMS)"},
          {"stream", "",
           "audio: read, convolve and write block by block in bounded memory (IN and OUT may be -); the default "
           "for audio in and out without --normalize"},
