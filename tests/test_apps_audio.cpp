@@ -456,5 +456,10 @@ TEST_CASE("five minutes of raw stereo PCM streamed through a pipe: every sample 
     // ru_maxrss is in KiB: the process with its libraries and the response's partitions, far below
     // the 115 MB that half the input alone would take as doubles.
     MESSAGE("peak RSS of five minutes streamed: " << usage.ru_maxrss / 1024 << " MiB");
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer's shadow memory and quarantine of freed blocks (174 MiB here) are not the
+    // tool's own: the bound holds in the plain build.
+#else
     CHECK(usage.ru_maxrss < 115 * 1024);
+#endif
 }
