@@ -10,6 +10,7 @@ FFTCONV_PACKAGES=(
     libopencv-dev                      # reading images in the demo program
     libsndfile1-dev                    # audio files in the tool (delay, find)
     python3-numpy python3-scipy        # the scipy.signal cross-check
+    python3-torch                      # the PyTorch cross-check of the layers (nn.hpp); tests only
     python3-dev pybind11-dev           # the Python module (import fftconv)
     python3-mesonpy python3-venv       # pip install . (meson-python), checked in a fresh venv
     python3-pytest                     # its tests

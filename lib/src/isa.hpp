@@ -46,7 +46,18 @@ struct Kernels {
     // dst[c] = Σ_j coef[j]·b[c + j], j < k, for a symmetric kernel (coef[j] == coef[k-1-j]):
     // mirrored taps added first, half the multiply-adds.
     void (*symmetric_sum)(const T* b, const T* coef, std::ptrdiff_t k, T* dst, std::ptrdiff_t n, bool streaming);
+    // The layer conv's block (nn.hpp): for the `outs` (1 to layer_outs) output channels o,
+    // dst[o][c] = init[o] + Σ_t w[t · outs + o] · src[t][c], 0 <= c < n, terms >= 1, the terms
+    // added in order; init null means 0. Each src[t] must stay readable up to c < n + layer_slack
+    // (the block computes whole vectors and stores only the n values): one load feeds `outs`
+    // multiply-adds. Real T only (null for complex T).
+    void (*layer_sum)(const T* const* src, const T* w, std::ptrdiff_t terms, std::ptrdiff_t outs, T* const* dst,
+                      const T* init, std::ptrdiff_t n);
 };
+
+// layer_sum's largest `outs`, and the elements past n it may read (one vector of the widest set).
+inline constexpr std::ptrdiff_t layer_outs = 4;
+inline constexpr std::ptrdiff_t layer_slack_bytes = 32;
 
 // The kernels for this CPU: AVX2+FMA where the CPU has both and the build made them, else the
 // baseline build. FFTCONV_ISA=generic in the environment forces the baseline (for tests).

@@ -253,6 +253,68 @@ void weighted_sum_pair(const T* const* src, const T* coef, std::ptrdiff_t terms,
     }
 }
 
+// The layer conv's block: OUTS output channels at once, so each source load feeds OUTS
+// multiply-adds; two vectors per channel (2 · OUTS accumulators, 8 for OUTS = 4, with room left
+// in 16 registers for the loads and the broadcast weight). The last block may be partial: it is
+// computed whole (the caller leaves layer_slack_bytes readable past n) and stored in part.
+template <class T, int OUTS>
+void layer_sum_outs(const T* const* src, const T* w, std::ptrdiff_t terms, T* const* dst, const T* init,
+                    std::ptrdiff_t n) {
+    using V = typename Vec<T>::type;
+    constexpr std::ptrdiff_t W = vector_bytes / sizeof(T);
+    V start[OUTS];
+    for (int o = 0; o < OUTS; ++o) start[o] = V{} + (init ? init[o] : T(0));
+    std::ptrdiff_t c = 0;
+    for (; c + 2 * W <= n; c += 2 * W) {
+        V a0[OUTS], a1[OUTS];
+        for (int o = 0; o < OUTS; ++o) a0[o] = a1[o] = start[o];
+        for (std::ptrdiff_t t = 0; t < terms; ++t) {
+            const T* s = src[t] + c;
+            const V x0 = load<V>(s), x1 = load<V>(s + W);
+            const T* wt = w + t * OUTS;
+            for (int o = 0; o < OUTS; ++o) {
+                const V k = V{} + wt[o];
+                a0[o] += k * x0;
+                a1[o] += k * x1;
+            }
+        }
+        for (int o = 0; o < OUTS; ++o) {
+            store(dst[o] + c, a0[o]);
+            store(dst[o] + c + W, a1[o]);
+        }
+    }
+    for (; c < n; c += W) {
+        V a[OUTS];
+        for (int o = 0; o < OUTS; ++o) a[o] = start[o];
+        for (std::ptrdiff_t t = 0; t < terms; ++t) {
+            const V x = load<V>(src[t] + c);
+            const T* wt = w + t * OUTS;
+            for (int o = 0; o < OUTS; ++o) a[o] += (V{} + wt[o]) * x;
+        }
+        for (int o = 0; o < OUTS; ++o) {
+            if (c + W <= n) {
+                store(dst[o] + c, a[o]);
+            } else {
+                T part[W];
+                store(part, a[o]);
+                for (std::ptrdiff_t i = 0; i < n - c; ++i) dst[o][c + i] = part[i];
+            }
+        }
+    }
+}
+
+template <class T>
+void layer_sum(const T* const* src, const T* w, std::ptrdiff_t terms, std::ptrdiff_t outs, T* const* dst, const T* init,
+               std::ptrdiff_t n) {
+    static_assert(layer_outs == 4 && layer_slack_bytes >= vector_bytes, "isa.hpp's promises");
+    switch (outs) {
+        case 4: layer_sum_outs<T, 4>(src, w, terms, dst, init, n); break;
+        case 3: layer_sum_outs<T, 3>(src, w, terms, dst, init, n); break;
+        case 2: layer_sum_outs<T, 2>(src, w, terms, dst, init, n); break;
+        default: layer_sum_outs<T, 1>(src, w, terms, dst, init, n); break;
+    }
+}
+
 }  // namespace
 
 namespace FFTCONV_ISA {
@@ -260,9 +322,9 @@ namespace FFTCONV_ISA {
 template <class T>
 Kernels<T> table() {
     if constexpr (std::is_floating_point_v<T>)
-        return {&direct<T>, &weighted_sum<T>, &weighted_sum_pair<T>, &symmetric_sum<T>};
+        return {&direct<T>, &weighted_sum<T>, &weighted_sum_pair<T>, &symmetric_sum<T>, &layer_sum<T>};
     else
-        return {&direct<T>, nullptr, nullptr, nullptr};
+        return {&direct<T>, nullptr, nullptr, nullptr, nullptr};
 }
 
 template Kernels<float> table<float>();

@@ -12,6 +12,8 @@
 //   filters.hpp    extend_border, filter2d, sep_filter2d, gaussian_blur, sobel,
 //                  lowpass / highpass (FilterShape), transfer_function, log_spectrum
 //   match.hpp      MatchMethod, match_template, find_peaks
+//   nn.hpp         convolution layers as PyTorch's (nn::conv, conv_transpose, max_pool,
+//                  avg_pool, separable forms, output sizes and costs)
 //   settings.hpp   set_threads, set_planner_effort, load_wisdom / save_wisdom
 //
 // The library needs FFTW3 alone; <fftconv/opencv.hpp>, the one header that includes OpenCV, is
@@ -26,6 +28,7 @@
 #include "fftconv/filters.hpp"
 #include "fftconv/image.hpp"
 #include "fftconv/match.hpp"
+#include "fftconv/nn.hpp"
 #include "fftconv/settings.hpp"
 #include "fftconv/stream.hpp"
 #include "fftconv/types.hpp"
