@@ -21,6 +21,8 @@ Planned once, applied many times
 1D signals
     StreamConvolver(responses).process(block), .flush()   a stream, block by block
     find_delay (MATLAB's finddelay; xcorr or GCC-PHAT), find_snippet
+torch.nn.functional (the submodule fftconv.nn)
+    conv1d/2d/3d, conv_transpose1d/2d/3d, max_pool1d/2d/3d, avg_pool1d/2d/3d, output sizes
 fftconv's own
     fft_error_bound, estimate_seconds, set_threads, threads, set_memory_limit, memory_limit,
     set_planner_effort, planner_effort, load_wisdom, save_wisdom
@@ -59,6 +61,7 @@ from ._settings import (
     set_threads,
     threads,
 )
+from . import nn
 from ._stream import Delay, StreamConvolver, find_delay, find_snippet
 from ._signal import (
     choose_conv_method,
@@ -105,4 +108,5 @@ __all__ = [
     "planner_effort",
     "load_wisdom",
     "save_wisdom",
+    "nn",
 ]

@@ -9,6 +9,7 @@
 //     images.cpp     the 2D image filters and template matching (OpenCV)
 //     convolver.cpp  the Convolver class: planned once, applied many times
 //     stream.cpp     the StreamConvolver class: a stream convolved block by block
+//     nn.cpp         torch.nn.functional's layers: conv, conv_transpose, the pools
 #include "numpy_views.hpp"
 
 PYBIND11_MODULE(_fftconv, m) {
@@ -31,5 +32,6 @@ PYBIND11_MODULE(_fftconv, m) {
     fftconv_python::bind_images(m);
     fftconv_python::bind_convolver(m);
     fftconv_python::bind_stream(m);
+    fftconv_python::bind_nn(m);
     fftconv_python::bind_settings(m);
 }

@@ -155,6 +155,7 @@ void bind_filters(py::module_& m);
 void bind_images(py::module_& m);
 void bind_convolver(py::module_& m);
 void bind_stream(py::module_& m);
+void bind_nn(py::module_& m);
 void bind_settings(py::module_& m);
 
 }  // namespace fftconv_python
