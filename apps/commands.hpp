@@ -19,5 +19,6 @@ Command compare_command();
 Command calibrate_command();
 Command delay_command();
 Command find_command();
+Command shape_command();
 
 }  // namespace app

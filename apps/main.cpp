@@ -15,9 +15,10 @@
 namespace {
 
 const std::vector<app::Command>& commands() {
-    static const std::vector<app::Command> all = {app::sobel_command(), app::blur_command(), app::lowpass_command(),
-                                                  app::match_command(), app::conv_command(), app::compare_command(),
-                                                  app::delay_command(), app::find_command(), app::calibrate_command()};
+    static const std::vector<app::Command> all = {app::sobel_command(),    app::blur_command(), app::lowpass_command(),
+                                                  app::match_command(),    app::conv_command(), app::compare_command(),
+                                                  app::delay_command(),    app::find_command(), app::shape_command(),
+                                                  app::calibrate_command()};
     return all;
 }
 
