@@ -235,7 +235,10 @@ std::ptrdiff_t draw(const Layer& l, const std::string& path) {
         put(img, r == 2 ? std::string("(") + std::to_string(oy) + ", " + std::to_string(ox) + ")" : std::to_string(ox),
             px, py + static_cast<int>(std::max(g.rows, out_rows)) * cell + 14, 0.4);
     }
-    write_atomically(path, [&](const std::string& tmp) { return cv::imwrite(tmp, img); });
+    // Flat colours: PNG's strongest compression makes these a third of the default's size.
+    write_atomically(path, [&](const std::string& tmp) {
+        return cv::imwrite(tmp, img, {cv::IMWRITE_PNG_COMPRESSION, 9});
+    });
     return shown;
 }
 

@@ -36,6 +36,7 @@ step reverb conv samples/voice.wav samples/room.wav out/voice_room.wav --normali
 step delay delay samples/voice.wav samples/voice_far.wav --method phat --plot out/voice_delay.png
 step find find samples/voice.wav samples/word.wav --top 1 --plot out/voice_find.png
 step signal conv samples/voice.wav gaussian:2 out/voice_smooth.csv --mode same --plot out/voice_smooth.png
+step shape shape --input 2x2 --kernel 3 --stride 2 --transposed --draw out/shape_transposed.png
 
 echo
 echo "fftconv on samples/ (full output in $log):"
@@ -48,3 +49,5 @@ echo "  delay: samples/voice_far.wav lags samples/voice.wav by $(grep -A1 '^dela
 echo "  find: samples/word.wav occurs in samples/voice.wav at $(grep '^1\. ' "$log" | sed 's/^1\. //')"
 echo "  pictures of the signals: out/voice_delay.png (the delay), out/voice_find.png (the word found),"
 echo "    out/voice_smooth.png (voice.wav smoothed into out/voice_smooth.csv)"
+echo "  shape: a 2x2 input through a transposed 3x3 conv of stride 2 gives $(sed -n '/^\$ fftconv shape/,$p' "$log" | grep -m1 '^output ' | sed 's/^output //');"
+echo "    out/shape_transposed.png draws the window at each of its output positions"

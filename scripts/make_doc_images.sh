@@ -63,6 +63,8 @@ mkdir -p docs/images
 "$fftconv" delay samples/voice.wav samples/voice_far.wav --method phat --plot docs/images/delay.png
 "$fftconv" find samples/voice.wav samples/word.wav --top 3 --plot docs/images/find.png
 "$fftconv" compare samples/voice.wav samples/room.wav --diff docs/images/compare_signal.png --repeat 1
+"$fftconv" shape --input 5x5 --kernel 3 --stride 2 --padding 1 --draw docs/images/shape_conv.png
+"$fftconv" shape --input 2x2 --kernel 3 --stride 2 --transposed --draw docs/images/shape_transposed.png
 
 mkdir -p docs/images
 TMP="$tmp" "$py" - <<'PY'

@@ -5,6 +5,7 @@
 // input by the stride and pads it here too, which makes it a plain conv); (3) copy the weight to
 // O x C/groups x k...; (4) run the direct core or the FFT core on that; both write N x O x out...
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <cstring>
@@ -38,10 +39,54 @@ std::size_t idx(int a) {
 template <class T>
 constexpr std::ptrdiff_t slack = detail::layer_slack_bytes / static_cast<std::ptrdiff_t>(sizeof(T));
 
+// Buffers each thread keeps between calls, so that a layer called in a loop reuses memory it
+// has touched: a first touch costs about 4.5 ms per MiB here, and glibc, mapping buffers of this
+// size afresh on every call, made the ResNet 3x3 layer of tests/bench/nn_peers.py 2.4x slower
+// (8.4 ms against 3.5 ms). A buffer above keep_bytes is given back after the call.
+enum class Kept { input, weight, packed, gathered, count };
+constexpr std::size_t keep_bytes = std::size_t{32} << 20;
+
+template <class T>
+std::vector<T>& kept(Kept slot) {
+    thread_local std::array<std::vector<T>, static_cast<std::size_t>(Kept::count)> buffers;
+    return buffers[static_cast<std::size_t>(slot)];
+}
+
+// n elements of the thread's `slot` buffer (their values left as they were).
+// @throws OutOfMemory  more than the context's memory budget allows.
+template <class T>
+std::span<T> kept_buffer(Kept slot, std::ptrdiff_t n, const detail::MemoryBudget& memory, const std::string& what) {
+    auto& v = kept<T>(slot);
+    const auto size = static_cast<std::size_t>(n);
+    if (v.size() < size) {
+        memory.check(what, detail::Bytes::of({n}, sizeof(T)));
+        std::vector<T>().swap(v);  // the old block goes before the new one is touched
+        v.resize(size);
+    }
+    return {v.data(), size};
+}
+
+template <class T>
+void give_back_large(Kept slot) {
+    auto& v = kept<T>(slot);
+    if (v.capacity() * sizeof(T) > keep_bytes) std::vector<T>().swap(v);
+}
+
+// Gives the calling thread's large buffers back when a layer call ends, however it ends.
+template <class T>
+struct GiveBackLarge {
+    GiveBackLarge() = default;
+    GiveBackLarge(const GiveBackLarge&) = delete;
+    GiveBackLarge& operator=(const GiveBackLarge&) = delete;
+    ~GiveBackLarge() {
+        for (auto slot : {Kept::input, Kept::weight, Kept::packed, Kept::gathered}) give_back_large<T>(slot);
+    }
+};
+
 // The input as the cores read it: N x C x size..., row-major, `slack` elements after the end.
 template <class T>
 struct Prepared {
-    Array<T> data;
+    std::span<T> data;
     int rank = 0;
     Sizes size{};
     std::ptrdiff_t channel = 0;  // elements per (n, c) plane
@@ -85,7 +130,8 @@ Prepared<T> prepare(const LayerGeometry& g, View<const T> x, const Sizes& spread
     p.rank = g.rank;
     p.size = size;
     p.channel = LayerGeometry::volume(size, g.rank);
-    p.data = Array<T>::uninitialized({g.batch * g.channels * p.channel + slack<T>});
+    p.data = kept_buffer<T>(Kept::input, g.batch * g.channels * p.channel + slack<T>, detail::MemoryBudget::current(),
+                            std::string(g.fn) + ": the padded input");
     std::fill(p.data.data() + g.batch * g.channels * p.channel, p.data.data() + p.data.size(), T(0));
     std::vector<std::vector<std::ptrdiff_t>> maps;
     for (int a = 0; a < g.rank; ++a)
@@ -128,10 +174,11 @@ Prepared<T> prepare(const LayerGeometry& g, View<const T> x, const Sizes& spread
 // Step (3): the weight as O x C/groups x k..., contiguous. For conv_transpose (C x O/groups x k…)
 // `transpose` swaps its first two axes within each group and flips the kernel.
 template <class T>
-Array<T> conv_weight(const LayerGeometry& g, View<const T> w, bool transpose) {
+std::span<T> conv_weight(const LayerGeometry& g, View<const T> w, bool transpose) {
     const std::ptrdiff_t cg = g.in_per_group(), og = g.out_per_group();
     const std::ptrdiff_t k = LayerGeometry::volume(g.kernel, g.rank);
-    Array<T> out = Array<T>::uninitialized({g.outputs * cg * k});
+    const std::span<T> out = kept_buffer<T>(Kept::weight, g.outputs * cg * k, detail::MemoryBudget::current(),
+                                            std::string(g.fn) + ": the weight");
     std::array<std::ptrdiff_t, max_rank> index{};
     for (std::ptrdiff_t o = 0; o < g.outputs; ++o)
         for (std::ptrdiff_t c = 0; c < cg; ++c)
@@ -150,7 +197,7 @@ Array<T> conv_weight(const LayerGeometry& g, View<const T> w, bool transpose) {
                     index[0] = o;
                     index[1] = c;
                 }
-                out.data()[(o * cg + c) * k + j] = w.at(index.data());
+                out[static_cast<std::size_t>((o * cg + c) * k + j)] = w.at(index.data());
             }
     return out;
 }
@@ -192,7 +239,8 @@ void direct_core(const CoreShape& s, const Prepared<T>& in, const T* weight, con
             tap_offset[static_cast<std::size_t>(c * k + j)] = off;
         }
     // The weights packed per block of output channels: term-major, the block's channels inner.
-    std::vector<T> packed(static_cast<std::size_t>(s.outputs * terms));
+    const std::span<T> packed =
+        kept_buffer<T>(Kept::packed, s.outputs * terms, detail::MemoryBudget::current(), "conv: the packed weight");
     for (std::ptrdiff_t g = 0; g < s.groups; ++g)
         for (std::ptrdiff_t o0 = 0; o0 < og; o0 += detail::layer_outs) {
             const std::ptrdiff_t outs = std::min(detail::layer_outs, og - o0);
@@ -215,7 +263,10 @@ void direct_core(const CoreShape& s, const Prepared<T>& in, const T* weight, con
     detail::parallel_for(jobs, threads, min_jobs, [&](std::ptrdiff_t begin, std::ptrdiff_t end) {
         std::vector<const T*> src(static_cast<std::size_t>(terms));
         const std::ptrdiff_t gathered_width = std::min(width, chunk) + slack<T>;
-        std::vector<T> gathered(last_stride > 1 ? static_cast<std::size_t>(terms * gathered_width) : 0);
+        const std::span<T> gathered = last_stride > 1
+                                          ? kept_buffer<T>(Kept::gathered, terms * gathered_width,
+                                                           detail::MemoryBudget::current(), "conv: the gathered lines")
+                                          : std::span<T>();
         T* dst[detail::layer_outs];
         for (std::ptrdiff_t job = begin; job < end; ++job) {
             std::ptrdiff_t rest = job;
@@ -251,6 +302,7 @@ void direct_core(const CoreShape& s, const Prepared<T>& in, const T* weight, con
                 sum(src.data(), packed.data() + first * terms, terms, outs, dst, bias ? bias + first : nullptr, count);
             }
         }
+        give_back_large<T>(Kept::gathered);
     });
 }
 
@@ -315,7 +367,7 @@ void fft_core(const CoreShape& s, const Prepared<T>& in, const T* weight, const 
     for (std::ptrdiff_t i = 0; i < s.batch; ++i) y.emplace_back(static_cast<std::size_t>(p.half), context.memory);
     // Operands scaled by powers of two to magnitudes below 1, so no sum overflows or sinks into
     // subnormal numbers; the result scaled back exactly.
-    const int ex = magnitude_exponent(in.data.data(), in.data.size());
+    const int ex = magnitude_exponent(in.data.data(), static_cast<std::ptrdiff_t>(in.data.size()));
     const int ew = magnitude_exponent(weight, s.outputs * cg * k);
     const T unscale = std::ldexp(T(1), ex + ew) / static_cast<T>(p.real);
     // Row-major strides of the transform box and of the prepared plane.
@@ -423,13 +475,14 @@ bool all_finite(const T* x, std::ptrdiff_t n) {
 
 // Step (4): the core for `method`, run.
 template <class T>
-Array<T> run_layer(const LayerGeometry& g, const CoreShape& s, const Prepared<T>& in, const Array<T>& weight,
+Array<T> run_layer(const LayerGeometry& g, const CoreShape& s, const Prepared<T>& in, std::span<const T> weight,
                    std::span<const T> bias, Method method) {
     const detail::Context context = detail::Context::current();
     Array<T> out = Array<T>::uninitialized(g.output_shape());
     if (out.empty()) return out;
     // NaN and ±Inf go through the direct sum, which puts them where PyTorch does.
-    const bool finite = all_finite(in.data.data(), in.data.size()) && all_finite(weight.data(), weight.size());
+    const bool finite = all_finite(in.data.data(), static_cast<std::ptrdiff_t>(in.data.size())) &&
+                        all_finite(weight.data(), static_cast<std::ptrdiff_t>(weight.size()));
     Method m = method;
     if (!finite) m = Method::direct;
     if (m == Method::automatic) {
@@ -461,8 +514,9 @@ Array<T> conv_impl(View<const T> input, View<const T> weight, std::span<const T>
     }
     CoreShape s{g.rank, g.batch, g.channels, g.outputs, g.groups, size, g.kernel, g.stride, g.dilation, g.out};
     if (g.batch == 0) return Array<T>(g.output_shape());
+    const GiveBackLarge<T> give_back;
     const Prepared<T> in = prepare(g, input, ones, g.before, size);
-    return run_layer(g, s, in, conv_weight(g, weight, false), bias, options.method);
+    return run_layer<T>(g, s, in, conv_weight(g, weight, false), bias, options.method);
 }
 
 template <class T>
@@ -481,11 +535,12 @@ Array<T> conv_transpose_impl(View<const T> input, View<const T> weight, std::spa
         ones[i] = 1;
     }
     g.mode = nn::PaddingMode::zeros;
+    const GiveBackLarge<T> give_back;
     const Prepared<T> in = prepare(g, input, g.stride, before, size);
     // The transposed weight's channels: the conv sees C in, O out, grouped the same way.
-    const Array<T> w = conv_weight(g, weight, true);
+    const std::span<T> w = conv_weight(g, weight, true);
     CoreShape s{g.rank, g.batch, g.channels, g.outputs, g.groups, size, g.kernel, ones, g.dilation, g.out};
-    return run_layer(g, s, in, w, bias, options.method);
+    return run_layer<T>(g, s, in, w, bias, options.method);
 }
 
 template <class T>

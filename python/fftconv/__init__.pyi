@@ -4,6 +4,8 @@ from typing import Literal, NamedTuple, Sequence, overload
 import numpy as np
 import numpy.typing as npt
 
+from . import nn as nn
+
 _Mode = Literal["full", "same", "valid"]
 _Method = Literal["auto", "direct", "fft"]
 _Axes = int | Sequence[int] | None

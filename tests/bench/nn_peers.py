@@ -3,7 +3,8 @@
 one process: the layers of tests/bench's table in docs/benchmarks.md.
 
 Usage: nn_peers.py [--repeat N] [--quick]
-Prints, per layer: torch's median time, fftconv's (method 'auto', and direct and FFT where each
+Prints the first call of the ResNet and depthwise layers in fresh processes, then, per layer:
+torch's median time in this process, fftconv's (method 'auto', and direct and FFT where each
 finishes in reasonable time), the ratio torch / fftconv (above 1: fftconv faster), the method
 'auto' ran, and the largest difference from torch relative to max|x|·max|w|·fan_in.
 Needs PYTHONPATH to hold the built package (meson's benchmark sets it)."""
@@ -55,11 +56,55 @@ def layer(name, x_shape, w_shape, repeat, rank=2, methods=("auto", "direct", "ff
     print("  ".join(row), flush=True)
 
 
+FIRST_CALL = """
+import sys, time, numpy as np
+lib, which = sys.argv[1], sys.argv[2]
+shapes = {"resnet": ((1, 64, 56, 56), (64, 64, 3, 3), dict(padding=1)),
+          "depthwise": ((1, 256, 56, 56), (256, 1, 3, 3), dict(padding=1, groups=256))}
+xs, ws, kw = shapes[which]
+rng = np.random.default_rng(1)
+x, w = rng.standard_normal(xs, dtype=np.float32), rng.standard_normal(ws, dtype=np.float32)
+if lib == "torch":
+    import torch
+    torch.set_num_threads(1)
+    tx, tw = torch.from_numpy(x), torch.from_numpy(w)
+    start = time.perf_counter()
+    torch.nn.functional.conv2d(tx, tw, **kw)
+else:
+    import fftconv
+    fftconv.set_threads(1)
+    start = time.perf_counter()
+    fftconv.nn.conv2d(x, w, **kw)
+print(time.perf_counter() - start)
+"""
+
+
+def first_calls(rounds):
+    """The first call in a fresh process (its pages, its plans), each library in its own process,
+    alternating: the median of `rounds`."""
+    import subprocess
+    import sys
+    for which, name in (("resnet", "ResNet 3x3 layer"), ("depthwise", "depthwise 3x3")):
+        seconds = {"torch": [], "fftconv": []}
+        for _ in range(rounds):
+            for lib in seconds:
+                out = subprocess.run([sys.executable, "-c", FIRST_CALL, lib, which], capture_output=True, text=True,
+                                     check=True).stdout
+                seconds[lib].append(float(out))
+        t, f = statistics.median(seconds["torch"]), statistics.median(seconds["fftconv"])
+        print(f"first call in a fresh process, {name:<20} torch {t * 1e3:8.2f} ms  fftconv {f * 1e3:8.2f} ms "
+              f"({t / f:5.2f}x; median of {rounds})", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller inputs (a smoke run)")
+    parser.add_argument("--first-calls", type=int, default=5, metavar="ROUNDS",
+                        help="fresh processes per library for the first-call rows (0: none)")
     args = parser.parse_args()
+    if args.first_calls > 0 and not args.quick:
+        first_calls(args.first_calls)
     r = args.repeat
     print(f"one thread each; torch {torch.__version__}, fftconv kernels {fftconv._fftconv.simd_instruction_set()}; "
           f"median of {r} after one warm call; ratio = torch / fftconv")
