@@ -426,3 +426,21 @@ TEST_CASE("large magnitudes through the FFT: no overflow") {
     const auto f = F::conv2d(x, w, {}, {.method = Method::fft});
     for (std::ptrdiff_t i = 0; i < d.size(); ++i) CHECK(f.data()[i] == doctest::Approx(d.data()[i]).epsilon(1e-5));
 }
+
+TEST_CASE("sizes past 2^53 are refused before any integer arithmetic overflows") {
+    const Array<double> x({1, 1, 5, 5}), w({1, 1, 3, 3});
+    const std::ptrdiff_t huge = std::ptrdiff_t{1} << 61;
+    const auto refused = [](auto&& call) {
+        try {
+            call();
+            FAIL("no error");
+        } catch (const InvalidArgument& e) {
+            CHECK_MESSAGE(std::string(e.what()).find("2^53") != std::string::npos, e.what());
+        }
+    };
+    refused([&] { (void)F::conv2d(x, w, {}, {.padding = huge}); });
+    refused([&] { (void)F::conv2d(x, w, {}, {.dilation = huge}); });
+    refused([&] { (void)F::conv_transpose(x, w, {}, {.stride = huge}); });
+    refused([&] { (void)F::conv2d(x, w, {}, {.padding = {1 << 30, 1 << 30}}); });
+    refused([&] { (void)F::max_pool(x, 2, {.kernel = 2, .dilation = huge}); });
+}

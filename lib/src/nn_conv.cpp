@@ -449,9 +449,17 @@ void fft_core(const CoreShape& s, const Prepared<T>& in, const T* weight, const 
 template <class T>
 double direct_seconds(const CoreShape& s) {
     const auto& c = detail::cost_constants(element_type_v<T>);
-    // layer_sum feeds each load to several channels: measured at about a third of the direct
-    // sum's time per multiply-add.
-    return c.direct_fixed + s.macs() * c.mac / 3;
+    // layer_sum feeds each load to up to four output channels: with four, about a third of the
+    // direct sum's time per multiply-add (the ResNet 3x3 layer: 2.8 ms estimated, 3.5 ms
+    // measured); with fewer, each load serves fewer (depthwise: one). Each job sets up one
+    // pointer per term, as a call of the direct sum's inner loop costs.
+    const double outs = static_cast<double>(std::min(detail::layer_outs, s.out_per_group()));
+    const double width = static_cast<double>(s.out[idx(s.rank - 1)]);
+    const double jobs =
+        static_cast<double>(s.batch * s.groups) * static_cast<double>(s.out_volume()) / width * std::ceil(width / 1024);
+    const double terms = static_cast<double>(s.in_per_group() * s.taps());
+    return c.direct_fixed + s.macs() * c.mac / 3 * (static_cast<double>(detail::layer_outs) / outs) +
+           jobs * terms * c.call;
 }
 
 template <class T>
@@ -463,7 +471,12 @@ double fft_seconds(const CoreShape& s) {
         static_cast<double>(s.batch * s.channels + s.outputs * s.in_per_group() + s.batch * s.outputs);
     const double products = static_cast<double>(s.batch * s.outputs * s.in_per_group()) * static_cast<double>(p.half);
     const double per = s.rank == 1 ? c.fft_nlogn : c.fft_nlogn_2d;
-    return transforms * (c.fft_fixed + n * std::log2(std::max(2.0, n)) * per) + products * 4 * c.mac;
+    // Each transform's plane is zero-filled and copied into first: a quarter of fft_tile per
+    // element, fitted by hand to four layers timed on 2 Dec (depthwise 7x7 and 15x15 on
+    // 64x56², dense 9x9 and 15x15 on 32x64²), where the transforms alone put the crossover
+    // at kernels 2x too small.
+    const double fill = c.fft_tile / 4;
+    return transforms * (c.fft_fixed + n * std::log2(std::max(2.0, n)) * per + n * fill) + products * 4 * c.mac;
 }
 
 template <class T>

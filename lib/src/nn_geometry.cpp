@@ -54,6 +54,25 @@ void check_not_negative(const char* fn, const char* name, const detail::LayerGeo
         if (v[static_cast<std::size_t>(a)] < 0) refuse(fn, name, " must not be negative, got ", sizes_string(v, rank));
 }
 
+// Sizes past 2^53 elements cannot be allocated and would overflow the index arithmetic below;
+// they are refused here, counted in double, before anything multiplies them as integers.
+void check_elements(const char* fn, const char* what, double batch, double channels,
+                    const detail::LayerGeometry::Sizes& sizes, int rank) {
+    double n = batch * channels;
+    for (int a = 0; a < rank; ++a) n *= static_cast<double>(sizes[static_cast<std::size_t>(a)]);
+    if (n > 9007199254740992.0)
+        refuse(fn, what, " would hold ", n, " elements (", sizes_string(sizes, rank), " per channel), past 2^53");
+}
+
+// One axis's padded (or spread) length and the kernel's reach d·(k − 1), in double: past 2^53
+// the integer arithmetic that follows could overflow.
+void check_extent(const char* fn, double length, double reach, int axis) {
+    constexpr double most = 9007199254740992.0;
+    if (length > most || reach > most || length + reach > most)
+        refuse(fn, "along spatial axis ", axis, " the padded length ", length, " or the kernel's reach ", reach,
+               " passes 2^53");
+}
+
 const char* layer_name(const char* base, int rank) {
     static const char* conv[] = {"conv1d", "conv2d", "conv3d"};
     static const char* transpose[] = {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"};
@@ -225,12 +244,19 @@ LayerGeometry conv_geometry(const Extents& input, const Extents& weight, const n
     }
     for (int a = 0; a < g.rank; ++a) {
         const auto i = static_cast<std::size_t>(a);
+        check_extent(fn,
+                     static_cast<double>(g.in[i]) + static_cast<double>(g.before[i]) + static_cast<double>(g.after[i]),
+                     static_cast<double>(g.dilation[i]) * static_cast<double>(g.kernel[i] - 1), a);
         const std::ptrdiff_t span = g.dilation[i] * (g.kernel[i] - 1) + 1;
         if (span > g.padded(a))
             refuse(fn, "the kernel spans ", span, " along spatial axis ", a, " (size ", g.kernel[i], ", dilation ",
                    g.dilation[i], "), more than the padded input's ", g.padded(a), " (input ", to_string(input), ")");
         g.out[i] = floor_div(g.padded(a) - span, g.stride[i]) + 1;
     }
+    LayerGeometry::Sizes padded{};
+    for (int a = 0; a < g.rank; ++a) padded[static_cast<std::size_t>(a)] = g.padded(a);
+    check_elements(fn, "the padded input", static_cast<double>(g.batch), static_cast<double>(g.channels), padded,
+                   g.rank);
     return g;
 }
 
@@ -270,12 +296,25 @@ LayerGeometry transpose_geometry(const Extents& input, const Extents& weight, co
             refuse(fn, "output_padding ", sizes_string(g.after, g.rank),
                    " must be smaller than the stride or the dilation along each axis (stride ",
                    sizes_string(g.stride, g.rank), ", dilation ", sizes_string(g.dilation, g.rank), ")");
+        check_extent(
+            fn,
+            static_cast<double>(g.in[i] - 1) * static_cast<double>(g.stride[i]) + static_cast<double>(g.after[i]) + 1,
+            static_cast<double>(g.dilation[i]) * static_cast<double>(g.kernel[i] - 1), a);
         g.out[i] =
             nn::conv_transpose_output_size(g.in[i], g.kernel[i], g.stride[i], g.before[i], g.dilation[i], g.after[i]);
         if (g.out[i] < 1)
             refuse(fn, "the output would be ", g.out[i], " long along spatial axis ", a, " (input ", to_string(input),
                    ", weight ", to_string(weight), ", stride ", g.stride[i], ", padding ", g.before[i], ")");
     }
+    // The output, and the input spread by the stride that the transpose convolves.
+    LayerGeometry::Sizes spread{};
+    for (int a = 0; a < g.rank; ++a) {
+        const auto i = static_cast<std::size_t>(a);
+        spread[i] = g.out[i] + g.dilation[i] * (g.kernel[i] - 1);
+    }
+    check_elements(fn, "the output", static_cast<double>(g.batch), static_cast<double>(g.outputs), g.out, g.rank);
+    check_elements(fn, "the input spread by the stride", static_cast<double>(g.batch), static_cast<double>(g.channels),
+                   spread, g.rank);
     return g;
 }
 
@@ -312,6 +351,8 @@ LayerGeometry pool_geometry(const Extents& input, int spatial_rank, const nn::Po
                        sizes_string(g.kernel, g.rank), " (avg_pool3d takes no window larger than the input)");
     for (int a = 0; a < g.rank; ++a) {
         const auto i = static_cast<std::size_t>(a);
+        check_extent(fn, static_cast<double>(g.in[i]) + 2 * static_cast<double>(g.before[i]),
+                     static_cast<double>(g.dilation[i]) * static_cast<double>(g.kernel[i] - 1), a);
         if (2 * g.before[i] > g.kernel[i])
             refuse(fn, "padding ", sizes_string(g.before, g.rank), " must be at most half the kernel ",
                    sizes_string(g.kernel, g.rank));
