@@ -134,8 +134,9 @@ def _pool(rank, is_max, input, kernel_size, stride, padding, dilation, ceil_mode
     if x.dtype.kind not in "biuf":
         raise ValueError(f"input: pooling takes real numbers, not {x.dtype}")
     x = _arrays.prepared(x, _np.float32 if x.dtype == _np.float32 else _np.float64)
-    strides = [] if stride is None or (not isinstance(stride, int) and len(stride) == 0) else _ints(stride, rank,
-                                                                                                    "stride")
+    # stride=None (or an empty tuple) means the kernel size, as in PyTorch.
+    empty = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
+    strides = [] if empty else _ints(stride, rank, "stride")
     return _fftconv.nn_pool(x, rank, is_max, _ints(kernel_size, rank, "kernel_size"), strides,
                             _ints(padding, rank, "padding"), _ints(dilation, rank, "dilation"), bool(ceil_mode),
                             bool(count_include_pad), 0 if divisor is None else int(divisor),

@@ -143,6 +143,7 @@ struct PoolOptions {
 
 /// ⌊(n + 2p − d·(k−1) − 1) / s⌋ + 1: a conv's output length for input n, kernel k, stride s,
 /// padding p on each side, dilation d (floor toward −∞, as PyTorch's).
+/// @throws InvalidArgument  a stride below 1.
 std::ptrdiff_t conv_output_size(std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t stride = 1,
                                 std::ptrdiff_t padding = 0, std::ptrdiff_t dilation = 1);
 /// (n − 1)·s − 2p + d·(k−1) + output_padding + 1: a transposed conv's output length.
@@ -151,6 +152,7 @@ std::ptrdiff_t conv_transpose_output_size(std::ptrdiff_t n, std::ptrdiff_t k, st
                                           std::ptrdiff_t output_padding = 0);
 /// A pool's output length: conv_output_size, or with ceil_mode the division rounded up and then
 /// one less when the last window would start at or past n + p (inside the right padding).
+/// @throws InvalidArgument  a stride below 1.
 std::ptrdiff_t pool_output_size(std::ptrdiff_t n, std::ptrdiff_t k, std::ptrdiff_t stride, std::ptrdiff_t padding = 0,
                                 std::ptrdiff_t dilation = 1, bool ceil_mode = false);
 
@@ -182,6 +184,9 @@ Extents pool_output_shape(const Extents& input, int spatial_rank, const PoolOpti
 ///   with a stride above 1, reflect padding not smaller than the axis or circular padding larger
 ///   than it, an output size below 1, a bias of another length than O.
 /// @throws OutOfMemory  buffers past memory_limit(), named with their bytes.
+/// Memory: the padded input, the weight's copies and the gathered lines stay with the calling
+/// thread (and the pool's threads) between calls, so a layer called in a loop touches no fresh
+/// pages; each such buffer over 32 MiB is given back when the call ends.
 Array<float> conv(View<const float> input, View<const float> weight, std::span<const float> bias = {},
                   const ConvOptions& options = {});
 Array<double> conv(View<const double> input, View<const double> weight, std::span<const double> bias = {},
