@@ -94,7 +94,7 @@ if [ "${FUZZ:-1}" != 0 ] && fuzz_probe; then
         -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Dapps=false -Dsamples=false -Dpython=disabled \
         -Dcpp_args='-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp'
     mkdir -p build-fuzz/artifacts
-    for target in fuzz_image_input fuzz_kernel_parser fuzz_npy fuzz_api; do
+    for target in fuzz_image_input fuzz_kernel_parser fuzz_npy fuzz_api fuzz_nn; do
         echo "== $target, ${FUZZ_SECONDS:-20} s"
         fuzz_dir=$(mktemp -d)
         fuzz_status=0

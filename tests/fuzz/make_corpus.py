@@ -75,9 +75,19 @@ def api_cases():
         (d / f"case{i}").write_bytes(rng.integers(0, 256, n, dtype=np.uint8).tobytes())
 
 
+def nn_cases():
+    # fuzz_nn reads its layer from the front of the input, values after: random bytes of a few
+    # lengths are all cases.
+    d = out_dir("fuzz_nn")
+    own = np.random.default_rng(2026)  # its own stream: these files do not move when others change
+    for i, n in enumerate([16, 48, 128, 512, 2048]):
+        (d / f"case{i}").write_bytes(own.integers(0, 256, n, dtype=np.uint8).tobytes())
+
+
 if __name__ == "__main__":
     images()
     kernels()
     api_cases()
+    nn_cases()
     total = sum(f.stat().st_size for f in ROOT.rglob("*") if f.is_file())
     print(f"corpus: {sum(1 for f in ROOT.rglob('*') if f.is_file())} files, {total} bytes in {ROOT}")
