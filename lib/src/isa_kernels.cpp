@@ -2,6 +2,7 @@
 // with FFTCONV_ISA naming the namespace (see isa.hpp): everything here has internal linkage
 // except table<T>(), and nothing from the standard library is instantiated.
 #include <algorithm>
+#include <cmath>
 #include <complex>
 #include <type_traits>
 
@@ -140,6 +141,19 @@ inline void put_block(T* dst, const V (&acc)[unroll], bool streaming) {
         for (int u = 0; u < unroll; ++u) store(dst + u * W, acc[u]);
 }
 
+// acc + a·b as the vector loops below compute it: one fused multiply-add in the FMA build (its
+// vector loops contract to FMA instructions), a multiply and an add in the baseline build. The
+// scalar tails use it, so an output has the same bits whether a vector block or a tail computes
+// it, wherever it lies in the line (a tile of an array and the whole array agree bit for bit).
+template <class T>
+inline T mul_add(T a, T b, T acc) {
+#ifdef __FMA__
+    return std::fma(a, b, acc);
+#else
+    return acc + a * b;
+#endif
+}
+
 template <class T>
 void weighted_sum(const T* const* src, const T* coef, std::ptrdiff_t terms, T* dst, std::ptrdiff_t n, bool streaming) {
     using V = typename Vec<T>::type;
@@ -165,7 +179,7 @@ void weighted_sum(const T* const* src, const T* coef, std::ptrdiff_t terms, T* d
     }
     for (; c < n; ++c) {
         T acc = coef[0] * src[0][c];
-        for (std::ptrdiff_t t = 1; t < terms; ++t) acc += coef[t] * src[t][c];
+        for (std::ptrdiff_t t = 1; t < terms; ++t) acc = mul_add(coef[t], src[t][c], acc);
         dst[c] = acc;
     }
 }
@@ -197,7 +211,7 @@ void symmetric_sum(const T* b, const T* coef, std::ptrdiff_t k, T* dst, std::ptr
     for (; c < n; ++c) {
         const T* p = b + c;
         T acc = odd ? coef[half] * p[half] : T(0);
-        for (std::ptrdiff_t j = 0; j < half; ++j) acc += coef[j] * (p[j] + p[k - 1 - j]);
+        for (std::ptrdiff_t j = 0; j < half; ++j) acc = mul_add(coef[j], p[j] + p[k - 1 - j], acc);
         dst[c] = acc;
     }
 }
@@ -245,8 +259,8 @@ void weighted_sum_pair(const T* const* src, const T* coef, std::ptrdiff_t terms,
     for (; c < n; ++c) {
         T a0 = coef[0] * src[0][c], a1 = coef[0] * src[1][c];
         for (std::ptrdiff_t t = 1; t < terms; ++t) {
-            a0 += coef[t] * src[t][c];
-            a1 += coef[t] * src[t + 1][c];
+            a0 = mul_add(coef[t], src[t][c], a0);
+            a1 = mul_add(coef[t], src[t + 1][c], a1);
         }
         dst0[c] = a0;
         dst1[c] = a1;

@@ -14,6 +14,8 @@
 //   match.hpp      MatchMethod, match_template, find_peaks
 //   nn.hpp         convolution layers as PyTorch's (nn::conv, conv_transpose, max_pool,
 //                  avg_pool, separable forms, output sizes and costs)
+//   out_of_core.hpp convolve_out_of_core: arrays larger than memory, tile by tile through an
+//                  ArrayReader and an ArrayWriter, within a stated memory bound
 //   settings.hpp   set_threads, set_planner_effort, load_wisdom / save_wisdom
 //
 // The library needs FFTW3 alone; <fftconv/opencv.hpp>, the one header that includes OpenCV, is
@@ -29,6 +31,7 @@
 #include "fftconv/image.hpp"
 #include "fftconv/match.hpp"
 #include "fftconv/nn.hpp"
+#include "fftconv/out_of_core.hpp"
 #include "fftconv/settings.hpp"
 #include "fftconv/stream.hpp"
 #include "fftconv/types.hpp"
