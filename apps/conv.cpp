@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "conv_out_of_core.hpp"
 #include "conv_signal.hpp"
 #include "fftconv/filters.hpp"
 #include "jobs.hpp"
@@ -99,12 +100,19 @@ int run_arrays(const Args& args, const std::vector<Job>& jobs, const std::string
         });
 }
 
+int run_in_memory(const Args& args, const std::vector<Job>& jobs, const std::string& kernel_spec, const Conv& c);
+
 int run(const Args& args) {
     // Signals: a signal file in, or out (a 1D .npy convolved into a .csv).
     const auto& p = args.positional();
     if (args.has("stream") || args.has("pcm") || (!p.empty() && is_signal_path(p.front())) ||
-        (p.size() == 3 && is_signal_path(p.back())))
+        (p.size() == 3 && is_signal_path(p.back()))) {
+        for (const char* image_only : {"memory", "progress"})
+            if (args.has(image_only))
+                throw UsageError(std::string("--") + image_only +
+                                 " applies to images and arrays; signals are streamed in bounded memory already");
         return run_signal_conv(args);
+    }
     for (const char* signal_only : {"wet", "dry", "normalize", "rate", "plot"})
         if (args.has(signal_only))
             throw UsageError(std::string("--") + signal_only +
@@ -126,10 +134,33 @@ int run(const Args& args) {
     c.mode = mode_of(args, c.border ? fftconv::Mode::same : fftconv::Mode::full);
     c.correlate = args.has("correlate");
     c.method = method_of(args);
+    // Files whose whole-array run would not fit --memory (or this machine's memory) run out of
+    // core; the rest in memory, within --memory too.
+    const std::optional<double> memory = memory_of(args);
+    if (memory) fftconv::set_memory_limit(static_cast<std::size_t>(*memory));
+    const double bound = memory.value_or(static_cast<double>(fftconv::memory_limit()));
+    std::vector<Job> out_of_core, in_memory;
+    for (const Job& j : jobs) (runs_out_of_core(j, bound) ? out_of_core : in_memory).push_back(j);
+    int status = 0;
+    if (!out_of_core.empty()) {
+        fftconv::OutOfCoreOptions o;
+        o.mode = c.mode;
+        o.correlate = c.correlate;
+        o.border = c.border;
+        o.cval = c.cval;
+        o.method = c.method;
+        status = run_out_of_core(args, out_of_core, extra.front(), o, bound);
+    }
+    if (in_memory.empty()) return status;
+    return std::max(status, run_in_memory(args, in_memory, extra.front(), c));
+}
+
+// conv on images and arrays that fit in memory.
+int run_in_memory(const Args& args, const std::vector<Job>& jobs, const std::string& kernel_spec, const Conv& c) {
     bool arrays = args.has("volume");
     for (const Job& j : jobs) arrays = arrays || is_npy_input(j.input);
-    if (arrays) return run_arrays(args, jobs, extra.front(), c);
-    const Kernel kernel = parse_kernel(extra.front(), kernel_options_of(args));
+    if (arrays) return run_arrays(args, jobs, kernel_spec, c);
+    const Kernel kernel = parse_kernel(kernel_spec, kernel_options_of(args));
     const fftconv::Image<float> kf = fftconv::image_cast<float>(kernel.values);
     std::fprintf(info_stream(), "kernel %s, %s, %s\n", kernel.description.c_str(),
                  c.correlate ? "correlation" : "convolution",
@@ -153,8 +184,12 @@ int run(const Args& args) {
             return compute<float>(c, fftconv::View<const float>(p.view()), fftconv::View<const float>(kf.view()))
                 .image();
         },
-        // Same-size results: output row r reads the input rows within half the kernel of r.
-        c.mode == fftconv::Mode::same ? std::optional<int>(static_cast<int>(kf.rows() / 2 + 1)) : std::nullopt);
+        // Same-size results: output row r reads the input rows within half the kernel of r, and
+        // near the edges the border's, which a strip starting or ending there holds too; but for
+        // wrap, whose rows come from the far edge.
+        c.mode == fftconv::Mode::same && c.border != fftconv::Border::wrap
+            ? std::optional<int>(static_cast<int>(kf.rows() / 2 + 1))
+            : std::nullopt);
     // Non-negative values summing to at most 1.02 average: every result of an integer image lies
     // within its range widened by 2% (zeros outside included), where automatic scaling keeps the
     // range, so the result can be mapped strip by strip.
@@ -207,6 +242,8 @@ Command conv_command() {
          {"cval", "V", "with --border constant: the value outside the input; default 0"},
          {"volume", "", "read a multi-page TIFF as one 3D array (pages along the first axis), not page by page"},
          method_option(),
+         memory_option(),
+         progress_option(),
          kernel_normalize_option(),
          {"wet", "W", "signals: the convolution's gain; default 1"},
          {"dry", "D", "signals: the input's gain, added to the convolution; default 0"},

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
 #include <random>
 #include <system_error>
 
@@ -482,7 +483,7 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 
 void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write,
-                      const std::string& format) {
+                      const std::string& format, bool codecs) {
     const bool to_stdout = path == "-";
     const std::string ext = !format.empty() ? format : to_stdout ? ".png" : fs::path(path).extension().string();
     // A hidden name in the same directory (so that the rename is atomic) with the real extension
@@ -509,7 +510,8 @@ void write_atomically(const std::string& path, const std::function<bool(const st
     bool ok = false;
     std::string why;
     {
-        CodecMessages codec;
+        std::optional<CodecMessages> codec;
+        if (codecs) codec.emplace();
         try {
             ok = write(tmp);
         } catch (const cv::Exception& e) {
@@ -517,7 +519,7 @@ void write_atomically(const std::string& path, const std::function<bool(const st
         } catch (const std::exception& e) {
             why = e.what();
         }
-        if (!ok && why.empty()) why = gist(codec.text());
+        if (!ok && why.empty() && codec) why = gist(codec->text());
     }
     std::error_code ec;
     if (!ok) {
@@ -619,16 +621,14 @@ void SampleCounts::add(const float* values, std::size_t n, double low, double hi
     // bits. NaN fails every comparison; infinities are counted apart and kept out of the range
     // and of the outside and clipped counts.
     const double slack = 0.02 * (high - low);
-    const float out_lo = above(low - slack), out_hi = below(high + slack), clip_lo = above(low),
-                clip_hi = below(high);
+    const float out_lo = above(low - slack), out_hi = below(high + slack), clip_lo = above(low), clip_hi = below(high);
     float lo_f = INFINITY, hi_f = -INFINITY;
     for (std::size_t start = 0; start < n; start += std::size_t{1} << 30) {
         const std::size_t end = std::min(n, start + (std::size_t{1} << 30));
         std::uint32_t nans = 0, pos = 0, neg = 0, out = 0, clip = 0;
         std::size_t i = start;
 #if defined(__SSE2__)
-        const __m128 inf = _mm_set1_ps(INFINITY), minus_inf = _mm_set1_ps(-INFINITY),
-                     sign = _mm_set1_ps(-0.0f);
+        const __m128 inf = _mm_set1_ps(INFINITY), minus_inf = _mm_set1_ps(-INFINITY), sign = _mm_set1_ps(-0.0f);
         const __m128 olo = _mm_set1_ps(out_lo), ohi = _mm_set1_ps(out_hi), clo = _mm_set1_ps(clip_lo),
                      chi = _mm_set1_ps(clip_hi);
         __m128 vlo = inf, vhi = minus_inf;

@@ -205,10 +205,12 @@ Written write_picture(const std::string& path, const std::vector<OutputPage>& pa
 /// standard output for "-"); removes the temporary file when `write` fails or throws. The
 /// temporary name is new (created exclusively, hidden, in the same directory, short enough for
 /// the file system), so no existing file is ever written to; a file replaced keeps its mode.
-/// `format` is the extension the temporary file gets (OpenCV picks the format by it).
+/// `format` is the extension the temporary file gets (OpenCV picks the format by it). With
+/// `codecs`, what the codec libraries print meanwhile is kept off stderr (and the console is held)
+/// and their gist ends the error; without, stderr stays the user's (a progress bar).
 /// @throws ProcessError  on failure.
 void write_atomically(const std::string& path, const std::function<bool(const std::string&)>& write,
-                      const std::string& format = "");
+                      const std::string& format = "", bool codecs = true);
 
 /// Whether files of this extension hold float samples only (OpenEXR, PFM, Radiance HDR): results
 /// go into them as float, unscaled.

@@ -1,6 +1,7 @@
 #include "npy.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -555,6 +556,98 @@ std::string element_name() {
     return std::string(dtype_name(dtype_of<T>()));
 }
 
+// The bytes before the data of the file numpy.save writes for `shape` of dtype_of<T>(): the
+// magic, version 1.0, and the header padded with spaces and ended by '\n' so that the data
+// starts at a multiple of 64. At most 64 dimensions of at most 19 digits keep the header under
+// 1.5 kB: version 1.0's 2-byte length always holds it, and numpy's readers back to 2007 read it.
+template <class T>
+std::string file_header(std::span<const std::int64_t> shape) {
+    const char* const descr = dtype_of<T>() == DType::float32     ? "<f4"
+                              : dtype_of<T>() == DType::float64   ? "<f8"
+                              : dtype_of<T>() == DType::complex64 ? "<c8"
+                                                                  : "<c16";
+    std::string dict =
+        std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
+    dict.append((64 - (version_1_prefix + dict.size() + 1) % 64) % 64, ' ');
+    dict += '\n';
+    std::string head(magic);
+    head += std::string{'\x01', '\x00', static_cast<char>(dict.size() & 0xff), static_cast<char>(dict.size() >> 8)};
+    head += dict;
+    return head;
+}
+
+// Bytes [offset, offset + n) of an open file, mapped from the page boundary below offset, and
+// unmapped when this goes: what the process holds of the file is the pages touched meanwhile.
+class Map {
+public:
+    Map(int fd, std::uint64_t offset, std::uint64_t n, bool writable, const std::string& who) {
+        const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+        skip_ = static_cast<std::size_t>(offset % page);
+        length_ = static_cast<std::size_t>(n) + skip_;
+        base_ = ::mmap(nullptr, length_, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd,
+                       static_cast<off_t>(offset - skip_));
+        if (base_ == MAP_FAILED)
+            throw ProcessError(who + ": cannot map " + bytes_text(static_cast<double>(n)) + " of it (" +
+                               std::strerror(errno) + ")");
+    }
+    ~Map() { ::munmap(base_, length_); }
+    Map(const Map&) = delete;
+    Map& operator=(const Map&) = delete;
+    unsigned char* data() const { return static_cast<unsigned char*>(base_) + skip_; }
+
+private:
+    void* base_ = nullptr;
+    std::size_t length_ = 0, skip_ = 0;
+};
+
+// The file's element strides of an array of `shape`: C order (the last index fastest) or Fortran.
+fftconv::Extents file_strides(const fftconv::Extents& shape, bool fortran) {
+    fftconv::Extents st = shape;
+    const int rank = shape.rank();
+    std::ptrdiff_t n = 1;
+    for (int k = 0; k < rank; ++k) {
+        const int a = fortran ? k : rank - 1 - k;
+        st[a] = n;
+        n *= shape[a];
+    }
+    return st;
+}
+
+// f(line's file offset in elements, line's first element in the view) for each line of a box of
+// `extent` at `first` along its last axis; `st` the file's strides, `vs` the view's.
+template <class F>
+void for_each_box_line(const fftconv::Extents& first, const fftconv::Extents& extent, const fftconv::Extents& st,
+                       const fftconv::Extents& vs, F&& f) {
+    const int rank = extent.rank();
+    if (extent.empty()) return;
+    std::ptrdiff_t index[fftconv::max_rank] = {};
+    for (;;) {
+        std::ptrdiff_t file = first[rank - 1] * st[rank - 1], view = 0;
+        for (int a = 0; a + 1 < rank; ++a) {
+            file += (first[a] + index[a]) * st[a];
+            view += index[a] * vs[a];
+        }
+        f(file, view);
+        int a = rank - 2;
+        for (; a >= 0; --a) {
+            if (++index[a] < extent[a]) break;
+            index[a] = 0;
+        }
+        if (a < 0) return;
+    }
+}
+
+// The file's element offsets of a box's first and one past its last element.
+std::pair<std::ptrdiff_t, std::ptrdiff_t> box_span(const fftconv::Extents& first, const fftconv::Extents& extent,
+                                                   const fftconv::Extents& st) {
+    std::ptrdiff_t lo = 0, hi = 1;
+    for (int a = 0; a < extent.rank(); ++a) {
+        lo += first[a] * st[a];
+        hi += (first[a] + extent[a] - 1) * st[a];
+    }
+    return {lo, hi};
+}
+
 }  // namespace
 
 std::string_view dtype_name(DType dtype) {
@@ -704,21 +797,7 @@ void write(const std::string& path, std::span<const std::int64_t> shape, const T
                            " is more than 2^63 bytes");
     if (bytes > 0 && data == nullptr) throw std::invalid_argument("npy::write: no data for a non-empty shape");
 
-    const char* const descr = dtype_of<T>() == DType::float32     ? "<f4"
-                              : dtype_of<T>() == DType::float64   ? "<f8"
-                              : dtype_of<T>() == DType::complex64 ? "<c8"
-                                                                  : "<c16";
-    std::string dict =
-        std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " + shape_text(shape) + ", }";
-    // Padded with spaces and ended by '\n' so that the data starts at a multiple of 64. At most
-    // 64 dimensions of at most 19 digits keep the header under 1.5 kB: version 1.0's 2-byte
-    // length always holds it, and numpy's readers back to 2007 read it.
-    dict.append((64 - (version_1_prefix + dict.size() + 1) % 64) % 64, ' ');
-    dict += '\n';
-    std::string head(magic);
-    head += std::string{'\x01', '\x00', static_cast<char>(dict.size() & 0xff), static_cast<char>(dict.size() >> 8)};
-    head += dict;
-
+    const std::string head = file_header<T>(shape);
     const std::size_t count = bytes / sizeof(T);
     write_atomically(
         path,
@@ -744,6 +823,124 @@ void write(const std::string& path, std::span<const std::int64_t> shape, const T
         },
         ".npy");
 }
+
+template <fftconv::Scalar T>
+BoxReader<T>::BoxReader(const std::string& path, const Header& header, const std::string& name)
+    : header_(header), who_(shown(path, name)) {
+    if (!fftconv::is_complex_v<T> && is_complex(header.dtype))
+        throw ProcessError(who_ + " holds " + std::string(dtype_name(header.dtype)) + " data; reading it as " +
+                           element_name<T>() + " would drop the imaginary part");
+    if (header.shape.empty() || header.shape.size() > static_cast<std::size_t>(fftconv::max_rank))
+        throw ProcessError(who_ + " has " + std::to_string(header.shape.size()) +
+                           " dimensions; arrays larger than memory are read with 1 to " +
+                           std::to_string(fftconv::max_rank));
+    std::vector<std::ptrdiff_t> n(header.shape.begin(), header.shape.end());
+    shape_ = fftconv::Extents(std::span<const std::ptrdiff_t>(n));
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw ProcessError(who_ + ": cannot open it (" + std::strerror(errno) + ")");
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) != header.data_offset + header.data_bytes) {
+        ::close(fd_);
+        throw ProcessError(who_ + " changed since its header was read: it is now " + std::to_string(st.st_size) +
+                           " bytes, not " + std::to_string(header.data_offset + header.data_bytes));
+    }
+}
+
+template <fftconv::Scalar T>
+BoxReader<T>::~BoxReader() {
+    ::close(fd_);
+}
+
+template <fftconv::Scalar T>
+void BoxReader<T>::read(const fftconv::Extents& first, const fftconv::View<T>& dst) {
+    if (dst.empty()) return;
+    const int last = dst.rank() - 1;
+    const fftconv::Extents st = file_strides(shape_, header_.fortran_order);
+    const auto [lo, hi] = box_span(first, dst.shape, st);
+    const std::size_t item = item_size(header_.dtype);
+    const Map map(fd_, header_.data_offset + static_cast<std::uint64_t>(lo) * item,
+                  static_cast<std::uint64_t>(hi - lo) * item, false, who_);
+    const bool swap = swap_needed(header_);
+    const std::ptrdiff_t n = dst.shape[last], step = st[last], ds = dst.strides[last];
+    for_each_box_line(first, dst.shape, st, dst.strides, [&](std::ptrdiff_t file, std::ptrdiff_t view) {
+        const unsigned char* in = map.data() + static_cast<std::size_t>(file - lo) * item;
+        T* out = dst.data + view;
+        if (step == 1 && ds == 1) {
+            convert(header_.dtype, swap, in, static_cast<std::size_t>(n), out);
+        } else {
+            for (std::ptrdiff_t i = 0; i < n; ++i)
+                convert(header_.dtype, swap, in + static_cast<std::size_t>(i * step) * item, 1, out + i * ds);
+        }
+    });
+}
+
+template <fftconv::Scalar T>
+BoxWriter<T>::BoxWriter(const std::string& path, const fftconv::Extents& shape) : path_(path), shape_(shape) {
+    const std::string who = "cannot write '" + path + "'";
+    std::vector<std::int64_t> dims;
+    for (int a = 0; a < shape.rank(); ++a) dims.push_back(shape[a]);
+    const std::string head = file_header<T>(dims);
+    data_offset_ = head.size();
+    const double total = static_cast<double>(data_offset_) + static_cast<double>(shape.size()) * sizeof(T);
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) throw ProcessError(who + ": " + std::strerror(errno));
+    const auto fail = [&](const std::string& what) {
+        ::close(fd_);
+        fd_ = -1;
+        throw ProcessError(who + ": " + what);
+    };
+    if (::pwrite(fd_, head.data(), head.size(), 0) != static_cast<ssize_t>(head.size()))
+        fail(std::string("writing its header failed (") + std::strerror(errno) + ")");
+    // The whole file reserved now: a full disk is found before the work, not after hours of it.
+    if (const int e = ::posix_fallocate(fd_, 0, static_cast<off_t>(total)); e != 0)
+        fail("reserving its " + bytes_text(total) + " on disk failed (" + std::strerror(e) + ")");
+}
+
+template <fftconv::Scalar T>
+BoxWriter<T>::~BoxWriter() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+template <fftconv::Scalar T>
+void BoxWriter<T>::write(const fftconv::Extents& first, const fftconv::View<const T>& src) {
+    if (src.empty()) return;
+    const int last = src.rank() - 1;
+    const fftconv::Extents st = file_strides(shape_, false);
+    const auto [lo, hi] = box_span(first, src.shape, st);
+    const Map map(fd_, data_offset_ + static_cast<std::uint64_t>(lo) * sizeof(T),
+                  static_cast<std::uint64_t>(hi - lo) * sizeof(T), true, "cannot write '" + path_ + "'");
+    const std::ptrdiff_t n = src.shape[last], ss = src.strides[last];
+    using R = fftconv::real_t<T>;
+    for_each_box_line(first, src.shape, st, src.strides, [&](std::ptrdiff_t file, std::ptrdiff_t view) {
+        unsigned char* out = map.data() + static_cast<std::size_t>(file - lo) * sizeof(T);
+        const T* in = src.data + view;
+        for (std::ptrdiff_t i = 0; i < n; ++i) {
+            unsigned char b[sizeof(T)];
+            std::memcpy(b, in + i * ss, sizeof(T));
+            // Each real or imaginary part little-endian.
+            if constexpr (std::endian::native == std::endian::big)
+                for (std::size_t p = 0; p < sizeof(T); p += sizeof(R)) std::reverse(b + p, b + p + sizeof(R));
+            std::memcpy(out + static_cast<std::size_t>(i) * sizeof(T), b, sizeof(T));
+        }
+    });
+}
+
+template <fftconv::Scalar T>
+void BoxWriter<T>::close() {
+    if (fd_ < 0) return;
+    const int r = ::close(fd_);
+    fd_ = -1;
+    if (r != 0) throw ProcessError("cannot write '" + path_ + "': " + std::strerror(errno));
+}
+
+template class BoxReader<float>;
+template class BoxReader<double>;
+template class BoxReader<std::complex<float>>;
+template class BoxReader<std::complex<double>>;
+template class BoxWriter<float>;
+template class BoxWriter<double>;
+template class BoxWriter<std::complex<float>>;
+template class BoxWriter<std::complex<double>>;
 
 template std::vector<float> read_data<float>(const std::string&, const Header&, const std::string&);
 template std::vector<double> read_data<double>(const std::string&, const Header&, const std::string&);

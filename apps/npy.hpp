@@ -20,6 +20,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fftconv/out_of_core.hpp"
 #include "fftconv/types.hpp"
 
 namespace app::npy {
@@ -115,6 +116,57 @@ std::vector<T> read_data(const std::string& path, const Header& header, const st
 /// @throws ProcessError  a negative dimension, more than 64, a size past 63 bits, or a failed write.
 template <fftconv::Scalar T>
 void write(const std::string& path, std::span<const std::int64_t> shape, const T* data);
+
+/// An .npy file's array read a box at a time, for arrays larger than memory: each read maps the
+/// bytes the box spans (a memory map of the file), converts the box's elements to T as read_data
+/// does, and unmaps them again, so the process holds no more of the file than the box's pages.
+/// C and Fortran order; ranks 1 to fftconv::max_rank.
+template <fftconv::Scalar T>
+class BoxReader final : public fftconv::ArrayReader<T> {
+public:
+    /// `header` is read_header's for this file; `name` as there.
+    /// @throws ProcessError  a rank past fftconv::max_rank, complex data read as real, a file that
+    ///                       cannot be opened or no longer has the size its header declares.
+    BoxReader(const std::string& path, const Header& header, const std::string& name = "");
+    ~BoxReader() override;
+    BoxReader(const BoxReader&) = delete;
+    BoxReader& operator=(const BoxReader&) = delete;
+
+    fftconv::Extents shape() const override { return shape_; }
+    /// @throws ProcessError  when the map fails.
+    void read(const fftconv::Extents& first, const fftconv::View<T>& dst) override;
+
+private:
+    Header header_;
+    std::string who_;
+    fftconv::Extents shape_;
+    int fd_ = -1;
+};
+
+/// An .npy file of dtype_of<T>() written a box at a time through a memory map of the rows each
+/// box spans. The constructor writes the header and reserves the whole file on disk (refused at
+/// once, naming the bytes, when the disk has no room for it); close() flushes it. The caller
+/// writes to a temporary name and renames it when complete (write_atomically).
+template <fftconv::Scalar T>
+class BoxWriter final : public fftconv::ArrayWriter<T> {
+public:
+    /// @throws ProcessError  naming the file: it cannot be created or reserved.
+    BoxWriter(const std::string& path, const fftconv::Extents& shape);
+    ~BoxWriter() override;
+    BoxWriter(const BoxWriter&) = delete;
+    BoxWriter& operator=(const BoxWriter&) = delete;
+
+    /// @throws ProcessError  when the map fails.
+    void write(const fftconv::Extents& first, const fftconv::View<const T>& src) override;
+    /// Flushes the data to the file and closes it.  @throws ProcessError  on failure.
+    void close();
+
+private:
+    std::string path_;
+    fftconv::Extents shape_;
+    std::uint64_t data_offset_ = 0;
+    int fd_ = -1;
+};
 
 /// "(1000000, 1000000)", "(5,)", "()": a shape as Python prints it.
 std::string shape_text(std::span<const std::int64_t> shape);

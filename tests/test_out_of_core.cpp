@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <limits>
 #include <random>
 #include <string>
@@ -348,4 +349,97 @@ TEST_CASE("out of core: progress counts every output, and refusals name the valu
     ViewReader<float> r(x.view());
     Array<float> b({4, 4});
     CHECK(message([&] { r.read({28, 0}, b.view()); }).find("not within the array (30x20)") != std::string::npos);
+}
+
+namespace {
+
+// The ramp f(i, j) = i + 2j, made as it is read: a 3.6 GB array that never exists.
+class Ramp final : public ArrayReader<float> {
+public:
+    explicit Ramp(Extents shape) : shape_(shape) {}
+    Extents shape() const override { return shape_; }
+    void read(const Extents& first, const View<float>& dst) override {
+        for (std::ptrdiff_t r = 0; r < dst.shape[0]; ++r)
+            for (std::ptrdiff_t c = 0; c < dst.shape[1]; ++c)
+                dst(r, c) = static_cast<float>(first[0] + r + 2 * (first[1] + c));
+    }
+
+private:
+    Extents shape_;
+};
+
+// Checks every output of the ramp under the 3x3 kernel 1,2,1 (outer product, sum 16) in valid
+// mode: 16 · f(i + 1, j + 1), an integer below 2^24, so exact in float whatever the order of the
+// sums (direct), or within `tolerance` (FFT).
+class RampCheck final : public ArrayWriter<float> {
+public:
+    explicit RampCheck(double tolerance) : tolerance_(tolerance) {}
+    void write(const Extents& first, const View<const float>& src) override {
+        for (std::ptrdiff_t r = 0; r < src.shape[0]; ++r)
+            for (std::ptrdiff_t c = 0; c < src.shape[1]; ++c) {
+                const double expect = 16.0 * static_cast<double>(first[0] + r + 1 + 2 * (first[1] + c + 1));
+                worst = std::max(worst, std::abs(static_cast<double>(src(r, c)) - expect));
+                ++checked;
+            }
+        (void)tolerance_;
+    }
+    double worst = 0;
+    std::ptrdiff_t checked = 0;
+
+private:
+    double tolerance_;
+};
+
+// The process's peak resident memory so far, in bytes (Linux: VmHWM).
+double peak_rss() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) * 1024;
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("out of core: a 3.6 GB ramp under a 256 MB bound, every output checked, peak memory measured") {
+    // max|x| of the ramp: 3n; the FFT bound below scales with it.
+    Array<float> k({3, 3});
+    const float w[3] = {1, 2, 1};
+    for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) k.view()(r, c) = w[r] * w[c];
+    OutOfCoreOptions o;
+    o.mode = Mode::valid;
+    o.method = Method::direct;
+    o.memory = std::size_t{256} << 20;
+#if defined(__SANITIZE_ADDRESS__)
+    const std::ptrdiff_t n = 12000, m = 6000;  // the same tiles, fewer of them: sanitizers run 3x slower
+#else
+    const std::ptrdiff_t n = 30000, m = 10000;
+#endif
+    Ramp ramp({n, n});
+    RampCheck check(0);
+    const OutOfCorePlan p = convolve_out_of_core<float>(ramp, k.view(), check, o);
+    MESSAGE("3.6 GB ramp: ", p.tiles, " tiles of ", to_string(p.tile), ", plan bound ", p.bytes / 1e6, " MB, peak RSS ",
+            peak_rss() / 1e6, " MB");
+    CHECK(check.checked == (n - 2) * (n - 2));
+    CHECK(check.worst == 0);
+    CHECK(p.tiles > 1);
+    CHECK(p.bytes <= static_cast<double>(o.memory));
+#if !defined(__SANITIZE_ADDRESS__)
+    // The plan's bound plus this test binary's own code and the smaller cases before (under 32
+    // MB), against the 3.6 GB array (sanitizers' shadow memory and quarantine do not count here).
+    CHECK(peak_rss() < p.bytes + 32e6);
+#endif
+    // The FFT on a ninth of it: within the bound of the box's transform.
+    o.method = Method::fft;
+    Ramp smaller({m, m});
+    RampCheck fft_check(0);
+    const OutOfCorePlan q = convolve_out_of_core<float>(smaller, k.view(), fft_check, o);
+    CHECK(fft_check.checked == (m - 2) * (m - 2));
+    const double bound =
+        fft_error_bound(q.box, {3, 3}, Mode::valid, ElementType::float32) * 3.0 * static_cast<double>(m) * 4 * 9;
+    CHECK(fft_check.worst <= bound);
+#if !defined(__SANITIZE_ADDRESS__)
+    CHECK(peak_rss() < std::max(p.bytes, q.bytes) + 32e6);
+#endif
 }

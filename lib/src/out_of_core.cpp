@@ -366,9 +366,10 @@ void ViewWriter<T>::write(const Extents& first, const View<const T>& src) {
 }
 
 template <class T>
-OutOfCorePlan plan_out_of_core(const Extents& input, View<const T> kernel, const OutOfCoreOptions& options) {
+OutOfCorePlan plan_out_of_core(const Extents& input, View<const T> kernel, const OutOfCoreOptions& options,
+                               const Extents& alignment) {
     const char* fn = "plan_out_of_core";
-    return make_plan(fn, layout_of(fn, input, kernel, options), kernel, options, {});
+    return make_plan(fn, layout_of(fn, input, kernel, options), kernel, options, alignment);
 }
 
 template <class T>
@@ -381,20 +382,24 @@ OutOfCorePlan convolve_out_of_core(ArrayReader<T>& input, View<const T> kernel, 
     const int rank = shape.rank();
     const T cval = T(o.cval);
     Array<T> box(p.box), staged(p.tile);
-    std::optional<Convolver<T>> fft;
-    if (p.method == Method::fft) {
+    // The core that runs on each box: the FFT, or the direct sum of scipy.signal's modes, by a
+    // Convolver (the kernel's spectrum made once); a same-size filter by the front door itself
+    // (filter_convolve's separable passes are its own).
+    std::optional<Convolver<T>> core;
+    if (p.method == Method::fft || !o.border) {
         typename Convolver<T>::Options co;
-        co.method = Method::fft;
+        co.method = p.method;
         co.correlate = o.correlate;
         // The filters' rule: no negative output from a non-negative kernel and input.
         co.clamp_nonnegative = o.border.has_value();
-        fft.emplace(p.box, kernel, Mode::valid, co);
+        core.emplace(p.box, kernel, Mode::valid, co);
     }
     Extents count = p.tile;
     for (int a = 0; a < rank; ++a) count[a] = (p.output[a] + p.tile[a] - 1) / p.tile[a];
     const std::ptrdiff_t total = p.output.size();
     std::ptrdiff_t done = 0;
-    Array<T> result(fft ? p.tile : Extents{});
+    // Made once: first touches of fresh pages cost as much as the sums of a small kernel.
+    Array<T> result(core ? p.tile : p.box);
     for (std::ptrdiff_t t = 0; t < p.tiles; ++t) {
         // The tile's outputs [o0, o1), computed from c0 = o1 - tile so that every box has one
         // shape (c0 < o0 only for the last tile along an axis).
@@ -412,18 +417,15 @@ OutOfCorePlan convolve_out_of_core(ArrayReader<T>& input, View<const T> kernel, 
         }
         read_box(input, shape, from, box.view(), o.border, cval);
         const View<const T> b = box.view();
-        View<const T> tile;
-        if (fft) {
-            fft->apply(b, result.view());
-            tile = result.view();
-        } else if (o.border) {
-            result = o.correlate ? filter<T>(b, kernel, *o.border, cval, Method::direct)
-                                 : filter_convolve<T>(b, kernel, *o.border, cval, Method::direct);
-            tile = part(View<const T>(result.view()), l.lead, p.tile);
+        View<const T> tile = result.view();
+        if (core) {
+            core->apply(b, result.view());
         } else {
-            result = o.correlate ? correlate<T>(b, kernel, Mode::valid, Method::direct)
-                                 : convolve<T>(b, kernel, Mode::valid, Method::direct);
-            tile = result.view();
+            if (o.correlate)
+                filter<T>(b, result.view(), kernel, *o.border, cval, Method::direct);
+            else
+                filter_convolve<T>(b, result.view(), kernel, *o.border, cval, Method::direct);
+            tile = part(tile, l.lead, p.tile);
         }
         // The new outputs, contiguous.
         View<const T> out = part(tile, skip, written);
@@ -439,11 +441,12 @@ OutOfCorePlan convolve_out_of_core(ArrayReader<T>& input, View<const T> kernel, 
     return p;
 }
 
-#define INSTANTIATE(T)                                                                                  \
-    template class ViewReader<T>;                                                                       \
-    template class ViewWriter<T>;                                                                       \
-    template OutOfCorePlan plan_out_of_core<T>(const Extents&, View<const T>, const OutOfCoreOptions&); \
-    template OutOfCorePlan convolve_out_of_core<T>(ArrayReader<T>&, View<const T>, ArrayWriter<T>&,     \
+#define INSTANTIATE(T)                                                                                 \
+    template class ViewReader<T>;                                                                      \
+    template class ViewWriter<T>;                                                                      \
+    template OutOfCorePlan plan_out_of_core<T>(const Extents&, View<const T>, const OutOfCoreOptions&, \
+                                               const Extents&);                                        \
+    template OutOfCorePlan convolve_out_of_core<T>(ArrayReader<T>&, View<const T>, ArrayWriter<T>&,    \
                                                    const OutOfCoreOptions&);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
 

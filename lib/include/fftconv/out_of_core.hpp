@@ -106,13 +106,14 @@ struct OutOfCorePlan {
     double seconds = 0;
 };
 
-/// The plan convolve_out_of_core would run for an input of shape `input`.
+/// The plan convolve_out_of_core would run for an input of shape `input` and a writer whose
+/// alignment() is `alignment`.
 /// @throws InvalidArgument  empty shapes, ranks that differ, shapes `mode` refuses (scipy's rules),
 ///                          a tile of another rank or outside 1..output, an unknown border.
 /// @throws OutOfMemory  when not even a tile of one element fits `memory`, naming the bytes.
 template <class T>
 [[nodiscard]] OutOfCorePlan plan_out_of_core(const Extents& input, View<const T> kernel,
-                                             const OutOfCoreOptions& options = {});
+                                             const OutOfCoreOptions& options = {}, const Extents& alignment = {});
 
 /// Convolves (or correlates) the array `input` reads with `kernel`, writing the result through
 /// `output` tile by tile: equal to convolve / correlate / filter_convolve / filter on the whole
