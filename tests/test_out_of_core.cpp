@@ -239,7 +239,11 @@ TEST_CASE("out of core: the plan fits the memory bound, and the tiles it picks g
             if (p.tiles > 1 && p.tile[1] < 257) CHECK(p.tile[0] <= 16);
             CheckingReader<float> reader(x.view());
             CheckingWriter<float> writer(x.shape());
+            // The library's own limit at the bound: what the plan counts is all its calls ask for.
+            const std::size_t limit = memory_limit();
+            if (memory) set_memory_limit(memory);
             const OutOfCorePlan ran = convolve_out_of_core<float>(reader, k.view(), writer, o);
+            set_memory_limit(limit);
             CHECK(ran.tile == p.tile);
             CHECK(writer.each_once());
             const Array<float> expect = filter_convolve<float>(x.view(), k.view(), Border::reflect, 0.0f, ran.method);
@@ -442,4 +446,25 @@ TEST_CASE("out of core: a 3.6 GB ramp under a 256 MB bound, every output checked
 #if !defined(__SANITIZE_ADDRESS__)
     CHECK(peak_rss() < std::max(p.bytes, q.bytes) + 32e6);
 #endif
+}
+
+TEST_CASE("out of core: the plan counts every byte the FFT's transforms ask for (a volume under 1 MiB)") {
+    // 64x96x96 under a 17x17x17 kernel: the transforms' buffers and the kernel's spectra are most
+    // of what a tile holds, and the library's own limit at the bound refuses anything uncounted.
+    std::mt19937 rng(9);
+    const Array<float> x = random_array<float>({64, 96, 96}, rng), k = random_array<float>({17, 17, 17}, rng);
+    OutOfCoreOptions o;
+    o.border = Border::reflect;
+    o.method = Method::fft;
+    o.memory = std::size_t{1} << 20;
+    ViewReader<float> reader(x.view());
+    Array<float> out(x.shape());
+    ViewWriter<float> writer(out.view());
+    const std::size_t limit = memory_limit();
+    set_memory_limit(o.memory);
+    OutOfCorePlan p;
+    CHECK_NOTHROW(p = convolve_out_of_core<float>(reader, k.view(), writer, o));
+    set_memory_limit(limit);
+    CHECK(p.tiles > 1);
+    CHECK(p.bytes <= static_cast<double>(o.memory));
 }

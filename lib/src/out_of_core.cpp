@@ -16,6 +16,7 @@
 
 #include "border.hpp"
 #include "context.hpp"
+#include "fft_core.hpp"
 #include "fftconv/convolve.hpp"
 #include "fftconv/convolver.hpp"
 #include "fftconv/filters.hpp"
@@ -25,6 +26,7 @@
 #include "lines.hpp"
 #include "memory.hpp"
 #include "strategy.hpp"
+#include "tiles.hpp"
 #include "values.hpp"
 
 namespace fftconv {
@@ -180,7 +182,12 @@ public:
             so.output = false;
             so.check_memory = false;
             const detail::Strategy st = detail::make_strategy(names, g, element_type_v<T>, so);
-            bytes += out * s + st.bytes.approx;
+            // The transform's buffers and the kernel's spectra, as the Convolver will hold them
+            // (the strategy sizes them only near the memory limit).
+            const detail::Geometry t = st.tile.rank() ? detail::tile_geometry(st.core, st.tile) : st.core;
+            bytes += out * s +
+                     detail::fft_core_bytes(t, element_type_v<T>, context_.effort, static_cast<std::size_t>(st.kernels))
+                         .approx;
             per_tile = st.seconds;
         }
         p.bytes = bytes;
