@@ -116,7 +116,7 @@ std::string run_job(const Args& args, const Job& job, fftconv::ArrayReader<T>& r
                 return true;
             },
             ".npy", false);
-        mapping = std::string(npy::dtype_name(npy::dtype_of<T>())) + ", values unscaled";
+        mapping = std::string(npy::dtype_name(npy::dtype_of<T>())) + " .npy, values unscaled";
     } else {
 #ifdef FFTCONV_HAVE_TIFF
         if constexpr (std::is_floating_point_v<T>) {

@@ -421,7 +421,7 @@ std::string Info::describe() const {
     if (planar_separate) s += " planar";
     s += tiled ? ", tiled " + size_text(tile_cols, tile_rows)
                : ", strips of " + std::to_string(rows_per_strip) + (rows_per_strip == 1 ? " row" : " rows");
-    s += ", " + compression_name;
+    s += ", " + (compression == 1 ? std::string("uncompressed") : compression_name);
     if (big_tiff) s += ", BigTIFF";
     if (pages > 1) s += ", page " + std::to_string(page) + " of " + std::to_string(pages);
     return s;

@@ -32,6 +32,7 @@ step match match samples/camera.png samples/camera_face.png --top 3 --annotate o
 step conv conv samples/camera.png laplacian out/camera_laplacian.png --mode same
 step compare compare samples/camera.png gaussian:4 --mode same --diff out/camera_diff.png
 step volume conv samples/phantom.npy gaussian:2 out/phantom_smooth.npy --mode same --border reflect
+step tiles conv samples/phantom.npy gaussian:2 out/phantom_tiles.npy --mode same --border reflect --memory 1M
 step reverb conv samples/voice.wav samples/room.wav out/voice_room.wav --normalize peak
 step delay delay samples/voice.wav samples/voice_far.wav --method phat --plot out/voice_delay.png
 step find find samples/voice.wav samples/word.wav --top 1 --plot out/voice_find.png
@@ -41,6 +42,9 @@ step shape shape --input 2x2 --kernel 3 --stride 2 --transposed --draw out/shape
 echo
 echo "fftconv on samples/ (full output in $log):"
 grep '^wrote ' "$log" | sed 's/^wrote /  wrote /'
+tiles=$(grep -m1 '^out of core' "$log" | sed 's/ (boxes of.*//; s/^out of core: //')
+same=$(cmp -s out/phantom_tiles.npy out/phantom_smooth.npy && echo "equal to" || echo "different from")
+echo "  out of core (--memory 1M): $tiles, $same out/phantom_smooth.npy byte for byte"
 best=$(grep -A1 '^rank' "$log" | tail -1 | awk '{print "x=" $2 " y=" $3 " score " $4}')
 echo "  match: samples/camera_face.png found in samples/camera.png at $best (top-left corner)"
 echo "  compare (gaussian:4, 33x33, same mode):"
