@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,9 +61,11 @@ struct Scratch {
 
 // Runs the binary with `args`, capturing its exit status, stdout and stderr; standard input is
 // `in` (empty by default), and standard output goes to `out` when given (Result::out is then
-// what that file holds, if it is a regular one).
+// what that file holds, if it is a regular one). `peak`, when given, receives the child's peak
+// resident memory in bytes, as wait4 reports it: at least this process's own peak at the spawn
+// (the child starts as a copy of it), so measure before the test holds anything large.
 inline Result run(const std::vector<std::string>& args, const Scratch& s, const std::string& in = "/dev/null",
-                  const std::string& out_to = "") {
+                  const std::string& out_to = "", double* peak = nullptr) {
     const char* bin = std::getenv("FFTCONV_BIN");
     REQUIRE_MESSAGE(bin != nullptr, "FFTCONV_BIN must name the fftconv binary");
     std::vector<std::string> all{bin};
@@ -80,7 +83,9 @@ inline Result run(const std::vector<std::string>& args, const Scratch& s, const 
     REQUIRE(posix_spawn(&pid, bin, &actions, nullptr, argv.data(), environ) == 0);
     posix_spawn_file_actions_destroy(&actions);
     int status = 0;
-    waitpid(pid, &status, 0);
+    rusage usage{};
+    wait4(pid, &status, 0, &usage);
+    if (peak) *peak = static_cast<double>(usage.ru_maxrss) * 1024;
     Result r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
              fs::is_regular_file(out) ? slurp(out) : std::string(), slurp(err)};
     if (out_to.empty()) fs::remove(out);

@@ -3,8 +3,6 @@
 // peak memory measured; tiles equal to the in-memory run; the progress lines; refusals and
 // failures that leave nothing behind.
 #include <doctest/doctest.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
@@ -15,29 +13,9 @@ using namespace apps_test;
 
 namespace {
 
-// run() with the child's peak resident memory (bytes), from wait4.
+// run() with the child's peak resident memory (bytes).
 Result run_measured(const std::vector<std::string>& args, const Scratch& s, double& peak) {
-    const char* bin = std::getenv("FFTCONV_BIN");
-    REQUIRE(bin != nullptr);
-    std::vector<std::string> all{bin};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    const std::string out = s / ".stdout", err = s / ".stderr";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
-    REQUIRE(posix_spawn(&pid, bin, &actions, nullptr, argv.data(), environ) == 0);
-    posix_spawn_file_actions_destroy(&actions);
-    int status = 0;
-    rusage usage{};
-    wait4(pid, &status, 0, &usage);
-    peak = static_cast<double>(usage.ru_maxrss) * 1024;
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
+    return run(args, s, "/dev/null", "", &peak);
 }
 
 // A float32 .npy of rows x cols holding f(i, j) = i + 2j, written a row at a time.
