@@ -139,8 +139,20 @@ int run(const Args& args) {
     const std::optional<double> memory = memory_of(args);
     if (memory) fftconv::set_memory_limit(static_cast<std::size_t>(*memory));
     const double bound = memory.value_or(static_cast<double>(fftconv::memory_limit()));
+    // An image's in-memory estimate, as the image path makes it (from the 2D kernel's shape).
+    std::optional<fftconv::Shape> ks;
+    const auto image_bytes = [&](const PageHeader& page) {
+        if (!ks) {
+            try {
+                ks = parse_kernel(extra.front(), kernel_options_of(args)).values.shape();
+            } catch (const std::exception&) {
+                ks = fftconv::Shape{1, 1};  // the in-memory path reports what is wrong with it
+            }
+        }
+        return convolution_cost(page, *ks, c.border ? fftconv::Mode::same : c.mode, c.method).bytes;
+    };
     std::vector<Job> out_of_core, in_memory;
-    for (const Job& j : jobs) (runs_out_of_core(j, bound) ? out_of_core : in_memory).push_back(j);
+    for (const Job& j : jobs) (runs_out_of_core(j, bound, image_bytes) ? out_of_core : in_memory).push_back(j);
     int status = 0;
     if (!out_of_core.empty()) {
         fftconv::OutOfCoreOptions o;

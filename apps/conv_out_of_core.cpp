@@ -58,9 +58,11 @@ std::string run_job(const Args& args, const Job& job, fftconv::ArrayReader<T>& r
     if (ext != ".npy" && !to_tiff)
         throw UsageError("out of core, OUT is .npy or .tif (a '" + ext +
                          "' file would need the whole result in memory); got '" + job.output + "'");
-    if (to_tiff && (!std::is_floating_point_v<T> || shape.rank() < 2 || shape.rank() > 3))
+    // A TIFF holds a real image: rows, columns and, from a TIFF input, samples (a volume's pages
+    // would become samples: .npy keeps its axes). integer_bits is -1 for an .npy input.
+    if (to_tiff && (!std::is_floating_point_v<T> || shape.rank() < 2 || shape.rank() > (integer_bits >= 0 ? 3 : 2)))
         throw UsageError(
-            "out of core, a .tif OUT holds a real 2D image (or one with samples as a third axis); the "
+            "out of core, a .tif OUT holds a real 2D image (with its samples, from a TIFF input); the "
             "result is " +
             shape_text(shape) + (std::is_floating_point_v<T> ? "" : " complex") + ": write it as .npy");
     // The TIFF's samples: the input's 8 or 16 bits where the kernel averages and no scaling or
@@ -70,7 +72,7 @@ std::string run_job(const Args& args, const Job& job, fftconv::ArrayReader<T>& r
         throw UsageError(
             "out of core, --scale signed and stretch need the whole result's range; the result is "
             "written unscaled (float) or with its values kept");
-    const bool keep_bits = to_tiff && integer_bits && averaging(kernel_values) && !args.has("raw");
+    const bool keep_bits = to_tiff && integer_bits > 0 && averaging(kernel_values) && !args.has("raw");
     fftconv::Extents align;
     std::function<void(fftconv::OutOfCorePlan&)> run;
     std::string mapping;
@@ -124,7 +126,13 @@ std::string run_job(const Args& args, const Job& job, fftconv::ArrayReader<T>& r
                                               ? (integer_bits == 8 ? tiff::SampleType::uint8 : tiff::SampleType::uint16)
                                           : std::is_same_v<T, double> ? tiff::SampleType::float64
                                                                       : tiff::SampleType::float32;
-            tiff::Writer<T> writer(job.output, first.output, type);
+            // The file's tiles: 256x256, or smaller under a small bound, so that a tile of the
+            // convolution (never cut below them) and its halo fit it with room to spare.
+            tiff::WriterOptions wo;
+            const double samples = first.output.rank() == 3 ? static_cast<double>(first.output[2]) : 1;
+            wo.tile_rows = wo.tile_cols = std::clamp<std::int64_t>(
+                static_cast<std::int64_t>(std::sqrt(bound / (64 * samples * sizeof(T)))) / 16 * 16, 16, 256);
+            tiff::Writer<T> writer(job.output, first.output, type, wo);
             convolve(writer);
             writer.close();
             mapping = keep_bits ? std::string(integer_bits == 8 ? "8-bit" : "16-bit") + ", values kept (0.." +
@@ -194,7 +202,7 @@ std::optional<double> memory_of(const Args& args) {
     return bytes;
 }
 
-bool runs_out_of_core(const Job& job, double bound) {
+bool runs_out_of_core(const Job& job, double bound, const std::function<double(const PageHeader&)>& image_bytes) {
     if (job.input == "-") return false;
     try {
         if (npy::is_npy(job.input)) {
@@ -211,9 +219,13 @@ bool runs_out_of_core(const Job& job, double bound) {
         }
 #ifdef FFTCONV_HAVE_TIFF
         if (tiff::is_tiff(job.input)) {
-            const tiff::Info info = tiff::read_info(job.input);
-            const double elements = static_cast<double>(info.rows) * static_cast<double>(info.cols) * info.samples;
-            return elements * (info.bits / 8.0 + 3 * 4.0) > bound;
+            (void)tiff::read_info(job.input);  // one libtiff reads a box at a time
+            // What the in-memory run would be refused by: its own estimate, page by page.
+            const std::optional<ImageHeader> h = read_header(job.input);
+            double most = 0;
+            if (h)
+                for (const PageHeader& page : h->pages) most = std::max(most, image_bytes(page));
+            return most > bound;
         }
 #endif
     } catch (const std::exception&) {
@@ -236,6 +248,8 @@ int run_out_of_core(const Args& args, const std::vector<Job>& jobs, const std::s
     };
     for (const Job& job : jobs) {
         try {
+            if (args.has("gray"))
+                throw UsageError("out of core, --gray is not applied: the samples are convolved as they are");
             std::string line;
             if (npy::is_npy(job.input)) {
                 const npy::Header h = npy::read_header(job.input);
@@ -247,7 +261,7 @@ int run_out_of_core(const Args& args, const std::vector<Job>& jobs, const std::s
                 line = with_npy_type(h, [&](auto t) {
                     using T = decltype(t);
                     npy::BoxReader<T> reader(job.input, h);
-                    return run_job<T>(args, job, reader, k.values, text, options, bound, bound * plan_share, 0);
+                    return run_job<T>(args, job, reader, k.values, text, options, bound, bound * plan_share, -1);
                 });
             } else {
 #ifdef FFTCONV_HAVE_TIFF
@@ -272,8 +286,12 @@ int run_out_of_core(const Args& args, const std::vector<Job>& jobs, const std::s
                 }
                 const int integer_bits =
                     info.format == tiff::SampleFormat::unsigned_integer && info.bits <= 16 ? info.bits : 0;
+                // The reader's cache, and one strip or tile decoded beyond it.
                 const std::size_t cache = cache_bytes(bound);
-                const double library = bound * plan_share - static_cast<double>(cache);
+                const double block = static_cast<double>(info.tiled ? info.tile_rows * info.tile_cols
+                                                                    : info.rows_per_strip * info.cols) *
+                                     (info.planar_separate ? 1 : info.samples) * info.bits / 8.0;
+                const double library = bound * plan_share - static_cast<double>(cache) - block;
                 const std::string text = who + " (" + info.describe() + ")";
                 const bool wide = (info.format == tiff::SampleFormat::floating_point && info.bits == 64) ||
                                   (info.format != tiff::SampleFormat::floating_point && info.bits >= 32);

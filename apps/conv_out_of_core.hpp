@@ -3,12 +3,14 @@
 // within --memory, with a progress bar and the time left.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli.hpp"
 #include "fftconv/out_of_core.hpp"
+#include "image_header.hpp"
 #include "jobs.hpp"
 
 namespace app {
@@ -22,8 +24,9 @@ OptionSpec progress_option();
 std::optional<double> memory_of(const Args& args);
 
 /// Whether conv runs `job` out of core: its input is an .npy file or (built with libtiff) a TIFF
-/// image, and holding it whole, with its result, would need more than `bound` bytes.
-bool runs_out_of_core(const Job& job, double bound);
+/// image, and holding it whole, with its result, would need more than `bound` bytes: for an image,
+/// `image_bytes` of a page, the in-memory path's own estimate.
+bool runs_out_of_core(const Job& job, double bound, const std::function<double(const PageHeader&)>& image_bytes);
 
 /// conv on `jobs` out of core, each within `bound` bytes: the plan printed first (tiles, method,
 /// bytes held, estimated time), a progress bar while it runs, then the "wrote" line. The result

@@ -589,6 +589,9 @@ public:
         if (base_ == MAP_FAILED)
             throw ProcessError(who + ": cannot map " + bytes_text(static_cast<double>(n)) + " of it (" +
                                std::strerror(errno) + ")");
+        // No read-ahead around each fault: a narrow box of a wide array touches a page per row, and
+        // the pages around each (64 kB of them by default) would count as the process's memory.
+        ::madvise(base_, length_, MADV_RANDOM);
     }
     ~Map() { ::munmap(base_, length_); }
     Map(const Map&) = delete;
@@ -875,15 +878,26 @@ void BoxReader<T>::read(const fftconv::Extents& first, const fftconv::View<T>& d
 }
 
 template <fftconv::Scalar T>
-BoxWriter<T>::BoxWriter(const std::string& path, const fftconv::Extents& shape) : path_(path), shape_(shape) {
+BoxWriter<T>::BoxWriter(const std::string& path, const fftconv::Extents& shape, bool create)
+    : path_(path), shape_(shape) {
     const std::string who = "cannot write '" + path + "'";
     std::vector<std::int64_t> dims;
     for (int a = 0; a < shape.rank(); ++a) dims.push_back(shape[a]);
     const std::string head = file_header<T>(dims);
     data_offset_ = head.size();
     const double total = static_cast<double>(data_offset_) + static_cast<double>(shape.size()) * sizeof(T);
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    fd_ = ::open(path.c_str(), create ? O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC : O_RDWR | O_CLOEXEC, 0666);
     if (fd_ < 0) throw ProcessError(who + ": " + std::strerror(errno));
+    if (!create) {
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0 || static_cast<double>(st.st_size) != total) {
+            ::close(fd_);
+            fd_ = -1;
+            throw ProcessError(who + ": it is " + std::to_string(st.st_size) + " bytes, not the " + bytes_text(total) +
+                               " of its shape");
+        }
+        return;
+    }
     const auto fail = [&](const std::string& what) {
         ::close(fd_);
         fd_ = -1;

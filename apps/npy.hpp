@@ -150,15 +150,19 @@ private:
 template <fftconv::Scalar T>
 class BoxWriter final : public fftconv::ArrayWriter<T> {
 public:
-    /// @throws ProcessError  naming the file: it cannot be created or reserved.
-    BoxWriter(const std::string& path, const fftconv::Extents& shape);
+    /// `create` false: opens the file another process made for this shape (the ranks of a
+    /// distributed run write their slabs into the file rank 0 made).
+    /// @throws ProcessError  naming the file: it cannot be created or reserved, or (not `create`)
+    ///                       opened with the size the shape needs.
+    BoxWriter(const std::string& path, const fftconv::Extents& shape, bool create = true);
     ~BoxWriter() override;
     BoxWriter(const BoxWriter&) = delete;
     BoxWriter& operator=(const BoxWriter&) = delete;
 
     /// @throws ProcessError  when the map fails.
     void write(const fftconv::Extents& first, const fftconv::View<const T>& src) override;
-    /// Flushes the data to the file and closes it.  @throws ProcessError  on failure.
+    /// Closes the file (the pages written through the maps go to disk as the kernel writes them
+    /// back; no fsync).  @throws ProcessError  on failure.
     void close();
 
 private:

@@ -43,7 +43,8 @@ void Progress::update(std::ptrdiff_t done, std::ptrdiff_t total) {
     tenth_ = tenth;
     const double spent = elapsed();
     // The rate so far: tiles are alike, so the time left is the time per element times those left.
-    const std::string left = fraction > 0 ? clock_text(spent * (1 - fraction) / fraction) + " left" : "";
+    const std::string left =
+        fraction > 0 ? clock_text(spent * (1 - fraction) / fraction) + " left" : "time left unknown";
     constexpr int width = 30;
     const int filled = static_cast<int>(fraction * width);
     std::string bar(static_cast<std::size_t>(filled), '#');
@@ -54,7 +55,8 @@ void Progress::update(std::ptrdiff_t done, std::ptrdiff_t total) {
 }
 
 void Progress::finish() {
-    if (shown_ && terminal_) std::fprintf(stderr, "\r\033[K");
+    if (shown_ && terminal_ && last_ != start_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
 }
 
 }  // namespace app

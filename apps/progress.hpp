@@ -17,8 +17,12 @@ public:
     Progress(std::string label, bool always);
     /// After `done` of `total` units (elements) are finished.
     void update(std::ptrdiff_t done, std::ptrdiff_t total);
-    /// Clears the bar from a terminal; lines written to a file stay.
+    /// Clears the bar from a terminal (also when the work fails: the destructor calls it); lines
+    /// written to a file stay.
     void finish();
+    ~Progress() { finish(); }
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
     /// Seconds since construction.
     double elapsed() const;
 

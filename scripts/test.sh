@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing, build with warnings as errors, run every test suite: the unit tests,
-# the app tests, the scipy cross-check, the Python module's pytest suites and the install-and-link check; then the unit and app tests again under
+# the app tests, the scipy cross-check, the Python module's pytest suites, the install-and-link check
+# and fftconv-mpi under mpirun with 1 to 4 ranks (OpenMPI is among the packages); then the unit and app tests again under
 # AddressSanitizer and UndefinedBehaviorSanitizer (skip those with SANITIZE=0); one run of the tool
 # under valgrind when it is installed (skip with VALGRIND=0).
 # The concurrency suite runs once more under ThreadSanitizer (skip with TSAN=0).
@@ -20,7 +21,7 @@ summary=$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): ' b
 
 if [ "${SANITIZE:-1}" != 0 ]; then
     configure_and_build build-sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined \
-        -Db_lundef=false -Dwerror=true -Dsamples=false -Dpython=disabled
+        -Db_lundef=false -Dwerror=true -Dsamples=false -Dpython=disabled -Dmpi=disabled
     echo "== meson test (address and undefined-behaviour sanitizers)"
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-sanitize --suite unit --suite apps --print-errorlogs --num-processes 2 || status=1

@@ -468,3 +468,38 @@ TEST_CASE("out of core: the plan counts every byte the FFT's transforms ask for 
     CHECK(p.tiles > 1);
     CHECK(p.bytes <= static_cast<double>(o.memory));
 }
+
+TEST_CASE("out of core: regions of the output computed apart (a slab each) make the whole result") {
+    std::mt19937 rng(21);
+    const Array<double> x = random_array<double>({53, 31}, rng), k = random_array<double>({9, 4}, rng);
+    for (Border b : {Border::reflect, Border::wrap}) {
+        OutOfCoreOptions o;
+        o.border = b;
+        o.method = Method::direct;
+        const Array<double> expect = filter_convolve<double>(x.view(), k.view(), b, 0.0, Method::direct);
+        CheckingWriter<double> writer(x.shape());
+        // Uneven slabs of rows, as three processes would hold them, each with tiles of its own.
+        const std::ptrdiff_t cuts[] = {0, 18, 36, 53};
+        std::ptrdiff_t read = 0;
+        for (int r = 0; r < 3; ++r) {
+            o.region_first = {cuts[r], 0};
+            o.region_extent = {cuts[r + 1] - cuts[r], 31};
+            o.tile = {5, 31};
+            CheckingReader<double> reader(x.view());
+            const OutOfCorePlan p = convolve_out_of_core<double>(reader, k.view(), writer, o);
+            CHECK(p.region == o.region_extent);
+            CHECK(p.tiles == (cuts[r + 1] - cuts[r] + 4) / 5);
+            read += reader.elements;
+        }
+        CHECK(writer.each_once());
+        CHECK(same_bits(writer.out, expect));
+        // Each slab reads its rows and the halo, not the whole array per slab.
+        CHECK(read < 3 * x.size());
+    }
+    OutOfCoreOptions bad;
+    bad.region_first = {50, 0};
+    bad.region_extent = {20, 31};
+    CHECK_THROWS_WITH_AS((void)plan_out_of_core<double>(x.shape(), k.view(), bad),
+                         doctest::Contains("the region of 20x31 at 50x0 is not within the output (61x34)"),
+                         InvalidArgument);
+}

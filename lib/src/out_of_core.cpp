@@ -71,13 +71,14 @@ void check_box(const char* fn, const Extents& first, const Extents& extent, cons
 // elements along each axis).
 struct Layout {
     Extents input, kernel, output, lead;
+    Extents first, area;  // the region of the output computed
 };
 
 template <Scalar T>
 Layout layout_of(const char* fn, const Extents& input, const View<const T>& kernel, const OutOfCoreOptions& o) {
     const detail::Names names{fn, "input", "kernel", false};
     detail::check_view(names, "kernel", kernel.data, kernel.shape);
-    Layout l{input, kernel.shape, input, kernel.shape};
+    Layout l{input, kernel.shape, input, kernel.shape, {}, {}};
     if (o.border) {
         detail::check_border(fn, *o.border);
         if (input.rank() != kernel.rank())
@@ -98,6 +99,21 @@ Layout layout_of(const char* fn, const Extents& input, const View<const T>& kern
         // Output o is the full result's o + offset, which sums the input from there back k - 1.
         for (int a = 0; a < input.rank(); ++a) l.lead[a] = kernel.shape[a] - 1 - g.win(a).offset;
     }
+    l.area = l.output;
+    l.first = l.output;
+    for (int a = 0; a < l.output.rank(); ++a) l.first[a] = 0;
+    if (o.region_extent.rank() || o.region_first.rank()) {
+        bool ok = o.region_extent.rank() == l.output.rank() && o.region_first.rank() == l.output.rank();
+        for (int a = 0; ok && a < l.output.rank(); ++a)
+            ok = o.region_first[a] >= 0 && o.region_extent[a] >= 1 &&
+                 o.region_first[a] <= l.output[a] - o.region_extent[a];
+        if (!ok)
+            throw InvalidArgument(std::string(fn) + ": the region of " + to_string(o.region_extent) + " at " +
+                                  to_string(o.region_first) + " is not within the output (" + to_string(l.output) +
+                                  ")");
+        l.first = o.region_first;
+        l.area = o.region_extent;
+    }
     return l;
 }
 
@@ -112,19 +128,21 @@ public:
     // The plan by `method` (direct or fft) with tiles aligned to `align` (ones along each axis).
     // @throws OutOfMemory  when not even the smallest tile fits.
     OutOfCorePlan plan(Method method, const Extents& align) const {
-        const int rank = l_.output.rank();
-        Extents tile = l_.output;
+        const int rank = l_.area.rank();
+        Extents tile = l_.area;
         if (o_.tile.rank()) {
             tile = o_.tile;
         } else {
             // Floors: an axis shorter than the kernel under a border that folds or wraps is read
-            // whole, so that every value its border needs lies in the box. Preferred floors: at
-            // least twice the halo, below which the halo costs more than the tile.
+            // whole (its border's values then come from the box itself, not from reads of their
+            // own); no tile is cut below the writer's alignment (a writer holds the tiles it has
+            // in part, a band of them across the array). Preferred floors: at least twice the
+            // halo, below which the halo costs more than the tile.
             Extents floor = tile, preferred = tile;
             for (int a = 0; a < rank; ++a) {
                 const bool whole = o_.border && *o_.border != Border::constant && l_.input[a] < l_.kernel[a];
-                floor[a] = whole ? l_.output[a] : 1;
-                preferred[a] = std::clamp<std::ptrdiff_t>(2 * (l_.kernel[a] - 1), floor[a], l_.output[a]);
+                floor[a] = whole ? l_.area[a] : std::min(std::max<std::ptrdiff_t>(align[a], 1), l_.area[a]);
+                preferred[a] = std::clamp<std::ptrdiff_t>(2 * (l_.kernel[a] - 1), floor[a], l_.area[a]);
             }
             // Strips first: the outer axes shrink before the inner ones, so that a row-major file
             // is read in long runs.
@@ -148,20 +166,24 @@ public:
         p.input = l_.input;
         p.kernel = l_.kernel;
         p.output = l_.output;
+        p.region_first = l_.first;
+        p.lead = l_.lead;
+        p.region = l_.area;
         p.tile = tile;
         p.box = tile;
         p.tiles = 1;
         p.method = method;
         for (int a = 0; a < tile.rank(); ++a) {
             p.box[a] = tile[a] + l_.kernel[a] - 1;
-            p.tiles *= (l_.output[a] + tile[a] - 1) / tile[a];
+            p.tiles *= (l_.area[a] + tile[a] - 1) / tile[a];
         }
         const double s = sizeof(T), box = static_cast<double>(p.box.size()), out = static_cast<double>(tile.size());
         // The box, the written tile's contiguous copy, and the kernel (copied, or reversed for a
         // correlation).
         double bytes = (box + out + static_cast<double>(l_.kernel.size())) * s;
-        // A wrapped border reads the far side of the array into its own buffers, at most the halo.
-        if (o_.border == Border::wrap) bytes += (box - out) * s;
+        // Where the border's values do not come from the box's inside part (a wrapped border's
+        // far side; a fold near a short axis), they are read into a buffer of their own, at most a box.
+        if (o_.border && *o_.border != Border::constant) bytes += box * s;
         double per_tile = 0;
         if (method == Method::direct) {
             if (o_.border) {
@@ -217,11 +239,11 @@ OutOfCorePlan make_plan(const char* fn, const Layout& l, const View<const T>& ke
     const int rank = l.output.rank();
     if (o.tile.rank()) {
         bool ok = o.tile.rank() == rank;
-        for (int a = 0; ok && a < rank; ++a) ok = o.tile[a] >= 1 && o.tile[a] <= l.output[a];
+        for (int a = 0; ok && a < rank; ++a) ok = o.tile[a] >= 1 && o.tile[a] <= l.area[a];
         if (!ok)
             throw InvalidArgument(std::string(fn) + ": the tile (" + to_string(o.tile) +
                                   ") must have the output's rank and 1 to its extent along each axis (the output is " +
-                                  to_string(l.output) + ")");
+                                  to_string(l.area) + ")");
     }
     if (o.method != Method::automatic && o.method != Method::direct && o.method != Method::fft)
         throw InvalidArgument(std::string(fn) + ": method " + std::to_string(static_cast<int>(o.method)) +
@@ -402,8 +424,8 @@ OutOfCorePlan convolve_out_of_core(ArrayReader<T>& input, View<const T> kernel, 
         core.emplace(p.box, kernel, Mode::valid, co);
     }
     Extents count = p.tile;
-    for (int a = 0; a < rank; ++a) count[a] = (p.output[a] + p.tile[a] - 1) / p.tile[a];
-    const std::ptrdiff_t total = p.output.size();
+    for (int a = 0; a < rank; ++a) count[a] = (p.region[a] + p.tile[a] - 1) / p.tile[a];
+    const std::ptrdiff_t total = p.region.size();
     std::ptrdiff_t done = 0;
     // Made once: first touches of fresh pages cost as much as the sums of a small kernel.
     Array<T> result(core ? p.tile : p.box);
@@ -415,8 +437,8 @@ OutOfCorePlan convolve_out_of_core(ArrayReader<T>& input, View<const T> kernel, 
         for (int a = rank - 1; a >= 0; --a) {
             const std::ptrdiff_t i = rest % count[a];
             rest /= count[a];
-            o0[a] = i * p.tile[a];
-            o1[a] = std::min(o0[a] + p.tile[a], p.output[a]);
+            o0[a] = p.region_first[a] + i * p.tile[a];
+            o1[a] = std::min(o0[a] + p.tile[a], p.region_first[a] + p.region[a]);
             c0[a] = o1[a] - p.tile[a];
             from[a] = c0[a] - l.lead[a];
             written[a] = o1[a] - o0[a];

@@ -3,8 +3,9 @@
 // The output is cut into tiles. Each tile's part of the input is read with its halo (the
 // kernel's extent minus 1 along each axis), with the border applied only where the halo reaches
 // past the array's true edges, convolved by the in-memory core, and its outputs written. The
-// kernel's spectrum is made once. Memory is bounded by OutOfCorePlan::bytes, whatever the size
-// of the array: one box of input, one tile of output and the transforms of one box.
+// kernel's spectrum is made once. The call holds at most OutOfCorePlan::bytes, whatever the size
+// of the array: one box of input, one tile of output and the transforms of one box (a reader's
+// and a writer's own buffers are theirs to bound).
 #pragma once
 
 #include <cstddef>
@@ -39,8 +40,9 @@ public:
     /// written exactly once, in boxes of the plan's tile (smaller at the far ends), the tiles in
     /// row-major order of their first element. src is row-major and contiguous.
     virtual void write(const Extents& first, const View<const T>& src) = 0;
-    /// The tile extents the writer stores best (a TIFF's tiles or strips): a tile longer than
-    /// alignment()[axis] is a multiple of it, but for the last along an axis. Rank 0 (the
+    /// The tile extents the writer stores best (a TIFF's tiles or strips): the plan cuts no tile
+    /// below them, and every tile but the last along an axis is a multiple of alignment()[axis]
+    /// (or the whole region), unless OutOfCoreOptions::tile says otherwise. Rank 0 (the
     /// default): any.
     virtual Extents alignment() const { return {}; }
 };
@@ -87,6 +89,10 @@ struct OutOfCoreOptions {
     std::size_t memory = 0;
     /// Outputs per tile along each axis (rank 0: the plan picks the cheapest that fits `memory`).
     Extents tile = {};
+    /// The part of the output computed and written: `region_extent` outputs from `region_first`
+    /// along each axis (rank 0: all of it). A distributed run gives each process its slab; the
+    /// reader is then asked only for the boxes that part reads.
+    Extents region_first = {}, region_extent = {};
     /// Called after each tile with the output elements written so far and their total.
     std::function<void(std::ptrdiff_t done, std::ptrdiff_t total)> progress = {};
 };
@@ -94,9 +100,11 @@ struct OutOfCoreOptions {
 /// How an out-of-core convolution runs.
 struct OutOfCorePlan {
     Extents input, kernel, output;   // the shapes
+    Extents region_first, region;    // the part of the output computed (all of it by default)
     Extents tile;                    // outputs per tile (the last along an axis may be fewer)
     Extents box;                     // inputs read per tile: the tile plus the kernel's halo
-    std::ptrdiff_t tiles = 0;        // how many
+    Extents lead;                    // a tile of outputs from o reads the input from o - lead
+    std::ptrdiff_t tiles = 0;        // how many, over the region
     Method method = Method::direct;  // direct or fft: what each tile runs
     /// The bound on what the call holds: the box, the tile's output, and the method's work (the
     /// direct sum's copy of the box for a same-size filter; the FFT's spectra of the box and of
