@@ -215,6 +215,31 @@ fftconv::Mode mode_of(const Args& args, fftconv::Mode fallback) {
     return args.choice<Mode>("mode", {{"full", Mode::full}, {"same", Mode::same}, {"valid", Mode::valid}}, fallback);
 }
 
+std::optional<double> memory_of(const Args& args) {
+    if (!args.has("memory")) return std::nullopt;
+    const std::string v = args.text("memory");
+    std::size_t used = 0;
+    double n = 0;
+    try {
+        n = std::stod(v, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    std::string unit = v.substr(used);
+    for (char& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    double scale = 0;
+    if (unit.empty() || unit == "B") scale = 1;
+    for (const auto& [prefix, s] :
+         {std::pair<const char*, double>{"K", 0x1p10}, {"M", 0x1p20}, {"G", 0x1p30}, {"T", 0x1p40}})
+        if (unit == prefix || unit == std::string(prefix) + "B" || unit == std::string(prefix) + "IB") scale = s;
+    if (used == 0 || scale == 0 || !(n > 0) || !std::isfinite(n))
+        throw UsageError("--memory takes a size such as 2G, 512M or 300000000 (bytes); got '" + v + "'");
+    const double bytes = n * scale;
+    if (bytes < 0x1p20)
+        throw UsageError("--memory " + v + " is less than 1 MiB: too little for the program and any of its work");
+    return bytes;
+}
+
 int threads_of(const Args& args) {
     const long n = args.integer("threads", 1, 0, 1024);
     return n == 0 ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency())) : static_cast<int>(n);

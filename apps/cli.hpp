@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -100,6 +101,10 @@ OptionSpec threads_option();
 fftconv::Method method_of(const Args& args);
 fftconv::Border border_of(const Args& args, fftconv::Border fallback);
 fftconv::Mode mode_of(const Args& args, fftconv::Mode fallback);
+/// --memory's bytes: "2G", "512M", "1.5GiB", "300000000" (K, M, G and T are powers of 1024, with
+/// or without "B" or "iB"); none without the option.  @throws UsageError  another value, or less
+/// than 1 MiB.
+std::optional<double> memory_of(const Args& args);
 /// --threads N (0: one per core), at least 1.
 int threads_of(const Args& args);
 const char* name_of(fftconv::Border border);

@@ -73,8 +73,6 @@ std::string run_job(const Args& args, const Job& job, fftconv::ArrayReader<T>& r
             "out of core, --scale signed and stretch need the whole result's range; the result is "
             "written unscaled (float) or with its values kept");
     const bool keep_bits = to_tiff && integer_bits > 0 && averaging(kernel_values) && !args.has("raw");
-    fftconv::Extents align;
-    std::function<void(fftconv::OutOfCorePlan&)> run;
     std::string mapping;
     Progress progress("conv " + display_name(job.input), args.has("progress"));
     options.progress = [&](std::ptrdiff_t done, std::ptrdiff_t total) { progress.update(done, total); };
@@ -175,31 +173,6 @@ OptionSpec memory_option() {
 
 OptionSpec progress_option() {
     return {"progress", "", "out of core: a progress line per tenth of the work even when stderr is not a terminal"};
-}
-
-std::optional<double> memory_of(const Args& args) {
-    if (!args.has("memory")) return std::nullopt;
-    const std::string v = args.text("memory");
-    std::size_t used = 0;
-    double n = 0;
-    try {
-        n = std::stod(v, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    std::string unit = v.substr(used);
-    for (char& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    double scale = 0;
-    if (unit.empty() || unit == "B") scale = 1;
-    for (const auto& [prefix, s] :
-         {std::pair<const char*, double>{"K", 0x1p10}, {"M", 0x1p20}, {"G", 0x1p30}, {"T", 0x1p40}})
-        if (unit == prefix || unit == std::string(prefix) + "B" || unit == std::string(prefix) + "IB") scale = s;
-    if (used == 0 || scale == 0 || !(n > 0) || !std::isfinite(n))
-        throw UsageError("--memory takes a size such as 2G, 512M or 300000000 (bytes); got '" + v + "'");
-    const double bytes = n * scale;
-    if (bytes < 0x1p20)
-        throw UsageError("--memory " + v + " is less than 1 MiB: too little for any tile plus the program");
-    return bytes;
 }
 
 bool runs_out_of_core(const Job& job, double bound, const std::function<double(const PageHeader&)>& image_bytes) {

@@ -19,9 +19,6 @@ namespace app {
 OptionSpec memory_option();
 /// --progress.
 OptionSpec progress_option();
-/// --memory's bytes: "2G", "512M", "1.5GiB", "300000000" (K, M, G and T are powers of 1024, with
-/// or without "B" or "iB"); none without the option.  @throws UsageError  another value.
-std::optional<double> memory_of(const Args& args);
 
 /// Whether conv runs `job` out of core: its input is an .npy file or (built with libtiff) a TIFF
 /// image, and holding it whole, with its result, would need more than `bound` bytes: for an image,

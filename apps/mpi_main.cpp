@@ -57,19 +57,9 @@ const CommandSpec& conv_spec() {
     return spec;
 }
 
-// Throws on every rank when the step failed on any: the lowest failing rank's message.
-void agree(int rank, int size, const std::string& failure, bool usage = false) {
-    const int mine = failure.empty() ? size : rank;
-    int first = size;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    if (first == size) return;
-    int length = rank == first ? static_cast<int>(failure.size()) : 0;
-    MPI_Bcast(&length, 1, MPI_INT, first, MPI_COMM_WORLD);
-    std::string message(static_cast<std::size_t>(length), '\0');
-    if (rank == first) message = failure;
-    MPI_Bcast(message.data(), length, MPI_CHAR, first, MPI_COMM_WORLD);
-    if (usage) throw UsageError(message);
-    throw ProcessError((size > 1 && first != 0 ? "rank " + std::to_string(first) + ": " : std::string()) + message);
+// The step's outcome on every rank: the lowest failing rank's message, thrown everywhere.
+void agree(int, int, const std::string& failure) {
+    fftconv::mpi::agree(MPI_COMM_WORLD, failure);
 }
 
 template <class F>
@@ -80,29 +70,6 @@ std::string attempt(F&& f) {
         return e.what();
     }
     return {};
-}
-
-// --memory's bytes (as fftconv conv reads them), or this machine's memory.
-double bound_of(const Args& args) {
-    if (!args.has("memory")) return static_cast<double>(fftconv::memory_limit());
-    const std::string v = args.text("memory");
-    std::size_t used = 0;
-    double n = 0;
-    try {
-        n = std::stod(v, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    std::string unit = v.substr(used);
-    for (char& ch : unit) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    double scale = 0;
-    if (unit.empty() || unit == "B") scale = 1;
-    for (const auto& [prefix, s] :
-         {std::pair<const char*, double>{"K", 0x1p10}, {"M", 0x1p20}, {"G", 0x1p30}, {"T", 0x1p40}})
-        if (unit == prefix || unit == std::string(prefix) + "B" || unit == std::string(prefix) + "IB") scale = s;
-    if (used == 0 || scale == 0 || !(n > 0) || !std::isfinite(n))
-        throw UsageError("--memory takes a size such as 2G, 512M or 300000000 (bytes); got '" + v + "'");
-    return n * scale;
 }
 
 struct Run {
@@ -207,7 +174,8 @@ int run(Run& r, const std::vector<std::string>& argv) {
     r.options.correlate = args.has("correlate");
     r.options.method = method_of(args);
     // Each rank's convolution within three quarters of --memory; the rest for its rows and halo.
-    r.options.memory = static_cast<std::size_t>(bound_of(args) * 0.75);
+    r.options.memory =
+        static_cast<std::size_t>(memory_of(args).value_or(static_cast<double>(fftconv::memory_limit())) * 0.75);
     std::string line;
     if (npy::is_npy(r.in)) {
         const npy::Header h = npy::read_header(r.in);

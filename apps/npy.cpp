@@ -859,7 +859,9 @@ void BoxReader<T>::read(const fftconv::Extents& first, const fftconv::View<T>& d
     if (dst.empty()) return;
     const int last = dst.rank() - 1;
     const fftconv::Extents st = file_strides(shape_, header_.fortran_order);
-    const auto [lo, hi] = box_span(first, dst.shape, st);
+    // (Named, not a structured binding: the lambda below reads them.)
+    const std::pair<std::ptrdiff_t, std::ptrdiff_t> span = box_span(first, dst.shape, st);
+    const std::ptrdiff_t lo = span.first, hi = span.second;
     const std::size_t item = item_size(header_.dtype);
     const Map map(fd_, header_.data_offset + static_cast<std::uint64_t>(lo) * item,
                   static_cast<std::uint64_t>(hi - lo) * item, false, who_);
@@ -920,7 +922,8 @@ void BoxWriter<T>::write(const fftconv::Extents& first, const fftconv::View<cons
     if (src.empty()) return;
     const int last = src.rank() - 1;
     const fftconv::Extents st = file_strides(shape_, false);
-    const auto [lo, hi] = box_span(first, src.shape, st);
+    const std::pair<std::ptrdiff_t, std::ptrdiff_t> span = box_span(first, src.shape, st);
+    const std::ptrdiff_t lo = span.first, hi = span.second;
     const Map map(fd_, data_offset_ + static_cast<std::uint64_t>(lo) * sizeof(T),
                   static_cast<std::uint64_t>(hi - lo) * sizeof(T), true, "cannot write '" + path_ + "'");
     const std::ptrdiff_t n = src.shape[last], ss = src.strides[last];

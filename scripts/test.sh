@@ -21,7 +21,7 @@ summary=$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): ' b
 
 if [ "${SANITIZE:-1}" != 0 ]; then
     configure_and_build build-sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined \
-        -Db_lundef=false -Dwerror=true -Dsamples=false -Dpython=disabled -Dmpi=disabled
+        -Db_lundef=false -Dwerror=true -Dsamples=false -Dpython=disabled -Dmpi=disabled -Dbench=false
     echo "== meson test (address and undefined-behaviour sanitizers)"
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-sanitize --suite unit --suite apps --print-errorlogs --num-processes 2 || status=1
@@ -36,7 +36,7 @@ fi
 # never fftconv's, would go in TSAN_OPTIONS here.
 if [ "${TSAN:-1}" != 0 ]; then
     tsan_options=(--buildtype=debugoptimized -Db_sanitize=thread -Db_lundef=false -Dwerror=true
-        -Dsamples=false -Dapps=false -Dpython=disabled)
+        -Dsamples=false -Dapps=false -Dpython=disabled -Dbench=false)
     if [ -f build-tsan/build.ninja ]; then
         meson setup --reconfigure build-tsan "${tsan_options[@]}" >/dev/null
     else

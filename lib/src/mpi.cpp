@@ -37,24 +37,6 @@ int owner_of(std::ptrdiff_t row, std::ptrdiff_t rows, int ranks) {
     return lo;
 }
 
-// After a step that may have failed here: whether it failed anywhere, and if so the lowest
-// failing rank's message, thrown on every rank.
-void agree(MPI_Comm comm, const std::string& failure) {
-    int rank = 0, size = 1;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
-    const int mine = failure.empty() ? size : rank;
-    int first = size;
-    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
-    if (first == size) return;
-    int length = rank == first ? static_cast<int>(failure.size()) : 0;
-    MPI_Bcast(&length, 1, MPI_INT, first, comm);
-    std::string message(static_cast<std::size_t>(length), '\0');
-    if (rank == first) message = failure;
-    MPI_Bcast(message.data(), length, MPI_CHAR, first, comm);
-    throw Error((size > 1 ? "rank " + std::to_string(first) + ": " : std::string()) + message);
-}
-
 // Runs f, returning what it threw as text ("" when it did not).
 template <class F>
 std::string attempt(F&& f) {
@@ -111,6 +93,22 @@ private:
 };
 
 }  // namespace
+
+void agree(MPI_Comm comm, const std::string& failure) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    const int mine = failure.empty() ? size : rank;
+    int first = size;
+    MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm);
+    if (first == size) return;
+    int length = rank == first ? static_cast<int>(failure.size()) : 0;
+    MPI_Bcast(&length, 1, MPI_INT, first, comm);
+    std::string message(static_cast<std::size_t>(length), '\0');
+    if (rank == first) message = failure;
+    MPI_Bcast(message.data(), length, MPI_CHAR, first, comm);
+    throw Error((size > 1 ? "rank " + std::to_string(first) + ": " : std::string()) + message);
+}
 
 template <class T>
 DistributedPlan convolve_distributed(MPI_Comm comm, ArrayReader<T>& input, View<const T> kernel, ArrayWriter<T>& output,

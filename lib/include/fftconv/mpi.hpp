@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <string>
 
 #include "fftconv/out_of_core.hpp"
 
@@ -18,6 +19,12 @@ struct Slab {
     std::ptrdiff_t count = 0;
 };
 Slab slab_of(std::ptrdiff_t rows, int ranks, int rank);
+
+/// Collective over `comm`: after a step that may fail on some ranks alone, `failure` is this
+/// rank's error text ("" when it succeeded). Returns when every rank succeeded; otherwise throws
+/// Error on every rank with the lowest failing rank's text, prefixed "rank R: " when there are
+/// several ranks. So no rank waits in a later collective for one that has given up.
+void agree(MPI_Comm comm, const std::string& failure);
 
 /// What one rank of convolve_distributed did.
 struct DistributedPlan {
