@@ -24,6 +24,7 @@
 
 #include "fftconv/fftconv.hpp"
 #include "fftconv/opencv.hpp"
+#include "scratch.hpp"
 
 extern char** environ;
 
@@ -37,27 +38,8 @@ struct Result {
     std::string out, err;
 };
 
-inline std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// A scratch directory per test case, removed afterwards.
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string t = (fs::temp_directory_path() / "fftconv-apps-XXXXXX").string();
-        REQUIRE(mkdtemp(t.data()) != nullptr);
-        dir = t;
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
+using test_support::Scratch;
+using test_support::slurp;
 
 // Runs the binary with `args`, capturing its exit status, stdout and stderr; standard input is
 // `in` (empty by default), and standard output goes to `out` when given (Result::out is then

@@ -14,24 +14,13 @@
 #include <vector>
 
 #include "../apps/image_header.hpp"
+#include "scratch.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string t = (fs::temp_directory_path() / "fftconv-header-XXXXXX").string();
-        REQUIRE(mkdtemp(t.data()) != nullptr);
-        dir = t;
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
+using test_support::Scratch;
 
 void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream(path, std::ios::binary) << bytes;

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "scratch.hpp"
+
 extern char** environ;
 
 namespace {
@@ -30,26 +32,8 @@ struct Result {
     std::string out, err;
 };
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string t = (fs::temp_directory_path() / "fftconv-mpi-XXXXXX").string();
-        REQUIRE(mkdtemp(t.data()) != nullptr);
-        dir = t;
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
+using test_support::Scratch;
+using test_support::slurp;
 
 const char* env(const char* name) {
     const char* v = std::getenv(name);

@@ -25,6 +25,7 @@
 
 #include "../apps/cli.hpp"
 #include "../apps/npy.hpp"
+#include "scratch.hpp"
 
 namespace fs = std::filesystem;
 namespace npy = app::npy;
@@ -34,26 +35,9 @@ using Shape = std::vector<std::int64_t>;
 
 namespace {
 
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string t = (fs::temp_directory_path() / "fftconv-npy-XXXXXX").string();
-        REQUIRE(mkdtemp(t.data()) != nullptr);
-        dir = t;
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string operator/(const std::string& name) const { return (dir / name).string(); }
-};
+using test_support::Scratch;
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using test_support::slurp;
 
 void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream(path, std::ios::binary) << bytes;

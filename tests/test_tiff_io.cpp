@@ -31,6 +31,7 @@
 
 #include "../apps/cli.hpp"
 #include "../apps/tiff_io.hpp"
+#include "scratch.hpp"
 
 namespace fs = std::filesystem;
 namespace tio = app::tiff;  // not `tiff`: <tiffio.h> declares struct tiff
@@ -38,25 +39,7 @@ using fftconv::Extents;
 
 namespace {
 
-struct Scratch {
-    fs::path dir;
-    Scratch() {
-        std::string t = (fs::temp_directory_path() / "fftconv-tiff-XXXXXX").string();
-        REQUIRE(mkdtemp(t.data()) != nullptr);
-        dir = t;
-    }
-    ~Scratch() {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
-    std::string operator/(const std::string& name) const { return (dir / name).string(); }
-    std::vector<std::string> names() const {
-        std::vector<std::string> n;
-        for (const auto& e : fs::directory_iterator(dir)) n.push_back(e.path().filename().string());
-        std::sort(n.begin(), n.end());
-        return n;
-    }
-};
+using test_support::Scratch;
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
