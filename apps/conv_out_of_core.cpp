@@ -150,18 +150,6 @@ std::string run_job(const Args& args, const Job& job, fftconv::ArrayReader<T>& r
     return "wrote " + job.output + " (" + size + ", " + mapping + ") in " + seconds_text(progress.elapsed());
 }
 
-// The element type an .npy input computes in, as conv's arrays do.
-template <class F>
-std::string with_npy_type(const npy::Header& h, F&& f) {
-    using npy::DType;
-    const bool wide = h.dtype == DType::float64 || h.dtype == DType::int32 || h.dtype == DType::uint32 ||
-                      h.dtype == DType::int64 || h.dtype == DType::uint64 || h.dtype == DType::complex128;
-    if (h.dtype == DType::complex64) return f(std::complex<float>{});
-    if (h.dtype == DType::complex128) return f(std::complex<double>{});
-    if (wide) return f(double{});
-    return f(float{});
-}
-
 }  // namespace
 
 OptionSpec memory_option() {
@@ -182,7 +170,7 @@ bool runs_out_of_core(const Job& job, double bound, const std::function<double(c
             const npy::Header h = npy::read_header(job.input);
             if (h.shape.empty() || h.shape.size() > static_cast<std::size_t>(fftconv::max_rank)) return false;
             double element = 0;
-            with_npy_type(h, [&](auto t) {
+            npy::visit_compute_type(h, [&](auto t) {
                 element = sizeof(t);
                 return std::string();
             });
@@ -231,7 +219,7 @@ int run_out_of_core(const Args& args, const std::vector<Job>& jobs, const std::s
                 describe_kernel(k);
                 const std::string text = display_name(job.input) + " " + npy::shape_text(h.shape) + " " +
                                          std::string(npy::dtype_name(h.dtype));
-                line = with_npy_type(h, [&](auto t) {
+                line = npy::visit_compute_type(h, [&](auto t) {
                     using T = decltype(t);
                     npy::BoxReader<T> reader(job.input, h);
                     return run_job<T>(args, job, reader, k.values, text, options, bound, bound * plan_share, -1);
@@ -249,14 +237,8 @@ int run_out_of_core(const Args& args, const std::vector<Job>& jobs, const std::s
                                        " has an alpha (extra) sample; out of core conv does not carry it "
                                        "through: remove it, or give --memory enough to run it in memory");
                 // 2D kernels; a colour image's samples are a third axis the kernel does not mix.
-                KernelND k = parse_kernel_nd(kernel_spec, 2, kernel_options_of(args));
+                const KernelND k = image_kernel_nd(kernel_spec, info.samples, kernel_options_of(args));
                 describe_kernel(k);
-                if (info.samples > 1) {
-                    const fftconv::Extents ks = k.values.shape();
-                    fftconv::Array<double> k3({ks[0], ks[1], 1});
-                    std::copy(k.values.values().begin(), k.values.values().end(), k3.values().begin());
-                    k.values = std::move(k3);
-                }
                 const int integer_bits =
                     info.format == tiff::SampleFormat::unsigned_integer && info.bits <= 16 ? info.bits : 0;
                 // The reader's cache, and one strip or tile decoded beyond it.
@@ -266,9 +248,7 @@ int run_out_of_core(const Args& args, const std::vector<Job>& jobs, const std::s
                                      (info.planar_separate ? 1 : info.samples) * info.bits / 8.0;
                 const double library = bound * plan_share - static_cast<double>(cache) - block;
                 const std::string text = who + " (" + info.describe() + ")";
-                const bool wide = (info.format == tiff::SampleFormat::floating_point && info.bits == 64) ||
-                                  (info.format != tiff::SampleFormat::floating_point && info.bits >= 32);
-                if (wide) {
+                if (info.wide()) {
                     tiff::Reader<double> reader(job.input, 0, cache);
                     line = run_job<double>(args, job, reader, k.values, text, options, bound, library, integer_bits);
                 } else {

@@ -414,6 +414,17 @@ std::string extents_text(const fftconv::Extents& e) {
 
 }  // namespace
 
+KernelND image_kernel_nd(const std::string& spec, int samples, const KernelOptions& options) {
+    KernelND k = parse_kernel_nd(spec, 2, options);
+    if (samples > 1) {
+        const fftconv::Extents ks = k.values.shape();
+        fftconv::Array<double> k3({ks[0], ks[1], 1});
+        std::copy(k.values.values().begin(), k.values.values().end(), k3.values().begin());
+        k.values = std::move(k3);
+    }
+    return k;
+}
+
 KernelND parse_kernel_nd(const std::string& spec, int rank, const KernelOptions& options) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(spec, ec) && npy::is_npy(spec)) {

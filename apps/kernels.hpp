@@ -41,6 +41,10 @@ struct KernelND {
 /// @throws UsageError  as parse_kernel; a kernel of a rank higher than the array's.
 KernelND parse_kernel_nd(const std::string& spec, int rank, const KernelOptions& options = {});
 
+/// parse_kernel_nd at rank 2 for an image of `samples` per pixel: with more than one, the kernel
+/// gets a third axis of 1, so that the samples (a last axis) are filtered apart, not mixed.
+KernelND image_kernel_nd(const std::string& spec, int samples, const KernelOptions& options = {});
+
 /// Parses a KERNEL argument: an existing file (an image, recognised by its header, whose gray
 /// values are normalised to sum 1 unless options.normalize is off; otherwise a text matrix), an
 /// inline matrix "1,2,1;0,0,0;-1,-2,-1" (rows separated by ';' or new lines, values by ',' or

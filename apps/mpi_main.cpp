@@ -185,21 +185,11 @@ int run(Run& r, const std::vector<std::string>& argv) {
                         r.options.correlate ? "correlation" : "convolution",
                         r.options.border ? (std::string("border ") + fftconv::to_string(*r.options.border)).c_str()
                                          : (std::string("mode ") + fftconv::to_string(r.options.mode)).c_str());
-        using npy::DType;
-        const auto with = [&](auto t) {
+        npy::visit_compute_type(h, [&](auto t) {
             using T = decltype(t);
             npy::BoxReader<T> reader(r.in, h);
             line = run_typed<T>(r, reader, k.values);
-        };
-        if (h.dtype == DType::complex64)
-            with(std::complex<float>{});
-        else if (h.dtype == DType::complex128)
-            with(std::complex<double>{});
-        else if (h.dtype == DType::float64 || h.dtype == DType::int32 || h.dtype == DType::uint32 ||
-                 h.dtype == DType::int64 || h.dtype == DType::uint64)
-            with(double{});
-        else
-            with(float{});
+        });
     } else {
 #ifdef FFTCONV_HAVE_TIFF
         const tiff::Info info = tiff::read_info(r.in);
@@ -207,15 +197,15 @@ int run(Run& r, const std::vector<std::string>& argv) {
             throw ProcessError("'" + r.in + "': fftconv-mpi reads one page without alpha; this has " +
                                std::to_string(info.pages) + " pages and " + std::to_string(info.extra_samples) +
                                " extra samples");
-        KernelND k = parse_kernel_nd(p[1], 2, kernel_options_of(args));
-        if (info.samples > 1) {
-            const fftconv::Extents ks = k.values.shape();
-            fftconv::Array<double> k3({ks[0], ks[1], 1});
-            std::copy(k.values.values().begin(), k.values.values().end(), k3.values().begin());
-            k.values = std::move(k3);
+        const KernelND k = image_kernel_nd(p[1], info.samples, kernel_options_of(args));
+        // In double where the samples need it, as fftconv conv reads them.
+        if (info.wide()) {
+            tiff::Reader<double> reader(r.in);
+            line = run_typed<double>(r, reader, k.values);
+        } else {
+            tiff::Reader<float> reader(r.in);
+            line = run_typed<float>(r, reader, k.values);
         }
-        tiff::Reader<float> reader(r.in);
-        line = run_typed<float>(r, reader, k.values);
 #else
         throw ProcessError("'" + r.in + "': fftconv-mpi reads .npy here (built without libtiff)");
 #endif

@@ -172,6 +172,22 @@ private:
     int fd_ = -1;
 };
 
+/// f(T{}) for the type conv computes an array of `header` in: complex64 and complex128 as
+/// themselves, float64 and 32- and 64-bit integers in double, the rest in float.
+template <class F>
+decltype(auto) visit_compute_type(const Header& header, F&& f) {
+    switch (header.dtype) {
+        case DType::complex64: return f(std::complex<float>{});
+        case DType::complex128: return f(std::complex<double>{});
+        case DType::float64:
+        case DType::int32:
+        case DType::uint32:
+        case DType::int64:
+        case DType::uint64: return f(double{});
+        default: return f(float{});
+    }
+}
+
 /// "(1000000, 1000000)", "(5,)", "()": a shape as Python prints it.
 std::string shape_text(std::span<const std::int64_t> shape);
 

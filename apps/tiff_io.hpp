@@ -59,6 +59,8 @@ struct Info {
     /// The array Reader presents: {rows, cols} for one sample per pixel, {rows, cols, samples}
     /// for more, planar separate files alike.
     fftconv::Extents shape() const;
+    /// Whether the samples need double to be read exactly: 64-bit floats, 32- and 64-bit integers.
+    bool wide() const { return format == SampleFormat::floating_point ? bits == 64 : bits >= 32; }
     /// "1000x800 3 samples 16-bit unsigned, tiled 256x256, LZW, BigTIFF, page 0 of 2" (sizes as
     /// width x height, as the tool prints images).
     std::string describe() const;
