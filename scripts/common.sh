@@ -11,6 +11,7 @@ FFTCONV_PACKAGES=(
     libsndfile1-dev                    # audio files in the tool (delay, find)
     libtiff-dev                        # (Big)TIFF images read and written a box at a time (out of core)
     libopenmpi-dev openmpi-bin         # fftconv-mpi and fftconv/mpi.hpp (-Dmpi), run under mpirun by the tests
+    libfftw3-mpi-dev                   # their distributed FFT (FFTW-MPI)
     python3-numpy python3-scipy        # the scipy.signal cross-check
     python3-torch                      # the PyTorch cross-check of the layers (nn.hpp); tests only
     python3-dev pybind11-dev           # the Python module (import fftconv)

@@ -152,7 +152,8 @@ TEST_CASE("fftconv-mpi: 1 to 4 ranks give fftconv's file byte for byte by the di
             const Result r = mpirun(ranks, margs, s);
             INFO(r.err);
             REQUIRE(r.status == 0);
-            CHECK(r.out.find(std::to_string(ranks) + (ranks == 1 ? " rank:" : " ranks:")) != std::string::npos);
+            CHECK(r.out.find(std::to_string(ranks) +
+                             (ranks == 1 ? " rank, halo exchange:" : " ranks, halo exchange:")) != std::string::npos);
             CHECK(slurp(s / "many.npy") == expect);
             fs::remove(s / "many.npy");
         }
@@ -166,23 +167,63 @@ TEST_CASE("fftconv-mpi: the FFT within its bound; errors end every rank, and no 
     REQUIRE(run(env("FFTCONV_BIN"),
                 {"conv", s / "x.npy", s / "k41.npy", s / "one.npy", "--border", "reflect", "--method", "direct"}, s)
                 .status == 0);
-    const Result r =
-        mpirun(3, {"conv", s / "x.npy", s / "k41.npy", s / "fft.npy", "--border", "reflect", "--method", "fft"}, s);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    CHECK(r.out.find("by the FFT method") != std::string::npos);
-    const std::vector<float> a = floats_of(s / "one.npy"), b = floats_of(s / "fft.npy");
-    REQUIRE(a.size() == b.size());
-    double worst = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
-    // 4 ε log2 N · max|x| · max|k| · K, N at most 2^14 here, values below 1.
-    CHECK(worst <= 4 * 1.2e-7 * 14 * 205);
+    const std::vector<float> a = floats_of(s / "one.npy");
+    // The halo with the FFT on each slab, and the distributed FFT (FFTW-MPI), the cost model's
+    // estimate printed first.
+    const std::vector<std::pair<std::vector<std::string>, std::string>> ways = {
+        {{"--distribute", "halo", "--method", "fft"}, "by the FFT method"},
+        {{"--distribute", "fft", "--explain"}, "ranks, distributed FFT: one transform of (144, 42)"},
+    };
+    for (const auto& [options, says] : ways) {
+        std::vector<std::string> args{"conv", s / "x.npy", s / "k41.npy", s / "fft.npy", "--border", "reflect"};
+        args.insert(args.end(), options.begin(), options.end());
+        const Result r = mpirun(3, args, s);
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        CHECK(r.out.find(says) != std::string::npos);
+        if (options.back() == "--explain")
+            CHECK(r.out.find("cost model, 3 ranks (shared memory): halo") != std::string::npos);
+        const std::vector<float> b = floats_of(s / "fft.npy");
+        REQUIRE(a.size() == b.size());
+        double worst = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
+        // 4 ε log2 N · max|x| · max|k| · K, N at most 2^14 here, values below 1.
+        CHECK(worst <= 4 * 1.2e-7 * 14 * 205);
+    }
+    // The distributed low-pass: 1 and 3 ranks agree to the FFT's rounding, and keep the shape.
+    for (int ranks : {1, 3}) {
+        const Result r = mpirun(ranks,
+                                {"lowpass", s / "x.npy", s / ("low" + std::to_string(ranks) + ".npy"), "--cutoff",
+                                 "0.1", "--shape", "butterworth"},
+                                s);
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        CHECK(r.out.find("distributed FFT: one transform of") != std::string::npos);
+    }
+    {
+        const std::vector<float> one = floats_of(s / "low1.npy"), three = floats_of(s / "low3.npy");
+        REQUIRE(one.size() == 103u * 37u);
+        REQUIRE(three.size() == one.size());
+        double worst = 0, largest = 0;
+        for (std::size_t i = 0; i < one.size(); ++i) {
+            worst = std::max(worst, std::abs(double(one[i]) - double(three[i])));
+            largest = std::max(largest, std::abs(double(one[i])));
+        }
+        CHECK(largest > 0.1);
+        CHECK(worst <= 1e-5);
+    }
+    Result e = mpirun(2, {"lowpass", s / "x.npy", s / "low.npy"}, s);
+    CHECK(e.status == 2);
+    CHECK(e.err.find("--cutoff is required") != std::string::npos);
+    e = mpirun(2, {"conv", s / "x.npy", "box:3", s / "no.npy", "--distribute", "fft", "--method", "direct"}, s);
+    CHECK(e.status == 2);
+    CHECK(!fs::exists(s / "no.npy"));
     // A missing input: one error line from rank 0, exit 1, nothing written.
     {
         std::ofstream keep(s / "keep.npy");
         keep << "precious";
     }
-    Result e = mpirun(3, {"conv", s / "missing.npy", "box:3", s / "keep.npy"}, s);
+    e = mpirun(3, {"conv", s / "missing.npy", "box:3", s / "keep.npy"}, s);
     CHECK(e.status == 1);
     CHECK(e.err.find("fftconv conv: error:") != std::string::npos);
     CHECK(slurp(s / "keep.npy") == "precious");
@@ -191,8 +232,11 @@ TEST_CASE("fftconv-mpi: the FFT within its bound; errors end every rank, and no 
     CHECK(e.status == 2);
     CHECK(!fs::exists(s / "out.png"));
     // A rank that dies mid-run: the job ends with an error, and OUT never appears.
-    e = mpirun(3, {"conv", s / "x.npy", "box:3", s / "dead.npy", "--mode", "same"}, s, {"FFTCONV_MPI_DIE_RANK=1"});
-    CHECK(e.status != 0);
-    CHECK(!fs::exists(s / "dead.npy"));
+    for (const char* way : {"halo", "fft"}) {
+        e = mpirun(3, {"conv", s / "x.npy", "box:3", s / "dead.npy", "--mode", "same", "--distribute", way}, s,
+                   {"FFTCONV_MPI_DIE_RANK=1"});
+        CHECK(e.status != 0);
+        CHECK(!fs::exists(s / "dead.npy"));
+    }
     CHECK(slurp(s / "keep.npy") == "precious");
 }

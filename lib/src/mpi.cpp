@@ -1,8 +1,10 @@
-// Slabs of rows over MPI ranks: each rank reads its own, asks the ranks that hold them for the
-// rows its outputs need beyond it (one all-to-all of row numbers, one of the rows), and runs
-// convolve_out_of_core on its slab of the output from those rows. Every step that can fail on
-// one rank is followed by an agreement on all of them, so that no rank waits in a collective for
-// a rank that has given up.
+// The distributed front door and the halo exchange. convolve_distributed takes the way asked
+// for or the one estimate() prices lower (mpi_cost.cpp); the distributed FFT is mpi_fft.cpp's.
+// The halo: slabs of rows over the ranks; each rank reads its own, asks the ranks that hold them
+// for the rows its outputs need beyond it (one all-to-all of row numbers, one of the rows), and
+// runs convolve_out_of_core on its slab of the output from those rows. Every step that can fail
+// on one rank is followed by an agreement on all of them, so that no rank waits in a collective
+// for a rank that has given up.
 #include "fftconv/mpi.hpp"
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 
 #include "border.hpp"
 #include "instantiate.hpp"
+#include "mpi_detail.hpp"
 
 namespace fftconv::mpi {
 
@@ -37,16 +40,7 @@ int owner_of(std::ptrdiff_t row, std::ptrdiff_t rows, int ranks) {
     return lo;
 }
 
-// Runs f, returning what it threw as text ("" when it did not).
-template <class F>
-std::string attempt(F&& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
+using detail::attempt;
 
 // The rows a rank holds (its slab and the rows received), read as the whole array's rows.
 template <class T>
@@ -110,13 +104,16 @@ void agree(MPI_Comm comm, const std::string& failure) {
     throw Error((size > 1 ? "rank " + std::to_string(first) + ": " : std::string()) + message);
 }
 
+namespace {
+
 template <class T>
-DistributedPlan convolve_distributed(MPI_Comm comm, ArrayReader<T>& input, View<const T> kernel, ArrayWriter<T>& output,
-                                     const OutOfCoreOptions& options) {
+DistributedPlan convolve_halo(MPI_Comm comm, ArrayReader<T>& input, View<const T> kernel, ArrayWriter<T>& output,
+                              const OutOfCoreOptions& options) {
     int rank = 0, size = 1;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     DistributedPlan d;
+    d.distribution = Distribution::halo;
     const Extents shape = input.shape();
     OutOfCorePlan whole;
     std::ptrdiff_t row_elements = 1;
@@ -145,7 +142,7 @@ DistributedPlan convolve_distributed(MPI_Comm comm, ArrayReader<T>& input, View<
         const std::ptrdiff_t to = d.output.first + d.output.count - whole.lead[0] + whole.kernel[0] - 1;
         std::vector<std::ptrdiff_t> rows;
         for (std::ptrdiff_t r = from; r < to; ++r) {
-            const std::ptrdiff_t q = detail::border_index(r, shape[0], border);
+            const std::ptrdiff_t q = fftconv::detail::border_index(r, shape[0], border);
             if (q >= 0 && (q < d.input.first || q >= d.input.first + d.input.count)) rows.push_back(q);
         }
         std::sort(rows.begin(), rows.end());
@@ -227,9 +224,38 @@ DistributedPlan convolve_distributed(MPI_Comm comm, ArrayReader<T>& input, View<
     return d;
 }
 
+}  // namespace
+
+template <class T>
+DistributedPlan convolve_distributed(MPI_Comm comm, ArrayReader<T>& input, View<const T> kernel, ArrayWriter<T>& output,
+                                     const OutOfCoreOptions& options, Distribution distribution,
+                                     const Network& network) {
+    int size = 1;
+    MPI_Comm_size(comm, &size);
+    const bool automatic = distribution == Distribution::automatic;
+    agree(comm, attempt([&] {
+              if (distribution != Distribution::automatic && distribution != Distribution::halo &&
+                  distribution != Distribution::fft)
+                  throw InvalidArgument("convolve_distributed: distribution " +
+                                        std::to_string(static_cast<int>(distribution)) +
+                                        " is not one of automatic, halo, fft");
+              if (automatic) distribution = estimate<T>(input.shape(), kernel, options, size, network).choice;
+          }));
+    // Rank 0's choice for all (memory_limit() may differ between machines).
+    int choice = static_cast<int>(distribution);
+    MPI_Bcast(&choice, 1, MPI_INT, 0, comm);
+    if (static_cast<Distribution>(choice) == Distribution::fft) {
+        if (std::optional<DistributedPlan> d =
+                detail::convolve_fft<T>(comm, input, kernel, output, options, !automatic))
+            return *d;
+        // An input holding NaN or Inf: the halo, which keeps them where the direct sum puts them.
+    }
+    return convolve_halo<T>(comm, input, kernel, output, options);
+}
+
 #define INSTANTIATE(T)                                                                                          \
     template DistributedPlan convolve_distributed<T>(MPI_Comm, ArrayReader<T>&, View<const T>, ArrayWriter<T>&, \
-                                                     const OutOfCoreOptions&);
+                                                     const OutOfCoreOptions&, Distribution, const Network&);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
 
 }  // namespace fftconv::mpi

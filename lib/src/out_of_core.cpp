@@ -25,6 +25,7 @@
 #include "instantiate.hpp"
 #include "lines.hpp"
 #include "memory.hpp"
+#include "read_box.hpp"
 #include "strategy.hpp"
 #include "tiles.hpp"
 #include "values.hpp"
@@ -269,10 +270,10 @@ OutOfCorePlan make_plan(const char* fn, const Layout& l, const View<const T>& ke
     }
 }
 
-// dst = the input's box of dst.shape from `first` (which may reach past the array), the values
-// outside from `border` (none: 0). The part inside is read in one call; what the border maps
-// onto it is copied from there; anything else (a wrapped border's far side) is read per
-// rectangle of the source indices it needs.
+}  // namespace
+
+namespace detail {
+
 template <Scalar T>
 void read_box(ArrayReader<T>& reader, const Extents& shape, const Extents& first, const View<T>& dst,
               const std::optional<Border>& border, T cval) {
@@ -380,7 +381,7 @@ void read_box(ArrayReader<T>& reader, const Extents& shape, const Extents& first
     }
 }
 
-}  // namespace
+}  // namespace detail
 
 template <class T>
 void ViewReader<T>::read(const Extents& first, const View<T>& dst) {
@@ -444,7 +445,7 @@ OutOfCorePlan convolve_out_of_core(ArrayReader<T>& input, View<const T> kernel, 
             written[a] = o1[a] - o0[a];
             skip[a] = o0[a] - c0[a];
         }
-        read_box(input, shape, from, box.view(), o.border, cval);
+        detail::read_box(input, shape, from, box.view(), o.border, cval);
         const View<const T> b = box.view();
         View<const T> tile = result.view();
         if (core) {
@@ -476,7 +477,9 @@ OutOfCorePlan convolve_out_of_core(ArrayReader<T>& input, View<const T> kernel, 
     template OutOfCorePlan plan_out_of_core<T>(const Extents&, View<const T>, const OutOfCoreOptions&, \
                                                const Extents&);                                        \
     template OutOfCorePlan convolve_out_of_core<T>(ArrayReader<T>&, View<const T>, ArrayWriter<T>&,    \
-                                                   const OutOfCoreOptions&);
+                                                   const OutOfCoreOptions&);                           \
+    template void detail::read_box<T>(ArrayReader<T>&, const Extents&, const Extents&, const View<T>&, \
+                                      const std::optional<Border>&, T);
 FFTCONV_FOR_EACH_SCALAR(INSTANTIATE)
 
 }  // namespace fftconv
