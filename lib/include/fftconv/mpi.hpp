@@ -48,12 +48,12 @@ const char* to_string(Distribution d);
 /// in a large all-to-all, and seconds per message.
 struct Network {
     const char* name = "shared memory";
-    double bytes_per_second = 3e9;
-    double latency = 2e-6;
+    double bytes_per_second = 0.6e9;
+    double latency = 1e-6;
 };
-/// Ranks on one machine (OpenMPI's shared-memory transport; measured on the 2-core test machine
-/// in an 8192 x 8192 float exchange, see docs/scale.md).
-inline constexpr Network shared_memory{"shared memory", 3e9, 2e-6};
+/// Ranks on one machine, OpenMPI's shared-memory transport, as measured on the 2-core test
+/// machine: 0.57-0.63 GB/s a rank in a 64-256 MB all-to-all between 2 ranks, 0.8 µs a small one.
+inline constexpr Network shared_memory{"shared memory", 0.6e9, 1e-6};
 /// 10 Gb Ethernet, TCP: 90% of the line rate, 30 µs a message.
 inline constexpr Network ethernet_10g{"10 GbE", 1.125e9, 30e-6};
 /// 100 Gb InfiniBand (EDR), RDMA: 90% of the line rate, 2 µs a message.
