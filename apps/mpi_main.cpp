@@ -302,7 +302,7 @@ int run(Run& r, const std::vector<std::string>& argv) {
         if (r.rank == 0) std::printf("%s", help_text(spec).c_str());
         return 0;
     }
-    if (args.has("network") || spec.name == "conv") {
+    if (spec.name == "conv") {
         const std::string net = args.text("network");
         if (net.empty())
             r.network = one_machine() ? fftconv::mpi::shared_memory : fftconv::mpi::ethernet_10g;

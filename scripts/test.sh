@@ -11,20 +11,33 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/common.sh
 
+# Each stage's wall time, printed as it ends: what to size when the whole run grows.
+took() { echo "($1: $((SECONDS - $2)) s)"; }
+
+t=$SECONDS
 ensure_packages
+took "packages" $t
+t=$SECONDS
 configure_and_build build --buildtype=release -Dwerror=true
+took "release build" $t
 
 status=0
 echo "== meson test"
+t=$SECONDS
 meson test -C build --print-errorlogs --num-processes 2 || status=1
+took "meson test" $t
 summary=$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): ' build/meson-logs/testlog.txt || true)
 
 if [ "${SANITIZE:-1}" != 0 ]; then
+    t=$SECONDS
     configure_and_build build-sanitize --buildtype=debugoptimized -Db_sanitize=address,undefined \
         -Db_lundef=false -Dwerror=true -Dsamples=false -Dpython=disabled -Dmpi=disabled -Dbench=false
+    took "sanitizer build" $t
     echo "== meson test (address and undefined-behaviour sanitizers)"
+    t=$SECONDS
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         meson test -C build-sanitize --suite unit --suite apps --print-errorlogs --num-processes 2 || status=1
+    took "sanitizer tests" $t
     summary+=$'\n'$(grep -E '^(Ok|Fail|Timeout|Skipped|Expected Fail|Unexpected Pass): ' build-sanitize/meson-logs/testlog.txt || true)
 fi
 
@@ -43,7 +56,9 @@ if [ "${TSAN:-1}" != 0 ]; then
         meson setup build-tsan "${tsan_options[@]}" >/dev/null
     fi
     echo "== building test_concurrency and test_parallel in build-tsan"
+    t=$SECONDS
     meson compile -C build-tsan test_concurrency test_parallel
+    took "thread sanitizer build" $t
     echo "== meson test (thread sanitizer): the concurrency suite"
     tsan_start=$SECONDS
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
@@ -91,9 +106,11 @@ fuzz_probe() {  # clang++ with its fuzzer and sanitizer runtimes
     return $rc
 }
 if [ "${FUZZ:-1}" != 0 ] && fuzz_probe; then
+    t=$SECONDS
     CC=clang CXX=clang++ configure_and_build build-fuzz --buildtype=debugoptimized -Dfuzz=true \
         -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true -Dapps=false -Dsamples=false -Dpython=disabled \
         -Dcpp_args='-fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp'
+    took "fuzz build" $t
     mkdir -p build-fuzz/artifacts
     for target in fuzz_image_input fuzz_kernel_parser fuzz_npy fuzz_api fuzz_nn; do
         echo "== $target, ${FUZZ_SECONDS:-20} s"
@@ -119,6 +136,7 @@ else
     echo "== clang++ with libFuzzer not available (or FUZZ=0): the fuzz targets are skipped"
 fi
 
+echo "(the whole run: $SECONDS s)"
 count() { echo "$summary" | awk -v k="$1" -F': *' '$1 == k { n += $2 } END { print n + 0 }'; }
 passed=$(count Ok)
 failed=$(( $(count Fail) + $(count Timeout) + $(count "Unexpected Pass") ))

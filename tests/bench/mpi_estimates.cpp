@@ -17,7 +17,8 @@ namespace {
 void print_table(const fftconv::mpi::Network& net, int cores, double memory) {
     std::printf("\n%s (%.2f GB/s a node, %.0f µs a message), %d cores and %.0f GB a node:\n\n", net.name,
                 net.bytes_per_second / 1e9, net.latency * 1e6, cores, memory / 1e9);
-    std::printf("| kernel | nodes | halo: sent, held | halo: est. time | FFT: sent, held | FFT: est. time | choice |\n");
+    std::printf(
+        "| kernel | nodes | halo: sent, held | halo: est. time | FFT: sent, held | FFT: est. time | choice |\n");
     std::printf("|---|---|---|---|---|---|---|\n");
     fftconv::OutOfCoreOptions o;
     o.border = fftconv::Border::reflect;
