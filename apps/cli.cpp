@@ -197,6 +197,19 @@ fftconv::Method method_of(const Args& args) {
                                Method::automatic);
 }
 
+FrequencyFilter frequency_filter_of(const Args& args) {
+    if (!args.has("cutoff")) throw UsageError("--cutoff is required (a fraction of the Nyquist frequency, e.g. 0.1)");
+    using fftconv::FilterShape;
+    return {args.number("cutoff", 0, 1e-6, 2),
+            args.choice<FilterShape>("shape",
+                                     {{"ideal", FilterShape::ideal},
+                                      {"gaussian", FilterShape::gaussian},
+                                      {"butterworth", FilterShape::butterworth}},
+                                     FilterShape::gaussian),
+            static_cast<int>(args.integer("order", 2, 1, 100)), args.has("highpass"),
+            border_of(args, fftconv::Border::reflect)};
+}
+
 fftconv::Border border_of(const Args& args, fftconv::Border fallback) {
     using fftconv::Border;
     return args.choice<Border>("border",

@@ -100,6 +100,15 @@ OptionSpec border_option(const char* fallback);
 OptionSpec threads_option();
 fftconv::Method method_of(const Args& args);
 fftconv::Border border_of(const Args& args, fftconv::Border fallback);
+/// lowpass's options: --cutoff (required), --shape (gaussian), --order (2), --highpass, --border (reflect).
+struct FrequencyFilter {
+    double cutoff;
+    fftconv::FilterShape shape;
+    int order;
+    bool high;
+    fftconv::Border border;
+};
+FrequencyFilter frequency_filter_of(const Args& args);
 fftconv::Mode mode_of(const Args& args, fftconv::Mode fallback);
 /// --memory's bytes: "2G", "512M", "1.5GiB", "300000000" (K, M, G and T are powers of 1024, with
 /// or without "B" or "iB"); none without the option.  @throws UsageError  another value, or less

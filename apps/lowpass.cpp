@@ -46,16 +46,12 @@ Cost frequency_filter_cost(const PageHeader& page, fftconv::Border border, fftco
 int run(const Args& args) {
     std::vector<std::string> extra;
     const auto jobs = jobs_of(args, 0, "IN OUT", extra);
-    if (!args.has("cutoff")) throw UsageError("--cutoff is required (a fraction of the Nyquist frequency, e.g. 0.1)");
-    const double cutoff = args.number("cutoff", 0, 1e-6, 2);
-    using fftconv::FilterShape;
-    const FilterShape shape = args.choice<FilterShape>(
-        "shape",
-        {{"ideal", FilterShape::ideal}, {"gaussian", FilterShape::gaussian}, {"butterworth", FilterShape::butterworth}},
-        FilterShape::gaussian);
-    const int order = static_cast<int>(args.integer("order", 2, 1, 100));
-    const bool high = args.has("highpass");
-    const fftconv::Border border = border_of(args, fftconv::Border::reflect);
+    const FrequencyFilter f = frequency_filter_of(args);
+    const double cutoff = f.cutoff;
+    const fftconv::FilterShape shape = f.shape;
+    const int order = f.order;
+    const bool high = f.high;
+    const fftconv::Border border = f.border;
     const fftconv::Method method = method_of(args);
     const std::string spectrum = args.text("spectrum");
     if (!spectrum.empty()) {

@@ -97,16 +97,6 @@ void agree(int, int, const std::string& failure) {
     fftconv::mpi::agree(MPI_COMM_WORLD, failure);
 }
 
-template <class F>
-std::string attempt(F&& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
-
 struct Run {
     int rank = 0, size = 1;
     fftconv::OutOfCoreOptions options;
@@ -127,7 +117,7 @@ template <fftconv::Scalar T, class Compute>
 std::pair<fftconv::mpi::DistributedPlan, double> write_distributed(Run& r, const fftconv::Extents& out_shape,
                                                                    Compute&& compute) {
     std::optional<npy::BoxWriter<T>> writer;
-    agree(r.rank, r.size, attempt([&] {
+    agree(r.rank, r.size, fftconv::mpi::failure_of([&] {
               if (r.rank != 0) return;
               const fs::path target(r.out);
               std::random_device rd;
@@ -146,15 +136,15 @@ std::pair<fftconv::mpi::DistributedPlan, double> write_distributed(Run& r, const
     r.temporary.resize(static_cast<std::size_t>(length));
     MPI_Bcast(r.temporary.data(), length, MPI_CHAR, 0, MPI_COMM_WORLD);
     try {
-        agree(r.rank, r.size, attempt([&] {
+        agree(r.rank, r.size, fftconv::mpi::failure_of([&] {
                   if (r.rank != 0) writer.emplace(r.temporary, out_shape, false);
               }));
         const auto start = std::chrono::steady_clock::now();
         const fftconv::mpi::DistributedPlan d = compute(*writer);
         // A test's way to kill one rank mid-run (after the exchange, before the file is complete).
         if (const char* die = std::getenv("FFTCONV_MPI_DIE_RANK"); die && std::atoi(die) == r.rank) std::abort();
-        agree(r.rank, r.size, attempt([&] { writer->close(); }));
-        agree(r.rank, r.size, attempt([&] {
+        agree(r.rank, r.size, fftconv::mpi::failure_of([&] { writer->close(); }));
+        agree(r.rank, r.size, fftconv::mpi::failure_of([&] {
                   if (r.rank != 0) return;
                   struct stat old {};
                   if (::stat(r.out.c_str(), &old) == 0) ::chmod(r.temporary.c_str(), old.st_mode & 07777);
@@ -183,7 +173,7 @@ std::string run_typed(Run& r, fftconv::ArrayReader<T>& reader, const fftconv::Ar
     for (std::ptrdiff_t i = 0; i < kernel.size(); ++i)
         kernel.values()[static_cast<std::size_t>(i)] = T(kernel_values.values()[static_cast<std::size_t>(i)]);
     fftconv::Extents out_shape;
-    agree(r.rank, r.size, attempt([&] {
+    agree(r.rank, r.size, fftconv::mpi::failure_of([&] {
               out_shape = fftconv::plan_out_of_core<T>(reader.shape(), kernel.view(), r.options).output;
               if (r.explain && r.rank == 0) {
                   const fftconv::mpi::Estimate e =
@@ -214,12 +204,11 @@ std::string run_typed(Run& r, fftconv::ArrayReader<T>& reader, const fftconv::Ar
 
 // The distributed low-pass of one real type.
 template <fftconv::Real T>
-std::string run_lowpass(Run& r, fftconv::ArrayReader<T>& reader, double cutoff, fftconv::FilterShape shape, int order,
-                        fftconv::Border border, bool high) {
+std::string run_lowpass(Run& r, fftconv::ArrayReader<T>& reader, const FrequencyFilter& f) {
     const fftconv::Extents out_shape = reader.shape();
     const auto [d, seconds] = write_distributed<T>(r, out_shape, [&](npy::BoxWriter<T>& writer) {
-        return fftconv::mpi::frequency_filter_distributed<T>(MPI_COMM_WORLD, reader, writer, cutoff, shape, order,
-                                                             border, high, r.options.memory);
+        return fftconv::mpi::frequency_filter_distributed<T>(MPI_COMM_WORLD, reader, writer, f.cutoff, f.shape, f.order,
+                                                             f.border, f.high, r.options.memory);
     });
     return std::to_string(r.size) + " rank" + (r.size == 1 ? "" : "s") + ", distributed FFT: one transform of " +
            npy::shape_text(std::vector<std::int64_t>(d.transform.begin(), d.transform.end())) + ", " +
@@ -244,16 +233,7 @@ int lowpass(Run& r, const Args& args) {
     r.out = p[1];
     if (lower_extension(r.out) != ".npy")
         throw UsageError("fftconv-mpi writes an .npy OUT (each rank its rows of the one file); got '" + r.out + "'");
-    if (!args.has("cutoff")) throw UsageError("--cutoff is required (a fraction of the Nyquist frequency, e.g. 0.1)");
-    const double cutoff = args.number("cutoff", 0, 1e-6, 2);
-    using fftconv::FilterShape;
-    const FilterShape shape = args.choice<FilterShape>(
-        "shape",
-        {{"ideal", FilterShape::ideal}, {"gaussian", FilterShape::gaussian}, {"butterworth", FilterShape::butterworth}},
-        FilterShape::gaussian);
-    const int order = static_cast<int>(args.integer("order", 2, 1, 100));
-    const bool high = args.has("highpass");
-    const fftconv::Border border = border_of(args, fftconv::Border::reflect);
+    const FrequencyFilter f = frequency_filter_of(args);
     r.options.memory = static_cast<std::size_t>(memory_of(args).value_or(static_cast<double>(fftconv::memory_limit())));
     std::string line;
     if (npy::is_npy(r.in)) {
@@ -267,7 +247,7 @@ int lowpass(Run& r, const Args& args) {
                 throw UsageError("'" + r.in + "': lowpass takes a real image; this is complex");
             } else {
                 npy::BoxReader<T> reader(r.in, h);
-                line = run_lowpass<T>(r, reader, cutoff, shape, order, border, high);
+                line = run_lowpass<T>(r, reader, f);
             }
         });
     } else {
@@ -278,10 +258,10 @@ int lowpass(Run& r, const Args& args) {
                                std::to_string(info.pages) + " pages of " + std::to_string(info.samples) + " samples");
         if (info.wide()) {
             tiff::Reader<double> reader(r.in);
-            line = run_lowpass<double>(r, reader, cutoff, shape, order, border, high);
+            line = run_lowpass<double>(r, reader, f);
         } else {
             tiff::Reader<float> reader(r.in);
-            line = run_lowpass<float>(r, reader, cutoff, shape, order, border, high);
+            line = run_lowpass<float>(r, reader, f);
         }
 #else
         throw ProcessError("'" + r.in + "': fftconv-mpi reads .npy here (built without libtiff)");

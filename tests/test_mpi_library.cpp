@@ -185,7 +185,7 @@ TEST_CASE("distributed FFT refusals reach every rank with one message") {
     o.memory = 1000;
     CHECK_THROWS_WITH_AS(
         mpi::convolve_distributed<float>(MPI_COMM_WORLD, reader, k.view(), writer, o, mpi::Distribution::fft),
-        doctest::Contains("more than the memory bound (1000)"), fftconv::Error);
+        doctest::Contains("more than the memory bound (1.0 kB)"), fftconv::Error);
     o.memory = 0;
     // NaN in one rank's rows: refused everywhere when the FFT was asked for...
     Array<float> y = x;

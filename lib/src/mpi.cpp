@@ -40,8 +40,6 @@ int owner_of(std::ptrdiff_t row, std::ptrdiff_t rows, int ranks) {
     return lo;
 }
 
-using detail::attempt;
-
 // The rows a rank holds (its slab and the rows received), read as the whole array's rows.
 template <class T>
 class RowStore final : public ArrayReader<T> {
@@ -119,7 +117,7 @@ DistributedPlan convolve_halo(MPI_Comm comm, ArrayReader<T>& input, View<const T
     std::ptrdiff_t row_elements = 1;
     Array<T> mine;
     // The plan of the whole (every rank alike), and this rank's own input rows.
-    agree(comm, attempt([&] {
+    agree(comm, failure_of([&] {
               whole = plan_out_of_core<T>(shape, kernel, options);
               for (int a = 1; a < shape.rank(); ++a) row_elements *= shape[a];
               d.input = slab_of(shape[0], size, rank);
@@ -175,7 +173,7 @@ DistributedPlan convolve_halo(MPI_Comm comm, ArrayReader<T>& input, View<const T
     std::vector<char> send, receive;
     std::vector<int> send_count(static_cast<std::size_t>(size)), send_at(static_cast<std::size_t>(size));
     std::vector<int> receive_count(static_cast<std::size_t>(size)), receive_at(static_cast<std::size_t>(size));
-    agree(comm, attempt([&] {
+    agree(comm, failure_of([&] {
               const auto fits = [&](double bytes) {
                   if (bytes > INT_MAX)
                       throw OutOfMemory("convolve_distributed: " + std::to_string(static_cast<long long>(bytes)) +
@@ -205,7 +203,7 @@ DistributedPlan convolve_halo(MPI_Comm comm, ArrayReader<T>& input, View<const T
     d.halo_rows = static_cast<std::ptrdiff_t>(ask_rows.size());
     d.halo_bytes = static_cast<double>(receive.size());
     // This rank's slab of the output, in tiles, from its rows and those received.
-    agree(comm, attempt([&] {
+    agree(comm, failure_of([&] {
               if (d.output.count == 0) return;
               RowStore<T> store(shape);
               for (std::ptrdiff_t r = 0; r < d.input.count; ++r)
@@ -233,7 +231,7 @@ DistributedPlan convolve_distributed(MPI_Comm comm, ArrayReader<T>& input, View<
     int size = 1;
     MPI_Comm_size(comm, &size);
     const bool automatic = distribution == Distribution::automatic;
-    agree(comm, attempt([&] {
+    agree(comm, failure_of([&] {
               if (distribution != Distribution::automatic && distribution != Distribution::halo &&
                   distribution != Distribution::fft)
                   throw InvalidArgument("convolve_distributed: distribution " +

@@ -17,6 +17,7 @@
 #include "context.hpp"
 #include "cost_model.hpp"
 #include "fftconv/settings.hpp"
+#include "memory.hpp"
 #include "mpi_detail.hpp"
 
 namespace fftconv::mpi {
@@ -43,22 +44,10 @@ std::string seconds_text(double s) {
     return b;
 }
 
-std::string bytes_text(double n) {
-    char b[32];
-    const char* unit[] = {"B", "kB", "MB", "GB", "TB"};
-    int u = 0;
-    while (n >= 1000 && u < 4) {
-        n /= 1000;
-        ++u;
-    }
-    std::snprintf(b, sizeof b, u ? "%.1f %s" : "%.0f %s", n, unit[u]);
-    return b;
-}
-
 std::string cost_text(const char* name, const Cost& c) {
     return std::string(name) + " " + seconds_text(c.seconds()) + " (compute " + seconds_text(c.compute) + ", network " +
-           seconds_text(c.communicate) + ": " + bytes_text(c.bytes_sent) + " sent a rank; " + bytes_text(c.memory) +
-           " held)";
+           seconds_text(c.communicate) + ": " + fftconv::detail::format_bytes(c.bytes_sent) + " sent a rank; " +
+           fftconv::detail::format_bytes(c.memory) + " held)";
 }
 
 }  // namespace
@@ -129,8 +118,8 @@ Estimate estimate(const Extents& input, View<const T> kernel, const OutOfCoreOpt
         e.why = "halo: the direct method was asked for. " + both;
     } else if (spectra > memory) {
         e.choice = Distribution::halo;
-        e.why = "halo: the FFT's spectra (" + bytes_text(spectra) + " a rank) exceed the memory bound (" +
-                bytes_text(memory) + "). " + both;
+        e.why = "halo: the FFT's spectra (" + fftconv::detail::format_bytes(spectra) +
+                " a rank) exceed the memory bound (" + fftconv::detail::format_bytes(memory) + "). " + both;
     } else {
         const bool fft = e.fft.seconds() < e.halo.seconds();
         e.choice = fft ? Distribution::fft : Distribution::halo;

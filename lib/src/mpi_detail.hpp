@@ -1,27 +1,15 @@
-// What the distributed calls share inside libfftconv_mpi: a step's failure as text (for agree),
-// and the distributed FFT's entry points, which convolve_distributed dispatches to.
+// What the distributed calls share inside libfftconv_mpi: the distributed FFT's shapes and shares
+// (which the cost model prices too) and its entry point, which convolve_distributed dispatches to.
 #pragma once
 
 #include <mpi.h>
 
-#include <exception>
 #include <optional>
 #include <string>
 
 #include "fftconv/mpi.hpp"
 
 namespace fftconv::mpi::detail {
-
-// Runs f, returning what it threw as text ("" when it did not): the argument agree() takes.
-template <class F>
-std::string attempt(F&& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return {};
-}
 
 // The distributed FFT's transform shape for a convolution whose output is `output`: per axis the
 // fastest length that holds out + kernel - 1 (the last even, for the real transform).

@@ -27,6 +27,7 @@
 #include "fftconv/settings.hpp"
 #include "fftw.hpp"
 #include "frequency_gain.hpp"
+#include "memory.hpp"
 #include "mpi_detail.hpp"
 #include "read_box.hpp"
 #include "transform_size.hpp"
@@ -34,8 +35,6 @@
 namespace fftconv::mpi {
 
 namespace {
-
-using detail::attempt;
 
 // fftw_mpi_ / fftwf_mpi_ in one place.
 template <class R>
@@ -269,7 +268,7 @@ std::optional<DistributedPlan> convolve_fft(MPI_Comm comm, ArrayReader<T>& input
         const Extents shape = input.shape();
         OutOfCorePlan whole;
         Extents transform;
-        agree(comm, attempt([&] {
+        agree(comm, failure_of([&] {
                   whole = plan_out_of_core<T>(shape, kernel, options);
                   if (shape.rank() < 2)
                       throw InvalidArgument(
@@ -294,19 +293,18 @@ std::optional<DistributedPlan> convolve_fft(MPI_Comm comm, ArrayReader<T>& input
         int ranks = 1, me = 0;
         MPI_Comm_size(comm, &ranks);
         MPI_Comm_rank(comm, &me);
-        agree(comm, attempt([&] {
+        agree(comm, failure_of([&] {
                   const FftShare share = fft_share(transform, ranks, me);
                   const double need = 2 * share.complex_elements * sizeof(std::complex<T>);
                   if (need > memory)
-                      throw OutOfMemory("convolve_distributed: the distributed FFT of " + to_string(transform) +
-                                        " needs " + std::to_string(static_cast<long long>(need)) +
-                                        " bytes of spectra on a rank, more than the memory bound (" +
-                                        std::to_string(static_cast<long long>(memory)) +
-                                        "); use more ranks or Distribution::halo");
+                      throw OutOfMemory(
+                          "convolve_distributed: the distributed FFT of " + to_string(transform) + " needs " +
+                          fftconv::detail::format_bytes(need) + " of spectra on a rank, more than the memory bound (" +
+                          fftconv::detail::format_bytes(memory) + "); use more ranks or Distribution::halo");
               }));
         // Made by every rank together (planning is collective), the kernel's first.
-        agree(comm, attempt([&] { filter.emplace(comm, transform); }));
-        agree(comm, attempt([&] {
+        agree(comm, failure_of([&] { filter.emplace(comm, transform); }));
+        agree(comm, failure_of([&] {
                   if (!filter->planned())
                       throw Error("convolve_distributed: FFTW-MPI could not plan " + to_string(transform));
                   // The kernel's rows that fall in this rank's, at their index (reversed for a
@@ -330,11 +328,11 @@ std::optional<DistributedPlan> convolve_fft(MPI_Comm comm, ArrayReader<T>& input
                   }
               }));
         filter->forward();
-        agree(comm, attempt([&] { image.emplace(comm, transform); }));
+        agree(comm, failure_of([&] { image.emplace(comm, transform); }));
         Extents extent = whole.output;
         for (int a = 0; a < rank; ++a) extent[a] = whole.output[a] + whole.kernel[a] - 1;
         std::pair<bool, T> scan{true, T(0)};
-        agree(comm, attempt([&] {
+        agree(comm, failure_of([&] {
                   if (!image->planned())
                       throw Error("convolve_distributed: FFTW-MPI could not plan " + to_string(transform));
                   scan = load(*image, transform, input, whole.lead, extent, options.border, T(options.cval),
@@ -375,7 +373,7 @@ std::optional<DistributedPlan> convolve_fft(MPI_Comm comm, ArrayReader<T>& input
         filter.reset();
         image->backward();
         // The output rows whose padded row o + kernel - 1 is this rank's.
-        agree(comm, attempt([&] {
+        agree(comm, failure_of([&] {
                   const Slab rows = image->rows();
                   const std::ptrdiff_t k0 = whole.kernel[0];
                   const std::ptrdiff_t first = std::clamp<std::ptrdiff_t>(rows.first - (k0 - 1), 0, whole.output[0]);
@@ -434,7 +432,7 @@ DistributedPlan frequency_filter_distributed(MPI_Comm comm, ArrayReader<T>& inpu
     const Extents in = input.shape();
     Extents transform, pad;
     agree(
-        comm, attempt([&] {
+        comm, failure_of([&] {
             if (in.rank() != 2 || in.size() == 0)
                 throw InvalidArgument(std::string(fn) + ": an image of 2 axes, not empty; got shape " + to_string(in));
             fftconv::detail::check_filter(fn, cutoff, shape, order);
@@ -448,19 +446,19 @@ DistributedPlan frequency_filter_distributed(MPI_Comm comm, ArrayReader<T>& inpu
     int ranks = 1, me = 0;
     MPI_Comm_size(comm, &ranks);
     MPI_Comm_rank(comm, &me);
-    agree(comm, attempt([&] {
+    agree(comm, failure_of([&] {
               const double need = detail::fft_share(transform, ranks, me).complex_elements * sizeof(std::complex<T>);
               if (need > bound)
                   throw OutOfMemory(std::string(fn) + ": the distributed FFT of " + to_string(transform) + " needs " +
-                                    std::to_string(static_cast<long long>(need)) +
-                                    " bytes of spectrum on a rank, more than the memory bound (" +
-                                    std::to_string(static_cast<long long>(bound)) + "); use more ranks");
+                                    fftconv::detail::format_bytes(need) +
+                                    " of spectrum on a rank, more than the memory bound (" +
+                                    fftconv::detail::format_bytes(bound) + "); use more ranks");
           }));
     std::optional<Transform<T>> t;
-    agree(comm, attempt([&] { t.emplace(comm, transform); }));
+    agree(comm, failure_of([&] { t.emplace(comm, transform); }));
     std::pair<bool, T> scan{true, T(0)};
     const Extents lead{pad[0] / 2, pad[1] / 2};
-    agree(comm, attempt([&] {
+    agree(comm, failure_of([&] {
               if (!t->planned()) throw Error(std::string(fn) + ": FFTW-MPI could not plan " + to_string(transform));
               // The whole padded transform is E: the image bordered by pad/2 before, the rest after.
               scan = load(*t, transform, input, lead, transform, std::optional<Border>(border), T(0),
@@ -484,7 +482,7 @@ DistributedPlan frequency_filter_distributed(MPI_Comm comm, ArrayReader<T>& inpu
                           t->spectrum() + j * transform[0]);
     }
     t->backward();
-    agree(comm, attempt([&] {
+    agree(comm, failure_of([&] {
               const Slab rows = t->rows();
               const std::ptrdiff_t first = std::clamp<std::ptrdiff_t>(rows.first - lead[0], 0, in[0]);
               const std::ptrdiff_t end = std::clamp<std::ptrdiff_t>(rows.first + rows.count - lead[0], first, in[0]);

@@ -11,6 +11,7 @@
 #include <mpi.h>
 
 #include <cstddef>
+#include <exception>
 #include <string>
 
 #include "fftconv/filters.hpp"
@@ -25,6 +26,18 @@ struct Slab {
     std::ptrdiff_t count = 0;
 };
 Slab slab_of(std::ptrdiff_t rows, int ranks, int rank);
+
+/// Runs f and returns what it threw as text ("" when it returned): the failure agree() takes,
+/// as in agree(comm, failure_of([&] { file.open(path); })).
+template <class F>
+std::string failure_of(F&& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return {};
+}
 
 /// Collective over `comm`: after a step that may fail on some ranks alone, `failure` is this
 /// rank's error text ("" when it succeeded). Returns when every rank succeeded; otherwise throws
