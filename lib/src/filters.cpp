@@ -78,18 +78,6 @@ void filter_general(const char* fn, const View<const T>& image, const View<T>& o
     engine.apply(image, out);
 }
 
-// A kernel with no negative value (and not complex).
-template <Scalar T>
-bool nonnegative_kernel(const View<const T>& k) {
-    if constexpr (is_complex_v<T>) {
-        return false;
-    } else {
-        bool ok = true;
-        Array<T>::for_each_index(k.shape, [&](const std::ptrdiff_t* i) { ok = ok && !(k.at(i) < 0); });
-        return ok;
-    }
-}
-
 // Seconds for the separable direct path at any rank: one multiply-add per nonzero tap per
 // element and pass.
 template <Real T>
@@ -177,7 +165,7 @@ void ndimage_filter(const char* fn, const View<const T>& image, const View<T>& o
         detail::make_geometry({fn, "image", "kernel", false}, kernel.shape, kernel.shape, Mode::full);
     const View<const T> h = correlate ? detail::correlation_kernel(kernel, whole, storage) : kernel;
     bool clamp = false;
-    if constexpr (!is_complex_v<T>) clamp = nonnegative_kernel(kernel) && !(cval < T(0));
+    if constexpr (!is_complex_v<T>) clamp = detail::nonnegative(kernel) && !(cval < T(0));
     filter_general(fn, image, out, h, before, border, cval, method, clamp, context);
 }
 

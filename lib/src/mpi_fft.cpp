@@ -31,6 +31,7 @@
 #include "mpi_detail.hpp"
 #include "read_box.hpp"
 #include "transform_size.hpp"
+#include "values.hpp"
 
 namespace fftconv::mpi {
 
@@ -352,16 +353,7 @@ std::optional<DistributedPlan> convolve_fft(MPI_Comm comm, ArrayReader<T>& input
         if (options.border) {
             double least = static_cast<double>(scan.second), lowest = 0;
             MPI_Allreduce(&least, &lowest, 1, MPI_DOUBLE, MPI_MIN, comm);
-            T kmin = std::numeric_limits<T>::infinity();
-            for (std::ptrdiff_t i = 0; i < kernel.size(); ++i) {
-                std::ptrdiff_t at = 0, rest = i;
-                for (int a = rank - 1; a >= 0; --a) {
-                    at += (rest % kernel.shape[a]) * kernel.strides[a];
-                    rest /= kernel.shape[a];
-                }
-                kmin = std::min(kmin, kernel.data[at]);
-            }
-            clamp = lowest >= 0 && kmin >= 0;
+            clamp = lowest >= 0 && fftconv::detail::nonnegative(kernel);
         }
         image->forward();
         {

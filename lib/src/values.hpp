@@ -128,6 +128,18 @@ void require_finite(const char* fn, const char* arg, ImageView<const T> v, const
                               to_string(v.shape()) + "; " + why);
 }
 
+// No value below zero (NaN is not below zero); false for a complex array.
+template <Scalar T>
+bool nonnegative(const View<const T>& v) {
+    if constexpr (is_complex_v<T>) {
+        return false;
+    } else {
+        bool ok = true;
+        Array<T>::for_each_index(v.shape, [&](const std::ptrdiff_t* i) { ok = ok && !(v.at(i) < 0); });
+        return ok;
+    }
+}
+
 // No value below zero (NaN is not below zero).
 template <Real T>
 bool nonnegative(ImageView<const T> v) {
